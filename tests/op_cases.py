@@ -1,0 +1,905 @@
+"""The shared table of differentiable op cases.
+
+Every entry of ``OP_CASES`` pairs one tinygrad_edu call (``ours``) with the same call written
+against torch (``theirs``) and a hypothesis input domain (``inputs``). The forward, first-order,
+second-order, invariant, float32 and finite-difference tests are all driven by this one table.
+
+Rules the domains follow:
+
+* Inputs are float64 arrays. Shapes are small (every side at most ``MAX_SIDE`` elements, at most
+  ``MAX_DIMS`` dimensions) and include 0-d arrays wherever the op accepts them; binary
+  elementwise ops draw broadcast-compatible shape pairs.
+* Values stay away from the points where an op is not differentiable or not defined: relu and
+  abs at 0, clamp at its bounds, ties in max/min/maximum/minimum, log/sqrt of values <= 0,
+  division by values near 0. A central difference with a step of 1e-6 therefore never crosses a
+  kink.
+* Boolean conditions and masks are comparisons on drawn inputs whose values are kept away from
+  the threshold, so the mask is random (drawn by hypothesis) yet constant under small
+  perturbations, and no gradient flows through the comparison itself.
+
+This module does not import torch: ``theirs`` receives the torch module as its first argument.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import tinygrad_edu
+from tinygrad_edu import Tensor
+
+MAX_SIDE = 4
+MAX_DIMS = 4
+
+InputsFunction = Callable[[st.DrawFn], list[np.ndarray]]
+ElementStrategy = st.SearchStrategy[float]
+
+
+@dataclass(frozen=True)
+class OpCase:
+    """One differentiable op, called the same way in tinygrad_edu and in torch.
+
+    Attributes:
+        name: Unique case name, e.g. ``"mul"`` or ``"getitem_int_array_duplicates"``.
+        ours: ``ours(*tinygrad_edu_tensors) -> Tensor``.
+        theirs: ``theirs(torch_module, *torch_tensors) -> torch.Tensor``.
+        inputs: Hypothesis drawing function returning the float64 input arrays.
+        second_order: False only for piecewise-linear selection ops (relu, abs, clamp, max, min,
+            maximum, minimum) whose second derivative is zero wherever it is defined.
+    """
+
+    name: str
+    ours: Callable[..., Tensor]
+    theirs: Callable[..., Any]
+    inputs: InputsFunction
+    second_order: bool = True
+
+
+# ---------------------------------------------------------------------------------------------
+# Element strategies (value domains)
+# ---------------------------------------------------------------------------------------------
+
+
+def real_values(low: float = -3.0, high: float = 3.0) -> ElementStrategy:
+    """Finite, normal (not subnormal) floats in the closed interval [low, high]."""
+    return st.floats(low, high, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+
+
+def away_from_zero(low: float = 0.1, high: float = 3.0) -> ElementStrategy:
+    """Floats with ``low <= |value| <= high`` and either sign."""
+    return st.one_of(real_values(-high, -low), real_values(low, high))
+
+
+def positive_values(low: float = 0.1, high: float = 5.0) -> ElementStrategy:
+    """Floats in [low, high] with ``low > 0`` (domain of log, sqrt, fractional powers)."""
+    return real_values(low, high)
+
+
+# clamp bounds used by the clamp cases; the values below keep a gap of 0.1 from each bound.
+CLAMP_LOW = -0.5
+CLAMP_HIGH = 0.5
+
+
+def away_from_clamp_bounds() -> ElementStrategy:
+    """Floats in [-2, 2] at least 0.1 away from ``CLAMP_LOW`` and ``CLAMP_HIGH``."""
+    return st.one_of(
+        real_values(-2.0, CLAMP_LOW - 0.1),
+        real_values(CLAMP_LOW + 0.1, CLAMP_HIGH - 0.1),
+        real_values(CLAMP_HIGH + 0.1, 2.0),
+    )
+
+
+def integer_plus_fraction(low_fraction: float, high_fraction: float) -> ElementStrategy:
+    """Floats ``k + f`` with integer ``k`` in [-3, 3] and ``f`` in [low_fraction, high_fraction].
+
+    Values drawn with fractions in [0, 0.3] and values drawn with fractions in [0.5, 0.8] are
+    always at least 0.2 apart, so a pair of such arrays never ties.
+    """
+    return st.tuples(st.integers(-3, 3), real_values(low_fraction, high_fraction)).map(sum)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shape and array helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def shapes(
+    min_dims: int = 0, max_dims: int = MAX_DIMS, min_side: int = 1, max_side: int = MAX_SIDE
+) -> st.SearchStrategy[tuple[int, ...]]:
+    """Array shapes with ``min_dims..max_dims`` dimensions of ``min_side..max_side`` each."""
+    return hnp.array_shapes(
+        min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side
+    )
+
+
+def draw_array(
+    draw: st.DrawFn, shape: tuple[int, ...], elements: ElementStrategy | None = None
+) -> np.ndarray:
+    """Draw one float64 array of ``shape`` with values from ``elements`` (default [-3, 3])."""
+    if elements is None:
+        elements = real_values()
+    return draw(hnp.arrays(np.float64, shape, elements=elements))
+
+
+def draw_distinct_array(draw: st.DrawFn, shape: tuple[int, ...]) -> np.ndarray:
+    """Draw a float64 array whose values are pairwise at least 0.3 apart (no ties).
+
+    The values are a random permutation of ``0, 0.5, 1.0, ...`` (centred on 0) plus a jitter in
+    [0, 0.2], so neighbours in sorted order differ by at least 0.5 - 0.2 = 0.3.
+    """
+    size = math.prod(shape)
+    order = draw(st.permutations(range(size)))
+    jitter = draw_array(draw, shape, real_values(0.0, 0.2))
+    ranks = np.array(order, dtype=np.float64).reshape(shape)
+    # np.asarray: arithmetic on 0-d arrays returns NumPy scalars, not arrays.
+    return np.asarray((ranks - size / 2.0) * 0.5 + jitter)
+
+
+def draw_shape_with_leading(
+    draw: st.DrawFn, min_leading: int, min_dims: int = 1, max_dims: int = MAX_DIMS
+) -> tuple[int, ...]:
+    """Draw a shape whose first dimension has at least ``min_leading`` elements."""
+    leading = draw(st.integers(min_leading, MAX_SIDE))
+    rest = draw(shapes(min_dims=max(min_dims - 1, 0), max_dims=max_dims - 1))
+    return (leading, *rest)
+
+
+# ---------------------------------------------------------------------------------------------
+# Input-drawing functions (the ``inputs`` field)
+# ---------------------------------------------------------------------------------------------
+
+
+def unary_inputs(
+    elements: ElementStrategy | None = None,
+    min_dims: int = 0,
+    max_dims: int = MAX_DIMS,
+    min_side: int = 1,
+) -> InputsFunction:
+    """One array of any shape in the given range (0-d included by default)."""
+
+    def draw_inputs(draw: st.DrawFn) -> list[np.ndarray]:
+        shape = draw(shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side))
+        return [draw_array(draw, shape, elements)]
+
+    return draw_inputs
+
+
+def binary_inputs(
+    first_elements: ElementStrategy | None = None,
+    second_elements: ElementStrategy | None = None,
+) -> InputsFunction:
+    """Two arrays with mutually broadcastable shapes (0-d shapes included)."""
+
+    def draw_inputs(draw: st.DrawFn) -> list[np.ndarray]:
+        broadcast = draw(
+            hnp.mutually_broadcastable_shapes(
+                num_shapes=2, min_dims=0, max_dims=MAX_DIMS, max_side=MAX_SIDE
+            )
+        )
+        first_shape, second_shape = broadcast.input_shapes
+        return [
+            draw_array(draw, first_shape, first_elements),
+            draw_array(draw, second_shape, second_elements),
+        ]
+
+    return draw_inputs
+
+
+def distinct_inputs(min_dims: int = 0, max_dims: int = MAX_DIMS) -> InputsFunction:
+    """One array with pairwise distinct values (for max/min without ties)."""
+
+    def draw_inputs(draw: st.DrawFn) -> list[np.ndarray]:
+        shape = draw(shapes(min_dims=min_dims, max_dims=max_dims))
+        return [draw_distinct_array(draw, shape)]
+
+    return draw_inputs
+
+
+def leading_inputs(
+    min_leading: int, min_dims: int = 1, elements: ElementStrategy | None = None
+) -> InputsFunction:
+    """One array whose first dimension has at least ``min_leading`` elements (for indexing)."""
+
+    def draw_inputs(draw: st.DrawFn) -> list[np.ndarray]:
+        shape = draw_shape_with_leading(draw, min_leading, min_dims)
+        return [draw_array(draw, shape, elements)]
+
+    return draw_inputs
+
+
+def squeezable_inputs(leading_one: bool) -> InputsFunction:
+    """One array with many size-1 dimensions; the first one is 1 when ``leading_one``."""
+
+    def draw_inputs(draw: st.DrawFn) -> list[np.ndarray]:
+        rest = draw(shapes(min_dims=0, max_dims=MAX_DIMS - 1, max_side=2))
+        leading = 1 if leading_one else draw(st.integers(2, MAX_SIDE))
+        return [draw_array(draw, (leading, *rest))]
+
+    return draw_inputs
+
+
+def concatenation_inputs(count: int, dim: int) -> InputsFunction:
+    """``count`` arrays of equal shape except along ``dim`` (inputs of ``cat``)."""
+
+    def draw_inputs(draw: st.DrawFn) -> list[np.ndarray]:
+        base_shape = list(draw(shapes(min_dims=1, max_dims=3)))
+        arrays = []
+        for _ in range(count):
+            shape = list(base_shape)
+            shape[dim] = draw(st.integers(1, MAX_SIDE))
+            arrays.append(draw_array(draw, tuple(shape)))
+        return arrays
+
+    return draw_inputs
+
+
+def same_shape_inputs(count: int, min_dims: int = 0, max_dims: int = 3) -> InputsFunction:
+    """``count`` arrays of one common shape (inputs of ``stack``)."""
+
+    def draw_inputs(draw: st.DrawFn) -> list[np.ndarray]:
+        shape = draw(shapes(min_dims=min_dims, max_dims=max_dims))
+        return [draw_array(draw, shape) for _ in range(count)]
+
+    return draw_inputs
+
+
+def draw_side(draw: st.DrawFn) -> int:
+    """Draw one matrix side length in [1, MAX_SIDE]."""
+    return draw(st.integers(1, MAX_SIDE))
+
+
+def matmul_vector_vector(draw: st.DrawFn) -> list[np.ndarray]:
+    """(n,) @ (n,): a dot product."""
+    inner = draw_side(draw)
+    return [draw_array(draw, (inner,)), draw_array(draw, (inner,))]
+
+
+def matmul_vector_matrix(draw: st.DrawFn) -> list[np.ndarray]:
+    """(m,) @ (m, k): the vector is treated as a row and the row dimension removed."""
+    inner, columns = draw_side(draw), draw_side(draw)
+    return [draw_array(draw, (inner,)), draw_array(draw, (inner, columns))]
+
+
+def matmul_matrix_vector(draw: st.DrawFn) -> list[np.ndarray]:
+    """(n, m) @ (m,): the vector is treated as a column and the column dimension removed."""
+    rows, inner = draw_side(draw), draw_side(draw)
+    return [draw_array(draw, (rows, inner)), draw_array(draw, (inner,))]
+
+
+def matmul_matrix_matrix(draw: st.DrawFn) -> list[np.ndarray]:
+    """(n, m) @ (m, k)."""
+    rows, inner, columns = draw_side(draw), draw_side(draw), draw_side(draw)
+    return [draw_array(draw, (rows, inner)), draw_array(draw, (inner, columns))]
+
+
+def matmul_batched(draw: st.DrawFn) -> list[np.ndarray]:
+    """(*batch_a, n, m) @ (*batch_b, m, k) with broadcast-compatible batch shapes."""
+    rows, inner, columns = draw_side(draw), draw_side(draw), draw_side(draw)
+    batch = draw(
+        hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=2, max_side=3)
+    )
+    first_batch, second_batch = batch.input_shapes
+    return [
+        draw_array(draw, (*first_batch, rows, inner)),
+        draw_array(draw, (*second_batch, inner, columns)),
+    ]
+
+
+def matmul_batched_vector(draw: st.DrawFn) -> list[np.ndarray]:
+    """(*batch, n, m) @ (m,)."""
+    batch = draw(shapes(min_dims=1, max_dims=2, max_side=3))
+    rows, inner = draw_side(draw), draw_side(draw)
+    return [draw_array(draw, (*batch, rows, inner)), draw_array(draw, (inner,))]
+
+
+def matmul_vector_batched(draw: st.DrawFn) -> list[np.ndarray]:
+    """(m,) @ (*batch, m, k)."""
+    batch = draw(shapes(min_dims=1, max_dims=2, max_side=3))
+    inner, columns = draw_side(draw), draw_side(draw)
+    return [draw_array(draw, (inner,)), draw_array(draw, (*batch, inner, columns))]
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers used inside ``ours``/``theirs`` calls
+# ---------------------------------------------------------------------------------------------
+
+
+def reversed_dims(ndim: int) -> tuple[int, ...]:
+    """The permutation that reverses ``ndim`` dimensions, e.g. (2, 1, 0)."""
+    return tuple(range(ndim - 1, -1, -1))
+
+
+def expand_sizes(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Target sizes for the expand cases: a new leading dim of 2, size-1 dims grown to 3.
+
+    Dimensions that are not 1 are passed as -1, which keeps their size.
+    """
+    return (2, *[3 if size == 1 else -1 for size in shape])
+
+
+# A fixed index list with a repeated index: the gradient of the repeated rows must accumulate.
+DUPLICATE_INDICES = [0, 2, 0, 1, 2, 2]
+DUPLICATE_INDEX_MATRIX = [[1, 0], [1, 1]]
+ROW_INDICES = [0, 1, 1]
+COLUMN_INDICES = [1, 0, 1]
+
+
+# ---------------------------------------------------------------------------------------------
+# The table
+# ---------------------------------------------------------------------------------------------
+
+ELEMENTWISE_CASES = [
+    OpCase("add", lambda a, b: a + b, lambda torch, a, b: a + b, binary_inputs()),
+    OpCase("sub", lambda a, b: a - b, lambda torch, a, b: a - b, binary_inputs()),
+    OpCase("mul", lambda a, b: a * b, lambda torch, a, b: a * b, binary_inputs()),
+    OpCase(
+        "div",
+        lambda a, b: a / b,
+        lambda torch, a, b: a / b,
+        binary_inputs(second_elements=away_from_zero(0.3)),
+    ),
+    OpCase("mul_self", lambda a: a * a, lambda torch, a: a * a, unary_inputs()),
+    OpCase("add_scalar", lambda a: a + 1.5, lambda torch, a: a + 1.5, unary_inputs()),
+    OpCase("radd_scalar", lambda a: 1.5 + a, lambda torch, a: 1.5 + a, unary_inputs()),
+    OpCase("rsub_scalar", lambda a: 1.5 - a, lambda torch, a: 1.5 - a, unary_inputs()),
+    OpCase("rmul_scalar", lambda a: 2.5 * a, lambda torch, a: 2.5 * a, unary_inputs()),
+    OpCase(
+        "rdiv_scalar",
+        lambda a: 2.0 / a,
+        lambda torch, a: 2.0 / a,
+        unary_inputs(away_from_zero(0.3)),
+    ),
+    OpCase("pow_2", lambda a: a**2, lambda torch, a: a**2, unary_inputs()),
+    OpCase("pow_3", lambda a: a**3, lambda torch, a: a**3, unary_inputs()),
+    OpCase(
+        "pow_half",
+        lambda a: a**0.5,
+        lambda torch, a: a**0.5,
+        unary_inputs(positive_values()),
+    ),
+    OpCase(
+        "pow_minus_one",
+        lambda a: a**-1,
+        lambda torch, a: a**-1,
+        unary_inputs(away_from_zero(0.3)),
+    ),
+    OpCase(
+        "pow_tensor",
+        lambda a, b: a**b,
+        lambda torch, a, b: a**b,
+        binary_inputs(positive_values(0.2, 3.0), real_values(-2.0, 2.0)),
+    ),
+    OpCase(
+        "rpow_scalar",
+        lambda a: 2.0**a,
+        lambda torch, a: 2.0**a,
+        unary_inputs(real_values(-2.0, 2.0)),
+    ),
+    OpCase("neg", lambda a: -a, lambda torch, a: -a, unary_inputs()),
+    OpCase(
+        "abs",
+        lambda a: a.abs(),
+        lambda torch, a: a.abs(),
+        unary_inputs(away_from_zero()),
+        second_order=False,
+    ),
+    OpCase("exp", lambda a: a.exp(), lambda torch, a: a.exp(), unary_inputs()),
+    OpCase("log", lambda a: a.log(), lambda torch, a: a.log(), unary_inputs(positive_values())),
+    OpCase(
+        "sqrt",
+        lambda a: a.sqrt(),
+        lambda torch, a: a.sqrt(),
+        unary_inputs(positive_values()),
+    ),
+    OpCase("tanh", lambda a: a.tanh(), lambda torch, a: a.tanh(), unary_inputs()),
+    OpCase("sigmoid", lambda a: a.sigmoid(), lambda torch, a: a.sigmoid(), unary_inputs()),
+    OpCase(
+        "relu",
+        lambda a: a.relu(),
+        lambda torch, a: a.relu(),
+        unary_inputs(away_from_zero()),
+        second_order=False,
+    ),
+    OpCase(
+        "clamp_min",
+        lambda a: a.clamp(min=CLAMP_LOW),
+        lambda torch, a: a.clamp(min=CLAMP_LOW),
+        unary_inputs(away_from_clamp_bounds()),
+        second_order=False,
+    ),
+    OpCase(
+        "clamp_max",
+        lambda a: a.clamp(max=CLAMP_HIGH),
+        lambda torch, a: a.clamp(max=CLAMP_HIGH),
+        unary_inputs(away_from_clamp_bounds()),
+        second_order=False,
+    ),
+    OpCase(
+        "clamp_both",
+        lambda a: a.clamp(CLAMP_LOW, CLAMP_HIGH),
+        lambda torch, a: a.clamp(CLAMP_LOW, CLAMP_HIGH),
+        unary_inputs(away_from_clamp_bounds()),
+        second_order=False,
+    ),
+    OpCase(
+        "maximum",
+        lambda a, b: tinygrad_edu.maximum(a, b),
+        lambda torch, a, b: torch.maximum(a, b),
+        binary_inputs(integer_plus_fraction(0.0, 0.3), integer_plus_fraction(0.5, 0.8)),
+        second_order=False,
+    ),
+    OpCase(
+        "minimum",
+        lambda a, b: tinygrad_edu.minimum(a, b),
+        lambda torch, a, b: torch.minimum(a, b),
+        binary_inputs(integer_plus_fraction(0.0, 0.3), integer_plus_fraction(0.5, 0.8)),
+        second_order=False,
+    ),
+    OpCase(
+        "maximum_method",
+        lambda a, b: a.maximum(b),
+        lambda torch, a, b: a.maximum(b),
+        binary_inputs(integer_plus_fraction(0.5, 0.8), integer_plus_fraction(0.0, 0.3)),
+        second_order=False,
+    ),
+    # where: the condition is a comparison on one drawn input (values away from the threshold
+    # 0), so it is a random bool mask that broadcasts against the other branch.
+    OpCase(
+        "where_condition_from_first",
+        lambda a, b: tinygrad_edu.where(a > 0, a, b),
+        lambda torch, a, b: torch.where(a > 0, a, b),
+        binary_inputs(away_from_zero(), real_values()),
+    ),
+    OpCase(
+        "where_condition_from_second",
+        lambda a, b: tinygrad_edu.where(b < 0, a * 2.0, b.exp()),
+        lambda torch, a, b: torch.where(b < 0, a * 2.0, b.exp()),
+        binary_inputs(real_values(), away_from_zero()),
+    ),
+    OpCase(
+        "where_method",
+        lambda a, b: a.where(b > 0, b),
+        lambda torch, a, b: a.where(b > 0, b),
+        binary_inputs(real_values(), away_from_zero()),
+    ),
+]
+
+REDUCTION_CASES = [
+    OpCase("sum_all", lambda a: a.sum(), lambda torch, a: a.sum(), unary_inputs()),
+    OpCase(
+        "sum_dim",
+        lambda a: a.sum(dim=-1),
+        lambda torch, a: a.sum(dim=-1),
+        unary_inputs(min_dims=1),
+    ),
+    OpCase(
+        "sum_dim_positional",
+        lambda a: a.sum(0),
+        lambda torch, a: a.sum(0),
+        unary_inputs(min_dims=1),
+    ),
+    OpCase(
+        "sum_tuple_dims",
+        lambda a: a.sum(dim=(0, -1)),
+        lambda torch, a: a.sum(dim=(0, -1)),
+        unary_inputs(min_dims=2),
+    ),
+    OpCase(
+        "sum_keepdim",
+        lambda a: a.sum(dim=1, keepdim=True),
+        lambda torch, a: a.sum(dim=1, keepdim=True),
+        unary_inputs(min_dims=2),
+    ),
+    OpCase(
+        "sum_tuple_keepdim",
+        lambda a: a.sum(dim=(0, 1), keepdim=True),
+        lambda torch, a: a.sum(dim=(0, 1), keepdim=True),
+        unary_inputs(min_dims=2),
+    ),
+    OpCase("mean_all", lambda a: a.mean(), lambda torch, a: a.mean(), unary_inputs()),
+    OpCase(
+        "mean_dim",
+        lambda a: a.mean(dim=-1),
+        lambda torch, a: a.mean(dim=-1),
+        unary_inputs(min_dims=1),
+    ),
+    OpCase(
+        "mean_tuple_dims",
+        lambda a: a.mean(dim=(0, -1)),
+        lambda torch, a: a.mean(dim=(0, -1)),
+        unary_inputs(min_dims=2),
+    ),
+    OpCase(
+        "mean_keepdim",
+        lambda a: a.mean(dim=0, keepdim=True),
+        lambda torch, a: a.mean(dim=0, keepdim=True),
+        unary_inputs(min_dims=1),
+    ),
+    # var needs more elements than the correction in every reduced slice: sides >= 2.
+    OpCase(
+        "var_dim_correction_1",
+        lambda a: a.var(dim=-1),
+        lambda torch, a: a.var(dim=-1),
+        unary_inputs(min_dims=1, min_side=2),
+    ),
+    OpCase(
+        "var_dim_correction_0",
+        lambda a: a.var(dim=0, correction=0),
+        lambda torch, a: a.var(dim=0, correction=0),
+        unary_inputs(min_dims=1),
+    ),
+    OpCase(
+        "var_all",
+        lambda a: a.var(),
+        lambda torch, a: a.var(),
+        unary_inputs(min_dims=1, min_side=2),
+    ),
+    OpCase(
+        "var_tuple_keepdim",
+        lambda a: a.var(dim=(0, 1), keepdim=True, correction=1),
+        lambda torch, a: a.var(dim=(0, 1), keepdim=True, correction=1),
+        unary_inputs(min_dims=2, min_side=2),
+    ),
+    OpCase(
+        "max_all",
+        lambda a: a.max(),
+        lambda torch, a: a.max(),
+        distinct_inputs(),
+        second_order=False,
+    ),
+    OpCase(
+        "max_dim",
+        lambda a: a.max(dim=-1)[0],
+        lambda torch, a: a.max(dim=-1)[0],
+        distinct_inputs(min_dims=1),
+        second_order=False,
+    ),
+    OpCase(
+        "max_dim_keepdim",
+        lambda a: a.max(dim=0, keepdim=True)[0],
+        lambda torch, a: a.max(dim=0, keepdim=True)[0],
+        distinct_inputs(min_dims=1),
+        second_order=False,
+    ),
+    OpCase(
+        "min_all",
+        lambda a: a.min(),
+        lambda torch, a: a.min(),
+        distinct_inputs(),
+        second_order=False,
+    ),
+    OpCase(
+        "min_dim",
+        lambda a: a.min(dim=1)[0],
+        lambda torch, a: a.min(dim=1)[0],
+        distinct_inputs(min_dims=2),
+        second_order=False,
+    ),
+    OpCase(
+        "logsumexp_dim",
+        lambda a: a.logsumexp(dim=-1),
+        lambda torch, a: a.logsumexp(dim=-1),
+        unary_inputs(min_dims=1),
+    ),
+    OpCase(
+        "logsumexp_tuple_keepdim",
+        lambda a: a.logsumexp(dim=(0, 1), keepdim=True),
+        lambda torch, a: a.logsumexp(dim=(0, 1), keepdim=True),
+        unary_inputs(min_dims=2),
+    ),
+    OpCase(
+        "softmax_last",
+        lambda a: a.softmax(dim=-1),
+        lambda torch, a: a.softmax(dim=-1),
+        unary_inputs(min_dims=1),
+    ),
+    OpCase(
+        "softmax_first",
+        lambda a: a.softmax(dim=0),
+        lambda torch, a: a.softmax(dim=0),
+        unary_inputs(min_dims=1),
+    ),
+    OpCase(
+        "softmax_middle",
+        lambda a: a.softmax(dim=1),
+        lambda torch, a: a.softmax(dim=1),
+        unary_inputs(min_dims=3),
+    ),
+    OpCase(
+        "log_softmax_last",
+        lambda a: a.log_softmax(dim=-1),
+        lambda torch, a: a.log_softmax(dim=-1),
+        unary_inputs(min_dims=1),
+    ),
+    OpCase(
+        "log_softmax_first",
+        lambda a: a.log_softmax(dim=0),
+        lambda torch, a: a.log_softmax(dim=0),
+        unary_inputs(min_dims=1),
+    ),
+    OpCase(
+        "log_softmax_middle",
+        lambda a: a.log_softmax(dim=1),
+        lambda torch, a: a.log_softmax(dim=1),
+        unary_inputs(min_dims=3),
+    ),
+]
+
+SHAPE_CASES = [
+    OpCase(
+        "reshape_flat",
+        lambda a: a.reshape(-1),
+        lambda torch, a: a.reshape(-1),
+        unary_inputs(),
+    ),
+    OpCase(
+        "reshape_reversed_shape",
+        lambda a: a.reshape(tuple(reversed(a.shape))),
+        lambda torch, a: a.reshape(tuple(reversed(a.shape))),
+        unary_inputs(),
+    ),
+    OpCase(
+        "view_trailing_one",
+        lambda a: a.view(*a.shape, 1),
+        lambda torch, a: a.view(*a.shape, 1),
+        unary_inputs(),
+    ),
+    OpCase("flatten_all", lambda a: a.flatten(), lambda torch, a: a.flatten(), unary_inputs()),
+    OpCase(
+        "flatten_from_1",
+        lambda a: a.flatten(1),
+        lambda torch, a: a.flatten(1),
+        unary_inputs(min_dims=2),
+    ),
+    OpCase(
+        "flatten_0_to_1",
+        lambda a: a.flatten(0, 1),
+        lambda torch, a: a.flatten(0, 1),
+        unary_inputs(min_dims=2),
+    ),
+    OpCase(
+        "transpose_first_two",
+        lambda a: a.transpose(0, 1),
+        lambda torch, a: a.transpose(0, 1),
+        unary_inputs(min_dims=2),
+    ),
+    OpCase(
+        "transpose_last_two",
+        lambda a: a.transpose(-1, -2),
+        lambda torch, a: a.transpose(-1, -2),
+        unary_inputs(min_dims=2),
+    ),
+    OpCase(
+        "permute_3d",
+        lambda a: a.permute(2, 0, 1),
+        lambda torch, a: a.permute(2, 0, 1),
+        unary_inputs(min_dims=3, max_dims=3),
+    ),
+    OpCase(
+        "permute_4d",
+        lambda a: a.permute(1, 3, 0, 2),
+        lambda torch, a: a.permute(1, 3, 0, 2),
+        unary_inputs(min_dims=4, max_dims=4),
+    ),
+    # T reverses all dimensions; torch deprecates .T outside 2-D, so the torch side permutes.
+    OpCase(
+        "T",
+        lambda a: a.T,
+        lambda torch, a: a.permute(reversed_dims(a.dim())),
+        unary_inputs(),
+    ),
+    OpCase(
+        "unsqueeze_first",
+        lambda a: a.unsqueeze(0),
+        lambda torch, a: a.unsqueeze(0),
+        unary_inputs(),
+    ),
+    OpCase(
+        "unsqueeze_last",
+        lambda a: a.unsqueeze(-1),
+        lambda torch, a: a.unsqueeze(-1),
+        unary_inputs(),
+    ),
+    OpCase(
+        "squeeze_all",
+        lambda a: a.squeeze(),
+        lambda torch, a: a.squeeze(),
+        squeezable_inputs(leading_one=True),
+    ),
+    OpCase(
+        "squeeze_dim",
+        lambda a: a.squeeze(0),
+        lambda torch, a: a.squeeze(0),
+        squeezable_inputs(leading_one=True),
+    ),
+    OpCase(
+        "squeeze_dim_not_one",
+        lambda a: a.squeeze(0),
+        lambda torch, a: a.squeeze(0),
+        squeezable_inputs(leading_one=False),
+    ),
+    OpCase(
+        "expand",
+        lambda a: a.expand(*expand_sizes(a.shape)),
+        lambda torch, a: a.expand(*expand_sizes(tuple(a.shape))),
+        unary_inputs(max_dims=3, min_side=1),
+    ),
+    OpCase("clone", lambda a: a.clone(), lambda torch, a: a.clone(), unary_inputs()),
+]
+
+INDEXING_CASES = [
+    OpCase("getitem_int", lambda a: a[1], lambda torch, a: a[1], leading_inputs(2)),
+    OpCase("getitem_negative_int", lambda a: a[-1], lambda torch, a: a[-1], leading_inputs(1)),
+    OpCase(
+        "getitem_slice_step",
+        lambda a: a[::2],
+        lambda torch, a: a[::2],
+        leading_inputs(1),
+    ),
+    OpCase(
+        "getitem_slices_with_step",
+        lambda a: a[1:, 0:3:2],
+        lambda torch, a: a[1:, 0:3:2],
+        leading_inputs(2, min_dims=2),
+    ),
+    OpCase(
+        "getitem_none",
+        lambda a: a[None, :, None],
+        lambda torch, a: a[None, :, None],
+        leading_inputs(1),
+    ),
+    OpCase(
+        "getitem_ellipsis",
+        lambda a: a[..., 0],
+        lambda torch, a: a[..., 0],
+        unary_inputs(min_dims=1),
+    ),
+    OpCase(
+        "getitem_int_ellipsis_slice",
+        lambda a: a[-2, ..., 1:],
+        lambda torch, a: a[-2, ..., 1:],
+        leading_inputs(2, min_dims=2),
+    ),
+    OpCase(
+        "getitem_bool_mask",
+        lambda a: a[a > 0],
+        lambda torch, a: a[a > 0],
+        unary_inputs(away_from_zero(), min_dims=1),
+    ),
+    OpCase(
+        "getitem_bool_leading_dims_mask",
+        lambda a: a[a[..., 0] < 0],
+        lambda torch, a: a[a[..., 0] < 0],
+        unary_inputs(away_from_zero(), min_dims=2),
+    ),
+    OpCase(
+        "getitem_int_array_duplicates",
+        lambda a: a[np.array(DUPLICATE_INDICES)],
+        lambda torch, a: a[torch.tensor(DUPLICATE_INDICES)],
+        leading_inputs(3),
+    ),
+    OpCase(
+        "getitem_int_list_duplicates",
+        lambda a: a[DUPLICATE_INDICES],
+        lambda torch, a: a[DUPLICATE_INDICES],
+        leading_inputs(3),
+    ),
+    OpCase(
+        "getitem_int_tensor_duplicates",
+        lambda a: a[tinygrad_edu.tensor(DUPLICATE_INDICES)],
+        lambda torch, a: a[torch.tensor(DUPLICATE_INDICES)],
+        leading_inputs(3),
+    ),
+    OpCase(
+        "getitem_int_matrix_duplicates",
+        lambda a: a[np.array(DUPLICATE_INDEX_MATRIX)],
+        lambda torch, a: a[torch.tensor(DUPLICATE_INDEX_MATRIX)],
+        leading_inputs(2),
+    ),
+    OpCase(
+        "getitem_two_int_arrays",
+        lambda a: a[ROW_INDICES, COLUMN_INDICES],
+        lambda torch, a: a[ROW_INDICES, COLUMN_INDICES],
+        unary_inputs(min_dims=2, min_side=2),
+    ),
+    OpCase(
+        "getitem_slice_then_int_array",
+        lambda a: a[:, COLUMN_INDICES],
+        lambda torch, a: a[:, COLUMN_INDICES],
+        unary_inputs(min_dims=2, min_side=2),
+    ),
+]
+
+JOIN_CASES = [
+    OpCase(
+        "cat_two_first_dim",
+        lambda a, b: tinygrad_edu.cat([a, b], dim=0),
+        lambda torch, a, b: torch.cat([a, b], dim=0),
+        concatenation_inputs(2, 0),
+    ),
+    OpCase(
+        "cat_three_last_dim",
+        lambda a, b, c: tinygrad_edu.cat([a, b, c], dim=-1),
+        lambda torch, a, b, c: torch.cat([a, b, c], dim=-1),
+        concatenation_inputs(3, -1),
+    ),
+    OpCase(
+        "stack_two_first_dim",
+        lambda a, b: tinygrad_edu.stack([a, b], dim=0),
+        lambda torch, a, b: torch.stack([a, b], dim=0),
+        same_shape_inputs(2),
+    ),
+    OpCase(
+        "stack_three_last_dim",
+        lambda a, b, c: tinygrad_edu.stack([a, b, c], dim=-1),
+        lambda torch, a, b, c: torch.stack([a, b, c], dim=-1),
+        same_shape_inputs(3),
+    ),
+    OpCase(
+        "pad_last_dim",
+        lambda a: tinygrad_edu.pad(a, (1, 2)),
+        lambda torch, a: torch.nn.functional.pad(a, (1, 2)),
+        unary_inputs(min_dims=1),
+    ),
+    OpCase(
+        "pad_last_two_dims_value",
+        lambda a: tinygrad_edu.pad(a, (0, 1, 2, 0), value=1.5),
+        lambda torch, a: torch.nn.functional.pad(a, (0, 1, 2, 0), value=1.5),
+        unary_inputs(min_dims=2),
+    ),
+]
+
+MATMUL_CASES = [
+    OpCase(
+        "matmul_vector_vector",
+        lambda a, b: a @ b,
+        lambda torch, a, b: a @ b,
+        matmul_vector_vector,
+    ),
+    OpCase(
+        "matmul_vector_matrix",
+        lambda a, b: a @ b,
+        lambda torch, a, b: a @ b,
+        matmul_vector_matrix,
+    ),
+    OpCase(
+        "matmul_matrix_vector",
+        lambda a, b: a @ b,
+        lambda torch, a, b: a @ b,
+        matmul_matrix_vector,
+    ),
+    OpCase(
+        "matmul_matrix_matrix",
+        lambda a, b: a.matmul(b),
+        lambda torch, a, b: a.matmul(b),
+        matmul_matrix_matrix,
+    ),
+    OpCase(
+        "matmul_batched_broadcast",
+        lambda a, b: a @ b,
+        lambda torch, a, b: a @ b,
+        matmul_batched,
+    ),
+    OpCase(
+        "matmul_batched_vector",
+        lambda a, b: a @ b,
+        lambda torch, a, b: a @ b,
+        matmul_batched_vector,
+    ),
+    OpCase(
+        "matmul_vector_batched",
+        lambda a, b: a @ b,
+        lambda torch, a, b: a @ b,
+        matmul_vector_batched,
+    ),
+]
+
+OP_CASES: list[OpCase] = (
+    ELEMENTWISE_CASES + REDUCTION_CASES + SHAPE_CASES + INDEXING_CASES + JOIN_CASES + MATMUL_CASES
+)

@@ -1,0 +1,1043 @@
+"""Tests of the autograd engine: graph traversal, gradient accumulation, grad mode, hooks,
+version counters, higher-order gradients and the engine's own checks on what a backward returns.
+
+Most graphs here are built from small toy ``Function`` subclasses defined in this module, so a
+failure points at the engine rather than at one primitive op. Tensor ops are used where the
+behaviour under test is the Tensor API itself (in-place methods, error texts). Comparisons with
+PyTorch live in the tests that call ``pytest.importorskip("torch")`` themselves, so the rest of
+the module runs without torch.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+import numpy as np
+import pytest
+
+import tinygrad_edu
+from tinygrad_edu import (
+    Tensor,
+    autograd,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+    tensor,
+)
+from tinygrad_edu.autograd import Context, Function
+
+# Python's own default recursion limit: the 150,000-op chain must run backward under it.
+PYTHON_DEFAULT_RECURSION_LIMIT = 1000
+
+
+def float64_tensor(values: Any, requires_grad: bool = True) -> Tensor:
+    """Build a float64 tensor (NumPy arrays keep their dtype) that requires grad by default."""
+    return tensor(np.asarray(values, dtype=np.float64), requires_grad=requires_grad)
+
+
+def assert_same(actual: Tensor | np.ndarray | None, expected: Any) -> None:
+    """Assert that a tensor or array equals ``expected`` exactly, with the same shape."""
+    assert actual is not None, "expected a gradient, got None"
+    actual_array = actual.data if isinstance(actual, Tensor) else np.asarray(actual)
+    expected_array = np.asarray(expected, dtype=np.float64)
+    assert actual_array.shape == expected_array.shape
+    np.testing.assert_array_equal(actual_array, expected_array)
+
+
+def assert_close(actual: Tensor | np.ndarray | None, expected: Any) -> None:
+    """Assert float64 closeness at the project's tolerance for the same math (1e-10)."""
+    assert actual is not None, "expected a gradient, got None"
+    actual_array = actual.data if isinstance(actual, Tensor) else np.asarray(actual)
+    expected_array = np.asarray(expected, dtype=np.float64)
+    assert actual_array.shape == expected_array.shape
+    np.testing.assert_allclose(actual_array, expected_array, rtol=1e-10, atol=1e-10)
+
+
+def shape_spellings(shape: tuple[int, ...]) -> list[str]:
+    """Spellings of a shape in a message, spaces removed: (4,5) [4,5] 4x5; (3,) [3]."""
+    inside = ",".join(str(size) for size in shape)
+    if len(shape) == 1:
+        return [f"[{inside}]", f"({inside},)"]
+    return [f"[{inside}]", f"({inside})", "x".join(str(size) for size in shape)]
+
+
+def message_names_shape(message: str, shape: tuple[int, ...]) -> bool:
+    """True when ``message`` mentions ``shape`` in one of the usual spellings."""
+    compact = message.replace(" ", "")
+    return any(spelling in compact for spelling in shape_spellings(shape))
+
+
+# --------------------------------------------------------------------------------------------
+# Toy functions. Each forward works on NumPy arrays; each backward uses Tensor operations.
+# --------------------------------------------------------------------------------------------
+
+
+class ToyMul(Function):
+    """out = a * b.  Local derivatives: dout/da = b, dout/db = a."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
+        a, b = ctx.saved_tensors
+        return grad_output * b, grad_output * a
+
+
+class ToyAdd(Function):
+    """out = a + b (broadcasting).  Local derivatives: dout/da = dout/db = 1.
+
+    The backward returns ``grad_output`` unchanged for both inputs, so when ``b`` was broadcast
+    the engine must sum the broadcast dimensions itself.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a + b
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
+        return grad_output, grad_output
+
+
+class ToyExp(Function):
+    """out = exp(a).  Local derivative: dout/da = exp(a) = out (so the output is saved)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        out = np.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (out,) = ctx.saved_tensors
+        return grad_output * out
+
+
+class Cube(Function):
+    """out = a ** 3.  Local derivative: dout/da = 3 a ** 2."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(a)
+        return a**3
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return grad_output * 3 * a**2
+
+
+class CountingScale(Function):
+    """out = factor * a.  Local derivative: dout/da = factor.
+
+    ``backward_calls`` counts how often the engine calls ``backward``; a correct engine calls it
+    exactly once per node, whatever the number of paths from the output to that node.
+    """
+
+    backward_calls: ClassVar[int] = 0
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, *, factor: float = 1.0) -> np.ndarray:
+        ctx.factor = factor
+        return a * factor
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        CountingScale.backward_calls += 1
+        return grad_output * ctx.factor
+
+
+class FirstOnly(Function):
+    """out = a * b, with a backward that only differentiates with respect to ``a``.
+
+    It returns ``None`` for ``b`` when ``ctx.needs_input_grad`` says nobody needs it, and it
+    records every ``needs_input_grad`` tuple it sees in ``seen_needs_input_grad``.
+    """
+
+    seen_needs_input_grad: ClassVar[list[tuple[bool, ...]]] = []
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        FirstOnly.seen_needs_input_grad.append(tuple(ctx.needs_input_grad))
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        a, b = ctx.saved_tensors
+        grad_a = grad_output * b if ctx.needs_input_grad[0] else None
+        grad_b = grad_output * a if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class BadShape(Function):
+    """out = a + b, whose backward returns a gradient of shape (4, 5) for ``b``.
+
+    (4, 5) cannot be summed down to ``b``'s shape (3,), so the engine must refuse it.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a + b
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
+        wrong = tensor(np.ones((4, 5), dtype=np.float64))
+        return grad_output, wrong
+
+
+class WrongDtype(Function):
+    """out = 2 a, whose backward returns a float32 gradient for a float64 input."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        return 2.0 * a
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        return (grad_output * 2.0).to(tinygrad_edu.float32)
+
+
+@contextmanager
+def default_recursion_limit() -> Iterator[None]:
+    """Run the body under Python's default recursion limit, restoring the old one afterwards."""
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(PYTHON_DEFAULT_RECURSION_LIMIT)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old_limit)
+
+
+# --------------------------------------------------------------------------------------------
+# Graph shapes: fan-out, diamonds, reused intermediates, unused inputs.
+# --------------------------------------------------------------------------------------------
+
+
+def test_toy_function_forward_backward_and_node_name() -> None:
+    """Cube.apply gives a ** 3 forward, 3 a ** 2 backward, and a node named CubeBackward."""
+    x = float64_tensor([1.0, -2.0, 0.5])
+    y = Cube.apply(x)
+    assert_same(y, [1.0, -8.0, 0.125])
+    assert y.requires_grad and not y.is_leaf
+    assert x.is_leaf and x.grad_fn is None
+    assert y.grad_fn is not None and y.grad_fn.name() == "CubeBackward"
+    y.sum().backward()
+    assert_same(x.grad, [3.0, 12.0, 0.75])
+
+
+def test_tensor_op_node_name() -> None:
+    """Tensor ops record nodes named after their primitive, e.g. MulBackward."""
+    x = float64_tensor([1.0, 2.0])
+    assert (x * x).grad_fn.name() == "MulBackward"
+    assert x.exp().grad_fn.name() == "ExpBackward"
+
+
+def test_no_node_recorded_without_inputs_requiring_grad() -> None:
+    """With no input requiring grad, apply records nothing."""
+    a = float64_tensor([1.0, 2.0], requires_grad=False)
+    b = float64_tensor([3.0, 4.0], requires_grad=False)
+    out = ToyMul.apply(a, b)
+    assert_same(out, [3.0, 8.0])
+    assert not out.requires_grad
+    assert out.grad_fn is None
+
+
+def test_fan_out_same_tensor_twice() -> None:
+    """x * x uses x along two edges: d(x*x)/dx = x + x = 2x (both edges accumulate)."""
+    x = float64_tensor([1.5, -3.0, 0.25])
+    ToyMul.apply(x, x).sum().backward()
+    assert_same(x.grad, [3.0, -6.0, 0.5])
+
+    z = float64_tensor([1.5, -3.0, 0.25])
+    (z * z).sum().backward()
+    assert_same(z.grad, [3.0, -6.0, 0.5])
+
+
+def test_fan_out_sum_of_two_functions() -> None:
+    """f(x) + g(x) with f = exp, g = cube: d/dx = exp(x) + 3 x ** 2."""
+    values = np.array([0.5, -1.0, 2.0])
+    x = float64_tensor(values)
+    ToyAdd.apply(ToyExp.apply(x), Cube.apply(x)).sum().backward()
+    assert_close(x.grad, np.exp(values) + 3.0 * values**2)
+
+
+def test_diamond_graph() -> None:
+    """a = 2x feeds both exp(a) and a ** 3, which meet again in a sum.
+
+    d/dx [exp(a) + a ** 3] = (exp(a) + 3 a ** 2) * da/dx = 2 (exp(2x) + 3 (2x) ** 2).
+    """
+    values = np.array([0.25, -0.5, 1.0])
+    x = float64_tensor(values)
+    a = CountingScale.apply(x, factor=2.0)
+    ToyAdd.apply(ToyExp.apply(a), Cube.apply(a)).sum().backward()
+    assert_close(x.grad, 2.0 * (np.exp(2.0 * values) + 3.0 * (2.0 * values) ** 2))
+
+
+def test_reused_intermediate() -> None:
+    """h = exp(x) is reused three times: y = h * h + h, so dy/dx = (2h + 1) * h."""
+    values = np.array([0.0, 0.75, -1.25])
+    x = float64_tensor(values)
+    h = ToyExp.apply(x)
+    ToyAdd.apply(ToyMul.apply(h, h), h).sum().backward()
+    h_values = np.exp(values)
+    assert_close(x.grad, (2.0 * h_values + 1.0) * h_values)
+
+
+def test_engine_unbroadcasts_returned_gradients() -> None:
+    """ToyAdd returns the full (2, 3) gradient for every input; the engine sums it down.
+
+    For b of shape (3,) the leading dimension was broadcast: grad_b = column sums.
+    For c of shape (2, 1) the last dimension was broadcast: grad_c = row sums, kept as (2, 1).
+    """
+    a = float64_tensor(np.arange(6.0).reshape(2, 3))
+    b = float64_tensor([1.0, 2.0, 3.0])
+    c = float64_tensor([[1.0], [2.0]])
+    weights = float64_tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=False)
+    ToyMul.apply(ToyAdd.apply(ToyAdd.apply(a, b), c), weights).sum().backward()
+    assert_same(a.grad, [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    assert_same(b.grad, [5.0, 7.0, 9.0])
+    assert_same(c.grad, [[6.0], [15.0]])
+
+
+def test_needs_input_grad_and_none_gradient() -> None:
+    """needs_input_grad follows requires_grad; a None gradient leaves the input's grad None."""
+    FirstOnly.seen_needs_input_grad.clear()
+    a = float64_tensor([1.0, 2.0])
+    b = float64_tensor([3.0, 4.0], requires_grad=False)
+    FirstOnly.apply(a, b).sum().backward()
+    assert FirstOnly.seen_needs_input_grad == [(True, False)]
+    assert_same(a.grad, [3.0, 4.0])
+    assert b.grad is None
+
+
+def test_grad_with_allow_unused_returns_none() -> None:
+    """autograd.grad gives None for an input the output does not depend on."""
+    x = float64_tensor([1.0, 2.0])
+    unused = float64_tensor([5.0])
+    y = ToyMul.apply(x, x).sum()
+    grad_x, grad_unused = autograd.grad(y, [x, unused], allow_unused=True)
+    assert_same(grad_x, [2.0, 4.0])
+    assert grad_unused is None
+
+
+def test_grad_without_allow_unused_raises() -> None:
+    """Without allow_unused, an input that is not part of the graph is an error (like torch)."""
+    x = float64_tensor([1.0, 2.0])
+    unused = float64_tensor([5.0])
+    y = (x * 3.0).sum()
+    with pytest.raises(RuntimeError, match="allow_unused"):
+        autograd.grad(y, [x, unused])
+
+
+def test_grad_does_not_touch_leaf_grad_and_accepts_grad_outputs() -> None:
+    """autograd.grad returns gradients instead of accumulating into .grad.
+
+    y = 3x (non-scalar); with grad_outputs v the result is the vector-Jacobian product 3v.
+    """
+    x = float64_tensor([1.0, 2.0, 3.0])
+    y = x * 3.0
+    (grad_x,) = autograd.grad(y, x, grad_outputs=float64_tensor([1.0, -1.0, 0.5], False))
+    assert_same(grad_x, [3.0, -3.0, 1.5])
+    assert x.grad is None
+
+
+# --------------------------------------------------------------------------------------------
+# Long graphs and the number of backward calls.
+# --------------------------------------------------------------------------------------------
+
+
+def test_150k_op_chain_backward_under_default_recursion_limit() -> None:
+    """y = x * c repeated 150,000 times; dy/dx = c ** 150000, computed by repeated products.
+
+    Backward multiplies the incoming gradient (1.0) by c once per node, in the same order as a
+    Python loop that starts from 1.0, so the result is bit-for-bit the loop's value. The
+    traversal must be iterative: the chain is 150x deeper than Python's recursion limit.
+    """
+    chain_length = 150_000
+    factor = 1.0000001
+    expected = 1.0
+    for _ in range(chain_length):
+        expected = expected * factor
+
+    x = float64_tensor([1.0, -2.0, 0.5])
+    with default_recursion_limit():
+        y = x
+        for _ in range(chain_length):
+            y = y * factor
+        y.sum().backward()
+    assert x.grad is not None
+    assert x.grad.dtype == np.float64
+    assert_same(x.grad, [expected, expected, expected])
+
+
+def test_backward_calls_exactly_once_per_node_in_a_long_chain() -> None:
+    """A 20,000-node chain of CountingScale: exactly 20,000 backward calls, gradient 1."""
+    chain_length = 20_000
+    CountingScale.backward_calls = 0
+    x = float64_tensor([2.0])
+    with default_recursion_limit():
+        y = x
+        for _ in range(chain_length):
+            y = CountingScale.apply(y, factor=1.0)
+        y.sum().backward()
+    assert CountingScale.backward_calls == chain_length
+    assert_same(x.grad, [1.0])
+
+
+def test_backward_calls_once_per_node_in_a_ladder_of_diamonds() -> None:
+    """Each level is a = s(y); y = a + a. There are 2 ** 60 paths from the output to x.
+
+    An engine that walks paths instead of nodes would call each CountingScale backward once per
+    path and never finish; a correct one sums both edges first and calls it once per node.
+    The gradient doubles at every level: dy/dx = 2 ** 60 (exact in float64).
+    """
+    levels = 60
+    CountingScale.backward_calls = 0
+    x = float64_tensor([1.0])
+    y = x
+    for _ in range(levels):
+        a = CountingScale.apply(y, factor=1.0)
+        y = ToyAdd.apply(a, a)
+    y.sum().backward()
+    assert CountingScale.backward_calls == levels
+    assert_same(x.grad, [2.0**levels])
+
+
+def test_backward_calls_once_per_node_with_wide_fan_out() -> None:
+    """100 CountingScale nodes all read x: 100 calls, and x.grad = sum of the 100 factors."""
+    CountingScale.backward_calls = 0
+    x = float64_tensor([1.0, 1.0])
+    total = CountingScale.apply(x, factor=1.0)
+    for index in range(1, 100):
+        total = ToyAdd.apply(total, CountingScale.apply(x, factor=float(index + 1)))
+    total.sum().backward()
+    assert CountingScale.backward_calls == 100
+    assert_same(x.grad, [5050.0, 5050.0])
+
+
+# --------------------------------------------------------------------------------------------
+# retain_graph, accumulation into .grad, intermediates.
+# --------------------------------------------------------------------------------------------
+
+
+def test_retain_graph_allows_second_backward_and_gradients_accumulate() -> None:
+    """Two backwards through y = sum(x * x) with retain_graph: x.grad = 2 * 2x."""
+    x = float64_tensor([1.0, -2.0])
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    assert_same(x.grad, [2.0, -4.0])
+    y.backward()
+    assert_same(x.grad, [4.0, -8.0])
+
+
+def test_second_backward_without_retain_graph_raises() -> None:
+    """The graph is freed after the first backward; the second one raises torch's message."""
+    x = float64_tensor([1.0, -2.0])
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        y.backward()
+
+
+def test_second_backward_through_a_toy_function_raises() -> None:
+    """The same rule holds for graphs made of user-defined Functions."""
+    x = float64_tensor([1.0, -2.0])
+    y = Cube.apply(x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        y.backward()
+
+
+def test_grad_twice_without_retain_graph_raises() -> None:
+    """autograd.grad also frees the graph unless retain_graph=True."""
+    x = float64_tensor([1.0, -2.0])
+    y = (x * x).sum()
+    (first,) = autograd.grad(y, x, retain_graph=True)
+    (second,) = autograd.grad(y, x)
+    assert_same(first, [2.0, -4.0])
+    assert_same(second, [2.0, -4.0])
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        autograd.grad(y, x)
+
+
+def test_gradients_accumulate_across_separate_backward_calls() -> None:
+    """Leaf .grad accumulates over independent graphs until reset (here by assigning None)."""
+    x = float64_tensor([1.0, 2.0])
+    (x * 3.0).sum().backward()
+    (x * x).sum().backward()
+    assert_same(x.grad, [3.0 + 2.0, 3.0 + 4.0])
+    x.grad = None
+    (x * 3.0).sum().backward()
+    assert_same(x.grad, [3.0, 3.0])
+
+
+def test_intermediate_grad_is_none_unless_retained() -> None:
+    """Only leaves get .grad; retain_grad() opts an intermediate in.
+
+    z = sum(y * y) with y = 2x: dz/dy = 2y = 4x, dz/dx = 2y * 2 = 8x.
+    """
+    x = float64_tensor([1.0, -0.5])
+    y = x * 2.0
+    (y * y).sum().backward()
+    assert y.grad is None
+    assert_same(x.grad, [8.0, -4.0])
+
+    x = float64_tensor([1.0, -0.5])
+    y = x * 2.0
+    y.retain_grad()
+    (y * y).sum().backward()
+    assert_same(y.grad, [4.0, -2.0])
+    assert_same(x.grad, [8.0, -4.0])
+
+
+def test_backward_with_explicit_gradient_for_non_scalar_output() -> None:
+    """y = 2x is not scalar: y.backward(v) computes the vector-Jacobian product 2v."""
+    x = float64_tensor([1.0, 2.0, 3.0])
+    y = x * 2.0
+    y.backward(float64_tensor([1.0, 0.5, -1.0], requires_grad=False))
+    assert_same(x.grad, [2.0, 1.0, -2.0])
+
+
+def test_backward_on_one_element_tensor_needs_no_gradient() -> None:
+    """Like torch, a one-element (not only 0-d) output can start backward implicitly."""
+    x = float64_tensor([1.0, 2.0, 3.0])
+    y = x[0:1] * 4.0
+    assert y.shape == (1,)
+    y.backward()
+    assert_same(x.grad, [4.0, 0.0, 0.0])
+
+
+# --------------------------------------------------------------------------------------------
+# Grad mode.
+# --------------------------------------------------------------------------------------------
+
+
+def test_no_grad_records_nothing() -> None:
+    """Inside no_grad results do not require grad and have no node."""
+    x = float64_tensor([1.0, 2.0])
+    assert is_grad_enabled()
+    with no_grad():
+        assert not is_grad_enabled()
+        y = x * 2.0
+        z = Cube.apply(x)
+    assert is_grad_enabled()
+    assert not y.requires_grad and y.grad_fn is None
+    assert not z.requires_grad and z.grad_fn is None
+
+
+def test_grad_mode_nesting() -> None:
+    """enable_grad inside no_grad turns recording back on; leaving restores the outer mode."""
+    x = float64_tensor([1.0, 2.0])
+    with no_grad():
+        with enable_grad():
+            assert is_grad_enabled()
+            inner = x * 2.0
+            with set_grad_enabled(False):
+                assert not is_grad_enabled()
+                innermost = x * 2.0
+            assert is_grad_enabled()
+        assert not is_grad_enabled()
+        outer = x * 2.0
+        with set_grad_enabled(True):
+            assert is_grad_enabled()
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+    assert inner.requires_grad and inner.grad_fn is not None
+    assert not innermost.requires_grad
+    assert not outer.requires_grad
+
+
+def test_set_grad_enabled_as_a_plain_call() -> None:
+    """Like torch, calling set_grad_enabled(False) switches the mode immediately."""
+    try:
+        set_grad_enabled(False)
+        assert not is_grad_enabled()
+        set_grad_enabled(True)
+        assert is_grad_enabled()
+    finally:
+        set_grad_enabled(True)
+
+
+def test_grad_mode_decorators() -> None:
+    """no_grad(), enable_grad() and set_grad_enabled(...) also work as decorators."""
+
+    @no_grad()
+    def doubled_without_grad(value: Tensor) -> Tensor:
+        assert not is_grad_enabled()
+        return value * 2.0
+
+    @enable_grad()
+    def doubled_with_grad(value: Tensor) -> Tensor:
+        assert is_grad_enabled()
+        return value * 2.0
+
+    @set_grad_enabled(False)
+    def doubled_with_mode_false(value: Tensor) -> Tensor:
+        assert not is_grad_enabled()
+        return value * 2.0
+
+    x = float64_tensor([1.0])
+    assert not doubled_without_grad(x).requires_grad
+    assert is_grad_enabled()
+    assert not doubled_with_mode_false(x).requires_grad
+    assert is_grad_enabled()
+    with no_grad():
+        result = doubled_with_grad(x)
+        assert not is_grad_enabled()
+    assert result.requires_grad and result.grad_fn is not None
+    assert doubled_without_grad.__name__ == "doubled_without_grad"
+
+
+def test_grad_mode_restored_after_exception() -> None:
+    """An exception inside a grad-mode block or decorated function restores the mode."""
+    with pytest.raises(ValueError), no_grad():
+        raise ValueError("inside no_grad")
+    assert is_grad_enabled()
+
+    with no_grad():
+        with pytest.raises(ValueError), enable_grad():
+            raise ValueError("inside enable_grad")
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+
+    @no_grad()
+    def failing() -> None:
+        raise KeyError("inside a decorated function")
+
+    with pytest.raises(KeyError):
+        failing()
+    assert is_grad_enabled()
+
+
+def test_backward_without_create_graph_records_nothing() -> None:
+    """Backward runs under no_grad: the gradient it produces has no node of its own."""
+    x = float64_tensor([1.0, 2.0])
+    Cube.apply(x).sum().backward()
+    assert x.grad is not None
+    assert x.grad.grad_fn is None
+    assert not x.grad.requires_grad
+    assert is_grad_enabled()
+
+
+# --------------------------------------------------------------------------------------------
+# Hooks.
+# --------------------------------------------------------------------------------------------
+
+
+def test_leaf_hook_sees_total_gradient_once_and_can_replace_it() -> None:
+    """A leaf used twice (x * x) calls its hook once, with the summed gradient 2x.
+
+    The hook returns 10 * grad, which replaces what is stored in x.grad.
+    """
+    seen: list[np.ndarray] = []
+
+    def hook(grad: Tensor) -> Tensor:
+        seen.append(grad.data.copy())
+        return grad * 10.0
+
+    x = float64_tensor([1.0, -3.0])
+    x.register_hook(hook)
+    (x * x).sum().backward()
+    assert len(seen) == 1
+    assert_same(seen[0], [2.0, -6.0])
+    assert_same(x.grad, [20.0, -60.0])
+
+
+def test_hook_returning_none_keeps_gradient() -> None:
+    """A hook that only observes (returns None) leaves the gradient unchanged."""
+    seen: list[np.ndarray] = []
+
+    def observe(grad: Tensor) -> None:
+        seen.append(grad.data.copy())
+
+    x = float64_tensor([1.0, 2.0])
+    x.register_hook(observe)
+    (x * 5.0).sum().backward()
+    assert len(seen) == 1
+    assert_same(seen[0], [5.0, 5.0])
+    assert_same(x.grad, [5.0, 5.0])
+
+
+def test_non_leaf_hook_replaces_gradient_flowing_further() -> None:
+    """y = 3x; z = sum(y * y). dz/dy = 2y; the hook makes it 2y * 10, so dz/dx = 60 y."""
+    seen: list[np.ndarray] = []
+
+    def hook(grad: Tensor) -> Tensor:
+        seen.append(grad.data.copy())
+        return grad * 10.0
+
+    x = float64_tensor([1.0, 2.0])
+    y = x * 3.0
+    y.register_hook(hook)
+    (y * y).sum().backward()
+    assert len(seen) == 1
+    assert_same(seen[0], [6.0, 12.0])
+    assert_same(x.grad, [180.0, 360.0])
+    assert y.grad is None
+
+
+def test_hook_handle_remove() -> None:
+    """After handle.remove() the hook is no longer called."""
+    calls: list[int] = []
+
+    def hook(grad: Tensor) -> Tensor:
+        calls.append(1)
+        return grad * 0.0
+
+    x = float64_tensor([1.0, 2.0])
+    handle = x.register_hook(hook)
+    handle.remove()
+    (x * 2.0).sum().backward()
+    assert calls == []
+    assert_same(x.grad, [2.0, 2.0])
+
+    y_source = float64_tensor([1.0, 2.0])
+    y = y_source * 2.0
+    y_handle = y.register_hook(hook)
+    y_handle.remove()
+    (y * 3.0).sum().backward()
+    assert calls == []
+    assert_same(y_source.grad, [6.0, 6.0])
+
+
+def test_two_hooks_run_in_registration_order() -> None:
+    """Hooks chain: each receives the previous hook's result (grad + 1, then * 2)."""
+    x = float64_tensor([1.0])
+
+    def add_one(grad: Tensor) -> Tensor:
+        return grad + 1.0
+
+    def times_two(grad: Tensor) -> Tensor:
+        return grad * 2.0
+
+    x.register_hook(add_one)
+    x.register_hook(times_two)
+    (x * 3.0).sum().backward()
+    assert_same(x.grad, [8.0])
+
+
+# --------------------------------------------------------------------------------------------
+# In-place operations and version counters.
+# --------------------------------------------------------------------------------------------
+
+
+def test_modifying_a_saved_output_makes_backward_raise() -> None:
+    """exp saves its output; changing that output in place invalidates the saved value."""
+    x = float64_tensor([0.0, 1.0])
+    y = x.exp()
+    y.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+def test_modifying_a_saved_input_makes_backward_raise() -> None:
+    """Mul saves its inputs; a.mul_ afterwards bumps a's version, so backward must refuse."""
+    x = float64_tensor([1.0, 2.0])
+    a = x * 1.0
+    b = a * a
+    a.mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        b.sum().backward()
+
+
+def test_setitem_on_a_saved_tensor_makes_backward_raise() -> None:
+    """__setitem__ is an in-place write too."""
+    x = float64_tensor([1.0, 2.0])
+    a = x * 1.0
+    b = Cube.apply(a)
+    a[0] = 5.0
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        b.sum().backward()
+
+
+def test_in_place_on_leaf_requiring_grad_raises() -> None:
+    """Torch's rule and message for a leaf that requires grad."""
+    x = float64_tensor([1.0, 2.0])
+    message = "a leaf Variable that requires grad is being used in an in-place operation."
+    with pytest.raises(RuntimeError, match=re.escape(message)):
+        x.add_(1.0)
+    with pytest.raises(RuntimeError, match=re.escape(message)):
+        x.mul_(2.0)
+    with pytest.raises(RuntimeError, match=re.escape(message)):
+        x[0] = 3.0
+    assert_same(x, [1.0, 2.0])
+
+
+def test_in_place_on_leaf_allowed_under_no_grad() -> None:
+    """Under no_grad a leaf may be updated in place (this is how optimisers step)."""
+    x = float64_tensor([1.0, 2.0])
+    with no_grad():
+        result = x.add_(1.0)
+        x.mul_(2.0)
+        x.sub_(1.0)
+    assert result is x
+    assert_same(x, [3.0, 5.0])
+    assert x.is_leaf and x.requires_grad and x.grad_fn is None
+    (x * x).sum().backward()
+    assert_same(x.grad, [6.0, 10.0])
+
+
+def test_in_place_ops_return_self_and_keep_gradients_flowing() -> None:
+    """y = x + 1 (Add saves nothing) may be changed in place: y.mul_(2) gives dy/dx = 2."""
+    x = float64_tensor([1.0, 2.0])
+    y = x + 1.0
+    returned = y.mul_(2.0)
+    assert returned is y
+    assert_same(y, [4.0, 6.0])
+    y.sum().backward()
+    assert_same(x.grad, [2.0, 2.0])
+
+
+def test_zero_fill_and_copy_cut_the_old_history() -> None:
+    """zero_ / fill_ / copy_ overwrite every element, so gradient stops flowing to the old value.
+
+    a = 2x; a.zero_(); loss = sum(a + x) gives dloss/dx = 1.
+    b = 2x; b.fill_(7); loss = sum(b * x) = 7 sum(x) gives 7.
+    c = 2x; c.copy_(3w); loss = sum(c) gives dx = 0 and dw = 3.
+    """
+    x = float64_tensor([1.0, 2.0])
+    a = x * 2.0
+    a.zero_()
+    (a + x).sum().backward()
+    assert_same(x.grad, [1.0, 1.0])
+
+    x = float64_tensor([1.0, 2.0])
+    b = x * 2.0
+    b.fill_(7.0)
+    (b * x).sum().backward()
+    assert_same(x.grad, [7.0, 7.0])
+
+    x = float64_tensor([1.0, 2.0])
+    w = float64_tensor([4.0, 5.0])
+    c = x * 2.0
+    c.copy_(w * 3.0)
+    (c + x * 0.0).sum().backward()
+    assert_same(x.grad, [0.0, 0.0])
+    assert_same(w.grad, [3.0, 3.0])
+
+
+def test_in_place_chain_on_non_leaf_matches_torch() -> None:
+    """A mix of add_, mul_, __setitem__ and sub_ on a non-leaf, compared with torch."""
+    torch = pytest.importorskip("torch")
+    x_values = np.array([1.0, 2.0, 3.0])
+    w_values = np.array([0.5, -1.0, 2.0])
+
+    def run(make_leaf: Callable[[np.ndarray], Any]) -> tuple[Any, Any, Any]:
+        x = make_leaf(x_values)
+        w = make_leaf(w_values)
+        a = x * 2.0
+        a.add_(w)
+        a.mul_(w)
+        a[0] = x[1] * 5.0
+        a.sub_(x)
+        (a * a).sum().backward()
+        return x, w, a
+
+    ours_x, ours_w, ours_a = run(float64_tensor)
+    torch_x, torch_w, torch_a = run(
+        lambda values: torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    )
+    assert_close(ours_a.detach().data, torch_a.detach().numpy())
+    assert_close(ours_x.grad, torch_x.grad.numpy())
+    assert_close(ours_w.grad, torch_w.grad.numpy())
+
+
+# --------------------------------------------------------------------------------------------
+# Higher-order gradients.
+# --------------------------------------------------------------------------------------------
+
+
+def test_second_and_third_derivative_of_cube() -> None:
+    """y = x ** 3: dy/dx = 3 x ** 2, d2y/dx2 = 6x, d3y/dx3 = 6."""
+    values = np.array([-1.5, 0.5, 2.0])
+    x = float64_tensor(values)
+    (first,) = autograd.grad((x**3).sum(), x, create_graph=True)
+    assert_close(first, 3.0 * values**2)
+    assert first.requires_grad
+    (second,) = autograd.grad(first.sum(), x, create_graph=True)
+    assert_close(second, 6.0 * values)
+    (third,) = autograd.grad(second.sum(), x)
+    assert_close(third, [6.0, 6.0, 6.0])
+
+
+def test_higher_order_through_a_toy_function() -> None:
+    """Cube's backward is written with Tensor ops, so it is itself differentiable."""
+    values = np.array([-1.5, 0.5, 2.0])
+    x = float64_tensor(values)
+    (first,) = autograd.grad(Cube.apply(x).sum(), x, create_graph=True)
+    assert_close(first, 3.0 * values**2)
+    (second,) = autograd.grad(first.sum(), x, create_graph=True)
+    assert_close(second, 6.0 * values)
+    (third,) = autograd.grad(second.sum(), x)
+    assert_close(third, [6.0, 6.0, 6.0])
+
+
+def test_backward_with_create_graph_gives_differentiable_grad() -> None:
+    """backward(create_graph=True) leaves x.grad = 3x ** 2 with a graph; its backward is 6x."""
+    values = np.array([1.0, -2.0])
+    x = float64_tensor(values)
+    (x**3).sum().backward(create_graph=True)
+    first = x.grad
+    assert first is not None and first.requires_grad
+    assert_close(first, 3.0 * values**2)
+    x.grad = None
+    first.sum().backward()
+    assert_close(x.grad, 6.0 * values)
+
+
+def test_create_graph_keeps_the_graph_by_default() -> None:
+    """As in torch, retain_graph defaults to create_graph: a later backward still works."""
+    x = float64_tensor([1.0, 2.0])
+    y = (x**3).sum()
+    (first,) = autograd.grad(y, x, create_graph=True)
+    y.backward()
+    assert_close(first, [3.0, 12.0])
+    assert_close(x.grad, [3.0, 12.0])
+
+
+def test_hessian_vector_product_of_small_mlp_matches_torch() -> None:
+    """H v for loss(W1, b1, W2) = mean((tanh(X W1^T + b1) W2^T) ** 2) + sum(sigmoid(hidden)).
+
+    H v is computed as grad of <grad(loss), v> (double backward), in both libraries.
+    """
+    torch = pytest.importorskip("torch")
+    generator = np.random.default_rng(7)
+    inputs = generator.normal(size=(5, 4))
+    parameter_values = [
+        generator.normal(size=(3, 4)),
+        generator.normal(size=(3,)),
+        generator.normal(size=(2, 3)),
+    ]
+    direction_values = [generator.normal(size=value.shape) for value in parameter_values]
+
+    def loss_of(x: Any, w1: Any, b1: Any, w2: Any) -> Any:
+        hidden = (x @ w1.T + b1).tanh()
+        out = hidden @ w2.T
+        return (out**2).mean() + hidden.sigmoid().sum()
+
+    ours_parameters = [float64_tensor(value) for value in parameter_values]
+    ours_directions = [float64_tensor(value, False) for value in direction_values]
+    ours_loss = loss_of(float64_tensor(inputs, False), *ours_parameters)
+    ours_grads = autograd.grad(ours_loss, ours_parameters, create_graph=True)
+    ours_dot = sum((grad * direction).sum() for grad, direction in zip(ours_grads, ours_directions))
+    ours_hvp = autograd.grad(ours_dot, ours_parameters)
+
+    def torch_leaf(value: np.ndarray, requires_grad: bool = True) -> Any:
+        return torch.tensor(value, dtype=torch.float64, requires_grad=requires_grad)
+
+    torch_parameters = [torch_leaf(value) for value in parameter_values]
+    torch_directions = [torch_leaf(value, False) for value in direction_values]
+    torch_loss = loss_of(torch_leaf(inputs, False), *torch_parameters)
+    torch_grads = torch.autograd.grad(torch_loss, torch_parameters, create_graph=True)
+    torch_dot = sum(
+        (grad * direction).sum() for grad, direction in zip(torch_grads, torch_directions)
+    )
+    torch_hvp = torch.autograd.grad(torch_dot, torch_parameters)
+
+    assert_close(ours_loss.detach().data, torch_loss.detach().numpy())
+    for ours_grad, torch_grad in zip(ours_grads, torch_grads):
+        assert_close(ours_grad.detach().data, torch_grad.detach().numpy())
+    for ours_product, torch_product in zip(ours_hvp, torch_hvp):
+        assert_close(ours_product, torch_product.numpy())
+
+
+# --------------------------------------------------------------------------------------------
+# Error texts and the engine's checks on returned gradients.
+# --------------------------------------------------------------------------------------------
+
+
+def torch_error_message(action: Callable[[], Any]) -> str:
+    """Run a torch action that must fail and return its RuntimeError message."""
+    with pytest.raises(RuntimeError) as caught:
+        action()
+    return str(caught.value)
+
+
+def test_non_scalar_backward_without_gradient_message_matches_torch() -> None:
+    """Backward from a non-scalar output needs gradient=..., with torch's wording."""
+    torch = pytest.importorskip("torch")
+    torch_message = torch_error_message(
+        lambda: (torch.ones(3, dtype=torch.float64, requires_grad=True) * 2).backward()
+    )
+    x = float64_tensor([1.0, 2.0, 3.0])
+    with pytest.raises(RuntimeError) as caught:
+        (x * 2.0).backward()
+    assert torch_message in str(caught.value)
+
+
+def test_backward_on_tensor_without_grad_message_matches_torch() -> None:
+    """Backward from a tensor that does not require grad, with torch's wording."""
+    torch = pytest.importorskip("torch")
+    torch_message = torch_error_message(lambda: torch.ones(3, dtype=torch.float64).sum().backward())
+    x = float64_tensor([1.0, 2.0, 3.0], requires_grad=False)
+    with pytest.raises(RuntimeError) as caught:
+        x.sum().backward()
+    assert torch_message in str(caught.value)
+
+
+def test_integer_tensor_cannot_require_grad_message_matches_torch() -> None:
+    """Integer tensors cannot require grad (torch: 'only Tensors of floating point dtype ...')."""
+    torch = pytest.importorskip("torch")
+    torch_message = torch_error_message(lambda: torch.tensor([1, 2]).requires_grad_())
+    with pytest.raises(RuntimeError) as caught:
+        tensor([1, 2]).requires_grad_()
+    assert torch_message in str(caught.value)
+    with pytest.raises(RuntimeError, match="(?i)floating point.*require gradients"):
+        tensor([1, 2], requires_grad=True)
+    with pytest.raises(RuntimeError, match="(?i)floating point.*require gradients"):
+        tensor(np.array([True, False]), requires_grad=True)
+
+
+def test_second_backward_message_matches_torch() -> None:
+    """The freed-graph message starts like torch's."""
+    torch = pytest.importorskip("torch")
+    leaf = torch.ones(2, dtype=torch.float64, requires_grad=True)
+    torch_loss = (leaf * leaf).sum()
+    torch_loss.backward()
+    torch_message = torch_error_message(torch_loss.backward)
+    torch_first_sentence = torch_message.split(" (")[0]
+
+    x = float64_tensor([1.0, 1.0])
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError) as caught:
+        y.backward()
+    assert str(caught.value).startswith(torch_first_sentence)
+
+
+def test_wrongly_shaped_gradient_names_op_index_and_shapes() -> None:
+    """A (4, 5) gradient for input 1 of shape (3,) cannot be un-broadcast: RuntimeError.
+
+    The message must name the op (BadShape), the input index (1) and both shapes.
+    """
+    a = float64_tensor(np.zeros((2, 3)))
+    b = float64_tensor(np.zeros(3))
+    out = BadShape.apply(a, b)
+    with pytest.raises(RuntimeError) as caught:
+        out.sum().backward()
+    message = str(caught.value)
+    assert "BadShape" in message
+    assert re.search(r"\b1\b", message), message
+    assert message_names_shape(message, (4, 5)), message
+    assert message_names_shape(message, (3,)), message
+
+
+def test_gradient_with_wrong_dtype_raises() -> None:
+    """A float32 gradient for a float64 input is refused, naming the op and both dtypes."""
+    x = float64_tensor([1.0, 2.0])
+    out = WrongDtype.apply(x)
+    with pytest.raises((RuntimeError, TypeError)) as caught:
+        out.sum().backward()
+    message = str(caught.value)
+    assert "WrongDtype" in message
+    assert "float32" in message and "float64" in message

@@ -1,0 +1,363 @@
+"""Autograd against gradients derived by hand.
+
+Two families:
+
+1. The seed article's two-layer MLP (784-64-10 and smaller random shapes): the gradients of the
+   mean cross-entropy with respect to W1, b1, W2, b2 are written out in closed form (the
+   derivation is in the comments of ``hand_derived_gradients``) and compared with autograd.
+2. Small scalar expressions in the style of micrograd, each with its gradient derived line by
+   line in the comments and checked exactly (all intermediate values are dyadic rationals, so
+   float64 represents every one of them without rounding).
+
+Layout used throughout (PyTorch's): one example per ROW.
+    X  : (m, n_in)         Y  : (m, n_out), one-hot rows
+    W1 : (n_hidden, n_in)  b1 : (n_hidden,)
+    W2 : (n_out, n_hidden) b2 : (n_out,)
+    Z1 = X W1ᵀ + b1        (m, n_hidden)
+    A1 = relu(Z1)
+    Z2 = A1 W2ᵀ + b2       (m, n_out)
+    A2 = softmax(Z2)       (row-wise)
+    L  = -(1/m) Σ_i Σ_k Y_ik log A2_ik
+The article writes examples as COLUMNS (X is n_in x m, dW2 = dZ2 A1ᵀ / m); transposing every
+matrix of its formulas gives the row-layout versions used here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hypothesis_numpy
+
+import tinygrad_edu
+from tinygrad_edu import Tensor, tensor
+
+# Float64 comparisons of the same math in a different order of operations.
+TOLERANCE = 1e-10
+
+
+def leaf(values: np.ndarray) -> Tensor:
+    """A float64 leaf tensor that requires grad."""
+    return tensor(np.asarray(values, dtype=np.float64), requires_grad=True)
+
+
+def constant(values: np.ndarray) -> Tensor:
+    """A float64 tensor that does not require grad."""
+    return tensor(np.asarray(values, dtype=np.float64))
+
+
+def scalar(value: float) -> Tensor:
+    """A 0-d float64 leaf tensor that requires grad."""
+    return tensor(value, dtype=tinygrad_edu.float64, requires_grad=True)
+
+
+def one_hot(labels: np.ndarray, classes: int) -> np.ndarray:
+    """Rows of the identity matrix picked by ``labels``: Y_ik = 1 if labels_i == k else 0."""
+    return np.eye(classes, dtype=np.float64)[labels]
+
+
+def stable_softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, shifted by the row maximum so exp never overflows."""
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def hand_derived_gradients(
+    x: np.ndarray,
+    y: np.ndarray,
+    w1: np.ndarray,
+    b1: np.ndarray,
+    w2: np.ndarray,
+    b2: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """The article's gradients of the mean cross-entropy, in row layout, with NumPy only.
+
+    Derivation (per example i, then averaged over the m rows):
+
+    Softmax + cross-entropy. With A2_k = exp(Z2_k) / Σ_j exp(Z2_j),
+        log A2_k = Z2_k - log Σ_j exp(Z2_j),
+        ∂ log A2_k / ∂ Z2_c = δ_kc - A2_c.
+    The per-example loss is ℓ = -Σ_k Y_k log A2_k, so
+        ∂ℓ/∂Z2_c = -Σ_k Y_k (δ_kc - A2_c) = -Y_c + A2_c Σ_k Y_k = A2_c - Y_c,
+    because a one-hot row sums to 1. Stacking the rows: dZ2 = A2 - Y (m x n_out), and the mean
+    over m examples contributes the factor 1/m to every gradient below.
+
+    Second affine map. Z2_ik = Σ_h A1_ih W2_kh + b2_k, so
+        ∂Z2_ik / ∂W2_kh = A1_ih  and  ∂Z2_ik / ∂b2_k = 1.
+    Chain rule, summing over examples: dW2_kh = (1/m) Σ_i dZ2_ik A1_ih, i.e.
+        dW2 = dZ2ᵀ A1 / m                 (n_out x n_hidden, the shape of W2)
+        db2 = Σ_i dZ2_i / m               (column sums)
+
+    Back into the hidden layer. ∂Z2_ik / ∂A1_ih = W2_kh, so dA1 = dZ2 W2 (m x n_hidden).
+    relu has derivative 1 where Z1 > 0 and 0 elsewhere (0 at Z1 = 0, as in torch), so
+        dZ1 = dZ2 W2 ⊙ 1[Z1 > 0].
+
+    First affine map, exactly like the second one:
+        dW1 = dZ1ᵀ X / m                  (n_hidden x n_in, the shape of W1)
+        db1 = Σ_i dZ1_i / m
+    """
+    m = x.shape[0]
+    z1 = x @ w1.T + b1
+    a1 = np.maximum(z1, 0.0)
+    z2 = a1 @ w2.T + b2
+    a2 = stable_softmax(z2)
+    d_z2 = a2 - y
+    d_z1 = (d_z2 @ w2) * (z1 > 0)
+    return {
+        "loss": np.asarray(-(y * np.log(a2)).sum() / m),
+        "dZ2": d_z2,
+        "dZ1": d_z1,
+        "dW2": d_z2.T @ a1 / m,
+        "db2": d_z2.sum(axis=0) / m,
+        "dW1": d_z1.T @ x / m,
+        "db1": d_z1.sum(axis=0) / m,
+    }
+
+
+def check_mlp_gradients(
+    x: np.ndarray,
+    labels: np.ndarray,
+    w1: np.ndarray,
+    b1: np.ndarray,
+    w2: np.ndarray,
+    b2: np.ndarray,
+) -> None:
+    """Run the MLP forward and backward with tinygrad_edu and compare with the formulas.
+
+    The loss is computed through log_softmax (the stable route), exactly as a user would.
+    Z1 and Z2 keep their gradients (retain_grad) so dL/dZ2 = dZ2 / m and dL/dZ1 = dZ1 / m
+    are checked too, not only the parameter gradients.
+    """
+    m = x.shape[0]
+    classes = w2.shape[0]
+    y = one_hot(labels, classes)
+    expected = hand_derived_gradients(x, y, w1, b1, w2, b2)
+
+    weight1, bias1, weight2, bias2 = leaf(w1), leaf(b1), leaf(w2), leaf(b2)
+    z1 = constant(x) @ weight1.T + bias1
+    z1.retain_grad()
+    a1 = z1.relu()
+    z2 = a1 @ weight2.T + bias2
+    z2.retain_grad()
+    log_a2 = z2.log_softmax(dim=1)
+    loss = -(constant(y) * log_a2).sum() / m
+    loss.backward()
+
+    def assert_matches(actual: Tensor | None, reference: np.ndarray) -> None:
+        assert actual is not None
+        assert actual.dtype == np.float64
+        assert actual.shape == reference.shape
+        np.testing.assert_allclose(actual.data, reference, rtol=TOLERANCE, atol=TOLERANCE)
+
+    assert_matches(loss, expected["loss"])
+    assert_matches(z2.grad, expected["dZ2"] / m)
+    assert_matches(z1.grad, expected["dZ1"] / m)
+    assert_matches(weight2.grad, expected["dW2"])
+    assert_matches(bias2.grad, expected["db2"])
+    assert_matches(weight1.grad, expected["dW1"])
+    assert_matches(bias1.grad, expected["db1"])
+
+
+@st.composite
+def small_mlp_problems(
+    draw: st.DrawFn,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Random small shapes, every array element drawn by hypothesis (zeros included).
+
+    Elements are bounded so the softmax stays well inside float64 range; zeros are welcome
+    because they produce Z1 == 0 exactly, where relu's derivative must be 0.
+    """
+    m = draw(st.integers(1, 6))
+    n_in = draw(st.integers(1, 6))
+    n_hidden = draw(st.integers(1, 6))
+    classes = draw(st.integers(2, 5))
+    elements = st.floats(-3.0, 3.0, allow_nan=False, allow_infinity=False, width=64)
+
+    def array(shape: tuple[int, ...]) -> np.ndarray:
+        return draw(hypothesis_numpy.arrays(np.float64, shape, elements=elements))
+
+    x = array((m, n_in))
+    w1 = array((n_hidden, n_in))
+    b1 = array((n_hidden,))
+    w2 = array((classes, n_hidden))
+    b2 = array((classes,))
+    labels = np.asarray(draw(st.lists(st.integers(0, classes - 1), min_size=m, max_size=m)))
+    return x, labels, w1, b1, w2, b2
+
+
+@given(problem=small_mlp_problems())
+def test_mlp_gradients_small_random_shapes(
+    problem: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    """Autograd equals the hand-derived formulas for small random shapes and values."""
+    check_mlp_gradients(*problem)
+
+
+@settings(max_examples=3)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    batch_size=st.integers(1, 32),
+)
+def test_mlp_gradients_article_shapes(seed: int, batch_size: int) -> None:
+    """The article's 784-64-10 network: pixels in [0, 1), U(-0.5, 0.5) init, random labels.
+
+    Hypothesis draws the seed and the batch size; NumPy fills the 784-wide arrays from the seed
+    (drawing ~50,000 floats one by one through hypothesis would be needlessly slow).
+    """
+    generator = np.random.default_rng(seed)
+    x = generator.random((batch_size, 784))
+    w1 = generator.uniform(-0.5, 0.5, (64, 784))
+    b1 = generator.uniform(-0.5, 0.5, 64)
+    w2 = generator.uniform(-0.5, 0.5, (10, 64))
+    b2 = generator.uniform(-0.5, 0.5, 10)
+    labels = generator.integers(0, 10, batch_size)
+    check_mlp_gradients(x, labels, w1, b1, w2, b2)
+
+
+def test_mlp_gradients_with_relu_exactly_at_zero() -> None:
+    """Zero inputs and zero hidden biases make every Z1 exactly 0: dW1 = db1 = 0.
+
+    relu'(0) = 0 (torch's rule), matching the strict mask 1[Z1 > 0] in the formulas.
+    """
+    x = np.zeros((3, 5))
+    w1 = np.arange(20.0).reshape(4, 5) / 10.0
+    b1 = np.zeros(4)
+    w2 = np.arange(12.0).reshape(3, 4) / 7.0
+    b2 = np.array([0.5, -0.25, 1.0])
+    check_mlp_gradients(x, np.array([0, 2, 1]), w1, b1, w2, b2)
+
+
+# --------------------------------------------------------------------------------------------
+# Scalar expressions derived by hand. Every value below is a dyadic rational (an integer over
+# a power of two), so float64 holds all of them exactly and the checks use ==.
+# --------------------------------------------------------------------------------------------
+
+
+def test_scalar_expression_with_relu_branches() -> None:
+    """a = -4, b = 2 through sums, products, powers, two relus and a division.
+
+    Forward:
+        c = a + b            = -2
+        d = a*b + b**3       = -8 + 8 = 0
+        e = c*c + d          = 4
+        f = relu(b - a)      = relu(6)  = 6   (active: passes gradient)
+        g = relu(a - b)      = relu(-6) = 0   (inactive: blocks gradient)
+        h = e*f + g          = 24
+        out = h/8 - c**2     = 3 - 4 = -1
+    Backward (adjoints written x̄ = ∂out/∂x):
+        h̄ = 1/8
+        ē = h̄ f = 6/8 = 0.75       f̄ = h̄ e = 4/8 = 0.5       ḡ = h̄ = 0.125
+        c̄ = -2c (direct) + ē 2c     = 4 + 0.75 (-4) = 1
+        d̄ = ē                       = 0.75
+        ā = c̄ ∂c/∂a + d̄ ∂d/∂a + f̄ ∂f/∂a + ḡ ∂g/∂a
+          = 1*1 + 0.75*b + 0.5*(-1) + 0.125*0   = 1 + 1.5 - 0.5 = 2
+        b̄ = c̄ ∂c/∂b + d̄ ∂d/∂b + f̄ ∂f/∂b + ḡ ∂g/∂b
+          = 1*1 + 0.75*(a + 3b²) + 0.5*1 + 0   = 1 + 0.75*8 + 0.5 = 7.5
+    """
+    a = scalar(-4.0)
+    b = scalar(2.0)
+    c = a + b
+    d = a * b + b**3
+    e = c * c + d
+    f = (b - a).relu()
+    g = (a - b).relu()
+    h = e * f + g
+    out = h / 8 - c**2
+    assert (c.item(), d.item(), e.item(), f.item(), g.item(), h.item()) == (
+        -2.0,
+        0.0,
+        4.0,
+        6.0,
+        0.0,
+        24.0,
+    )
+    assert out.item() == -1.0
+    out.backward()
+    assert a.grad is not None and b.grad is not None
+    assert a.grad.item() == 2.0
+    assert b.grad.item() == 7.5
+
+
+def test_scalar_expression_with_division_and_negative_power() -> None:
+    """x = 2, y = 0.5 through a quotient and a reciprocal.
+
+    Forward:
+        p = x**2 * y       = 2          ∂p/∂x = 2xy = 2,      ∂p/∂y = x² = 4
+        q = x / y          = 4          ∂q/∂x = 1/y = 2,      ∂q/∂y = -x/y² = -8
+        r = p*q - q**-1    = 8 - 0.25 = 7.75
+                                        ∂r/∂p = q = 4,        ∂r/∂q = p + q⁻² = 2 + 1/16
+    Backward:
+        x̄ = 4*2 + (33/16)*2   = 8 + 4.125  = 12.125
+        ȳ = 4*4 + (33/16)*(-8) = 16 - 16.5 = -0.5
+    """
+    x = scalar(2.0)
+    y = scalar(0.5)
+    p = x**2 * y
+    q = x / y
+    r = p * q - q**-1
+    assert (p.item(), q.item(), r.item()) == (2.0, 4.0, 7.75)
+    r.backward()
+    assert x.grad is not None and y.grad is not None
+    assert x.grad.item() == 12.125
+    assert y.grad.item() == -0.5
+
+
+def test_scalar_expression_reusing_one_node() -> None:
+    """a = 3 used on several edges; each edge must add its contribution.
+
+    Forward:
+        b = a + a        = 6      (both edges: ∂b/∂a = 2)
+        c = b * a        = 18     (c = 2a², ∂c/∂a = 4a = 12)
+        d = c - b / 4    = 16.5
+    Backward: ∂d/∂a = 12 - 2/4 = 11.5.
+    """
+    a = scalar(3.0)
+    b = a + a
+    c = b * a
+    d = c - b / 4
+    assert d.item() == 16.5
+    d.backward()
+    assert a.grad is not None
+    assert a.grad.item() == 11.5
+
+
+def test_scalar_expression_accumulates_over_two_backwards() -> None:
+    """Two independent expressions of the same leaf add into a.grad.
+
+    s = a**2 (∂s/∂a = 2a = 5 at a = 2.5), t = -3a + 1 (∂t/∂a = -3): a.grad = 5 - 3 = 2.
+    """
+    a = scalar(2.5)
+    (a**2).backward()
+    (-3 * a + 1).backward()
+    assert a.grad is not None
+    assert a.grad.item() == 2.0
+
+
+def test_tanh_neuron() -> None:
+    """o = tanh(x1 w1 + x2 w2 + bias), a single neuron.
+
+    With n = x1 w1 + x2 w2 + bias and do/dn = 1 - tanh(n)² = 1 - o²:
+        ∂o/∂w1 = x1 (1 - o²)   ∂o/∂x1 = w1 (1 - o²)
+        ∂o/∂w2 = x2 (1 - o²)   ∂o/∂x2 = w2 (1 - o²)
+        ∂o/∂bias = 1 - o²
+    n = 1.5*(-0.5) + (-1)*0.25 + 0.3 = -0.7 is exact up to the rounding of 0.3; tanh is not
+    rational, so these values are compared at the float64 tolerance instead of with ==.
+    """
+    x1, w1, x2, w2, bias = scalar(1.5), scalar(-0.5), scalar(-1.0), scalar(0.25), scalar(0.3)
+    output = (x1 * w1 + x2 * w2 + bias).tanh()
+    o = np.tanh(1.5 * -0.5 + -1.0 * 0.25 + 0.3)
+    local = 1.0 - o**2
+    output.backward()
+    expected = {
+        "output": (output, o),
+        "x1": (x1.grad, -0.5 * local),
+        "w1": (w1.grad, 1.5 * local),
+        "x2": (x2.grad, 0.25 * local),
+        "w2": (w2.grad, -1.0 * local),
+        "bias": (bias.grad, local),
+    }
+    for name, (actual, reference) in expected.items():
+        assert actual is not None, name
+        np.testing.assert_allclose(
+            actual.item(), reference, rtol=TOLERANCE, atol=TOLERANCE, err_msg=name
+        )

@@ -1,0 +1,43 @@
+"""tinygrad_edu: a readable NumPy autograd framework with PyTorch's semantics.
+
+Example:
+    >>> import tinygrad_edu as tge
+    >>> x = tge.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = (x ** 2).sum()
+    >>> y.backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+"""
+
+from tinygrad_edu import autograd, functional, ops
+from tinygrad_edu.creation import (
+    arange,
+    eye,
+    from_numpy,
+    full,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from tinygrad_edu.dtypes import bool_, float16, float32, float64, int32, int64, uint8
+from tinygrad_edu.functional import cat, maximum, minimum, pad, stack, where
+from tinygrad_edu.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from tinygrad_edu.tensor import Tensor
+
+# torch spells the boolean dtype ``torch.bool``; the same name here, for code written for torch.
+bool = bool_  # noqa: A001
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor", "arange", "autograd", "bool", "bool_", "cat", "enable_grad", "eye", "float16",
+    "float32", "float64", "from_numpy", "full", "functional", "int32", "int64",
+    "is_grad_enabled", "manual_seed", "maximum", "minimum", "no_grad", "ones", "ones_like",
+    "ops", "pad", "rand", "randn", "set_grad_enabled", "stack", "tensor", "uint8", "where",
+    "zeros", "zeros_like",
+]

@@ -1,0 +1,329 @@
+"""The backward engine: reverse-mode differentiation over the recorded graph.
+
+``run_backward`` does three things:
+
+1. Order the nodes (``Context`` objects) reachable from the outputs so that every node comes after
+   all the nodes that consume its output (a reverse topological order). This uses an explicit stack
+   and counts of consumers (Kahn's algorithm), never recursion.
+2. Walk that order once. Each node's gradient is complete when its turn comes; the node's
+   ``backward`` turns it into gradients of its inputs, which the engine un-broadcasts to the input
+   shapes and adds into the gradients of the nodes (or leaves) that produced them.
+3. Hand the leaves their gradients: accumulate into ``.grad`` (``Tensor.backward``) or return them
+   (``grad``).
+
+Each step costs time proportional to the size of the graph.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence, Union
+
+import numpy as np
+
+from tinygrad_edu.function import Context, Function
+from tinygrad_edu.tensor import Tensor
+from tinygrad_edu.grad_mode import (
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+
+__all__ = [
+    "Context", "Function", "backward", "enable_grad", "grad", "is_grad_enabled", "no_grad",
+    "run_backward", "set_grad_enabled",
+]
+
+# A gradient is stored per node for computed tensors and per tensor for leaves.
+GraphKey = Union[Context, Tensor]
+
+
+def unbroadcast(grad: Tensor, shape: tuple[int, ...], node: Context, index: int) -> Tensor:
+    """Sum ``grad`` over the axes that broadcasting added or stretched, giving ``shape``.
+
+    If ``x`` of shape (3, 1) was broadcast to (2, 3, 4) in the forward pass, every element of ``x``
+    was used 2 * 4 times, so its gradient is the sum over axis 0 (added) and axis 2 (stretched).
+
+    Raises:
+        RuntimeError: ``grad`` cannot come from broadcasting ``shape``; the op's backward is wrong.
+    """
+    grad_shape = grad.shape
+    added = len(grad_shape) - len(shape)
+    stretched = []
+    valid = added >= 0
+    if valid:
+        for axis, size in enumerate(shape):
+            grad_size = grad_shape[axis + added]
+            if size == 1 and grad_size != 1:
+                stretched.append(axis + added)
+            elif size != grad_size:
+                valid = False
+    if not valid:
+        raise RuntimeError(
+            f"{node.name()} returned a gradient of shape {tuple(grad_shape)} for input {index}, "
+            f"whose shape is {tuple(shape)}; the two are not broadcast-compatible. Fix the op's "
+            "backward so that it returns one gradient per input with that input's shape."
+        )
+    summed = grad.sum(dim=tuple(range(added)) + tuple(stretched), keepdim=False)
+    return summed.reshape(shape)
+
+
+def _accumulate(grads: dict[GraphKey, Tensor], key: GraphKey, grad: Tensor) -> None:
+    """Add ``grad`` into ``grads[key]``: a tensor used twice gets the sum of both gradients."""
+    existing = grads.get(key)
+    grads[key] = grad if existing is None else existing + grad
+
+
+def _topological_order(roots: list[Context]) -> list[Context]:
+    """Nodes reachable from ``roots``, each after every node that consumes its output."""
+    consumers: dict[Context, int] = {}
+    stack = list(roots)
+    for root in roots:
+        consumers.setdefault(root, 0)
+    while stack:
+        node = stack.pop()
+        for tensor in node.inputs:
+            producer = tensor.grad_fn
+            if producer is None:
+                continue
+            if producer in consumers:
+                consumers[producer] += 1
+            else:
+                consumers[producer] = 1
+                stack.append(producer)
+    ready = [node for node in dict.fromkeys(roots) if consumers[node] == 0]
+    order = []
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for tensor in node.inputs:
+            producer = tensor.grad_fn
+            if producer is None:
+                continue
+            consumers[producer] -= 1
+            if consumers[producer] == 0:
+                ready.append(producer)
+    return order
+
+
+def _nodes_leading_to(order: list[Context], targets: set[GraphKey]) -> set[Context]:
+    """The nodes whose inputs lead to some target: only their backward needs to run."""
+    needed: set[Context] = set()
+    for node in reversed(order):
+        for tensor in node.inputs:
+            producer = tensor.grad_fn
+            if producer is None:
+                reaches_target = tensor in targets
+            else:
+                reaches_target = producer in needed or producer in targets
+            if reaches_target:
+                needed.add(node)
+                break
+    return needed
+
+
+def _check_dtype(grad: Tensor, tensor: Tensor, node: Context, index: int) -> None:
+    if grad.dtype != tensor.dtype:
+        raise RuntimeError(
+            f"{node.name()} returned a {grad.dtype} gradient for input {index}, which is "
+            f"{tensor.dtype}. Fix the op's backward so the gradient keeps the input's dtype."
+        )
+
+
+def run_backward(
+    outputs: Sequence[Tensor],
+    grad_outputs: Sequence[Tensor],
+    retain_graph: bool,
+    create_graph: bool,
+    inputs: Sequence[Tensor] | None = None,
+) -> dict[GraphKey, Tensor]:
+    """Backpropagate ``grad_outputs`` from ``outputs`` through the recorded graph.
+
+    With ``inputs=None`` the gradients are accumulated into the ``.grad`` of the leaves that
+    require grad. Otherwise nothing is accumulated and the gradients reaching ``inputs`` are
+    returned, keyed by the input's node (computed tensors) or by the tensor (leaves).
+    """
+    grads: dict[GraphKey, Tensor] = {}
+    leaves: dict[Tensor, None] = {}
+    roots = []
+    for output, grad_output in zip(outputs, grad_outputs):
+        if output.grad_fn is not None:
+            roots.append(output.grad_fn)
+            _accumulate(grads, output.grad_fn, grad_output)
+        elif output._requires_grad:
+            leaves[output] = None
+            _accumulate(grads, output, grad_output)
+    order = _topological_order(roots)
+    targets: set[GraphKey] = set()
+    needed: set[Context] | None = None
+    if inputs is not None:
+        targets = {tensor if tensor.grad_fn is None else tensor.grad_fn for tensor in inputs}
+        needed = _nodes_leading_to(order, targets)
+    captured: dict[GraphKey, Tensor] = {}
+    with set_grad_enabled(create_graph):
+        for node in order:
+            grad = grads.pop(node, None)
+            if grad is None:
+                continue
+            if node.hooks is not None:
+                for hook in node.hooks:
+                    replaced = hook(grad)
+                    grad = grad if replaced is None else replaced
+            if node.retained_ref is not None:
+                retained = node.retained_ref()
+                if retained is not None:
+                    retained.grad = grad if create_graph else grad.detach()
+            if node in targets:
+                captured[node] = grad
+            if needed is not None and node not in needed:
+                continue
+            input_grads = node.function.backward(node, grad)
+            if not isinstance(input_grads, tuple):
+                input_grads = (input_grads,)
+            if not retain_graph:
+                node.saved = ()
+                node.released = True
+            for index, tensor in enumerate(node.inputs):
+                input_grad = input_grads[index] if index < len(input_grads) else None
+                if input_grad is None or not node.needs_input_grad[index]:
+                    continue
+                if input_grad.shape != tensor.shape:
+                    input_grad = unbroadcast(input_grad, tensor.shape, node, index)
+                _check_dtype(input_grad, tensor, node, index)
+                producer = tensor.grad_fn
+                if producer is not None:
+                    _accumulate(grads, producer, input_grad)
+                else:
+                    leaves[tensor] = None
+                    _accumulate(grads, tensor, input_grad)
+        for leaf in leaves:
+            grad = grads.pop(leaf)
+            if leaf._hooks is not None:
+                for hook in leaf._hooks:
+                    replaced = hook(grad)
+                    grad = grad if replaced is None else replaced
+            if inputs is not None:
+                if leaf in targets:
+                    captured[leaf] = grad
+            else:
+                _accumulate_into_leaf(leaf, grad, create_graph)
+    return captured
+
+
+def _accumulate_into_leaf(leaf: Tensor, grad: Tensor, create_graph: bool) -> None:
+    """``leaf.grad += grad``, in place when possible; never aliasing another tensor's memory."""
+    if leaf.grad is None:
+        if create_graph:
+            leaf.grad = grad
+        else:
+            # Own, writable memory: later in-place accumulation must not touch other tensors.
+            leaf.grad = Tensor._wrap(np.array(grad.data, copy=True), False)
+    elif create_graph or leaf.grad._requires_grad:
+        leaf.grad = leaf.grad + grad
+    else:
+        np.add(leaf.grad.data, grad.data, out=leaf.grad.data)
+        leaf.grad._version.value += 1
+
+
+def _as_gradients(
+    outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor | None] | None
+) -> list[Tensor]:
+    """Check the outputs and fill in the implicit gradient 1 of scalar outputs."""
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(
+            f"grad_outputs has {len(grad_outputs)} entries but there are {len(outputs)} outputs; "
+            "pass one gradient (or None) per output."
+        )
+    gradients = []
+    for index, (output, grad_output) in enumerate(zip(outputs, grad_outputs)):
+        if not output._requires_grad:
+            raise RuntimeError(
+                f"element {index} of tensors does not require grad and does not have a grad_fn"
+            )
+        if grad_output is None:
+            if output.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            grad_output = Tensor._wrap(np.ones(output.shape, dtype=output.dtype), False)
+        elif not isinstance(grad_output, Tensor):
+            grad_output = Tensor(grad_output, dtype=output.dtype)
+        if grad_output.shape != output.shape:
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[{index}] has a shape of {grad_output.shape} and "
+                f"output[{index}] has a shape of {output.shape}."
+            )
+        gradients.append(grad_output)
+    return gradients
+
+
+def backward(
+    tensors: Tensor | Sequence[Tensor],
+    grad_tensors: Tensor | Sequence[Tensor | None] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+) -> None:
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> x = tge.tensor([1.0, 2.0], requires_grad=True)
+        >>> backward((x * x).sum())
+        >>> x.grad
+        tensor([2., 4.])
+    """
+    outputs = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if isinstance(grad_tensors, Tensor):
+        grad_tensors = [grad_tensors]
+    gradients = _as_gradients(outputs, grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    run_backward(outputs, gradients, retain_graph, create_graph)
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Tensor | Sequence[Tensor | None] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Return the gradients of ``outputs`` with respect to ``inputs`` (``.grad`` untouched).
+
+    With ``create_graph=True`` the returned gradients have a graph themselves, so they can be
+    differentiated again (second derivatives, Hessian-vector products).
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> x = tge.tensor(2.0, requires_grad=True)
+        >>> (first,) = grad(x ** 3, x, create_graph=True)
+        >>> (second,) = grad(first, x)
+        >>> first.item(), second.item()
+        (12.0, 12.0)
+    """
+    output_list = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    input_list = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs]
+    for index, tensor in enumerate(input_list):
+        if not tensor._requires_grad:
+            raise RuntimeError(f"One of the differentiated Tensors (input {index}) does not "
+                               "require grad")
+    gradients = _as_gradients(output_list, grad_outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    captured = run_backward(output_list, gradients, retain_graph, create_graph, input_list)
+    results: list[Tensor | None] = []
+    for index, tensor in enumerate(input_list):
+        key: GraphKey = tensor if tensor.grad_fn is None else tensor.grad_fn
+        result = captured.get(key)
+        if result is None and not allow_unused:
+            raise RuntimeError(
+                f"One of the differentiated Tensors (input {index}) appears to not have been used "
+                "in the graph. Set allow_unused=True if this is the desired behavior."
+            )
+        if result is not None and not create_graph:
+            result = result.detach()
+        results.append(result)
+    return tuple(results)

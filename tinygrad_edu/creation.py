@@ -1,0 +1,180 @@
+"""Functions that make new tensors: from data, filled with a value, ranges and random numbers.
+
+Random tensors come from one NumPy generator that ``manual_seed`` resets, so a seed reproduces a
+run; each function also takes its own ``generator`` (a ``numpy.random.Generator``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_edu import dtypes
+from tinygrad_edu.tensor import Tensor
+from tinygrad_edu.tensor_shape import shape_argument
+
+
+class _DefaultGenerator:
+    """Holds the generator used when no ``generator`` argument is given."""
+
+    generator = np.random.default_rng(0)
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Reset the default random generator; returns it.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> _ = tge.manual_seed(0); first = tge.rand(2)
+        >>> _ = tge.manual_seed(0); bool((tge.rand(2) == first).all())
+        True
+    """
+    _DefaultGenerator.generator = np.random.default_rng(seed)
+    return _DefaultGenerator.generator
+
+
+def _float_dtype(dtype: Any) -> np.dtype:
+    return dtypes.DEFAULT_FLOAT if dtype is None else dtypes.to_dtype(dtype)
+
+
+def _made(array: np.ndarray, requires_grad: bool) -> Tensor:
+    tensor = Tensor._wrap(array, False)
+    if requires_grad:
+        tensor.requires_grad = True
+    return tensor
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (torch.tensor).
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.tensor([1, 2]).dtype, tge.tensor([1.0, 2.0]).dtype
+        (dtype('int64'), dtype('float32'))
+    """
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``array`` (dtype kept).
+
+    Example:
+        >>> import numpy as np, tinygrad_edu as tge
+        >>> tge.from_numpy(np.zeros(2)).dtype
+        dtype('float64')
+    """
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray (got {type(array).__name__})")
+    dtypes.check_supported(array.dtype, "from_numpy")
+    return Tensor._wrap(array, False)
+
+
+def full(size: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of shape ``size`` filled with ``fill_value``.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.full((2,), 7.0)
+        tensor([7., 7.])
+    """
+    if dtype is None:
+        dtype = dtypes.scalar_dtype(dtypes.DEFAULT_FLOAT, fill_value) if isinstance(
+            fill_value, float) else np.array(fill_value).dtype
+    shape = shape_argument((size,))
+    return _made(np.full(shape, fill_value, dtype=dtypes.to_dtype(dtype)), requires_grad)
+
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.zeros(2)
+        tensor([0., 0.])
+    """
+    array = np.zeros(shape_argument(size), dtype=_float_dtype(dtype))
+    return _made(array, requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.ones(2, dtype=tge.float64)
+        tensor([1., 1.], dtype=float64)
+    """
+    array = np.ones(shape_argument(size), dtype=_float_dtype(dtype))
+    return _made(array, requires_grad)
+
+
+def zeros_like(other: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros with the shape (and by default the dtype) of ``other``."""
+    array = np.zeros(other.shape, dtype=other.dtype if dtype is None else dtypes.to_dtype(dtype))
+    return _made(array, requires_grad)
+
+
+def ones_like(other: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones with the shape (and by default the dtype) of ``other``."""
+    array = np.ones(other.shape, dtype=other.dtype if dtype is None else dtypes.to_dtype(dtype))
+    return _made(array, requires_grad)
+
+
+def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Evenly spaced values in [start, end): int64 for integer arguments, else float32.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.arange(3), tge.arange(0, 1, 0.5)
+        (tensor([0, 1, 2]), tensor([0. , 0.5]))
+    """
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
+    if dtype is None:
+        integral = all(isinstance(value, (int, np.integer)) for value in (start, end, step))
+        dtype = dtypes.int64 if integral else dtypes.DEFAULT_FLOAT
+    return _made(np.arange(start, end, step, dtype=dtypes.to_dtype(dtype)), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """The identity matrix (n x m, m = n by default).
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.eye(2)
+        tensor([[1., 0.],
+                [0., 1.]])
+    """
+    return _made(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+
+
+def rand(*size: Any, generator: np.random.Generator | None = None, dtype: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """Uniform random numbers in [0, 1).
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.rand(2, 3).shape
+        (2, 3)
+    """
+    source = _DefaultGenerator.generator if generator is None else generator
+    array = source.random(shape_argument(size)).astype(_float_dtype(dtype))
+    return _made(array, requires_grad)
+
+
+def randn(*size: Any, generator: np.random.Generator | None = None, dtype: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """Standard normal random numbers.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.randn(4).dtype
+        dtype('float32')
+    """
+    source = _DefaultGenerator.generator if generator is None else generator
+    array = source.standard_normal(shape_argument(size)).astype(_float_dtype(dtype))
+    return _made(array, requires_grad)

@@ -1,0 +1,192 @@
+"""``Function`` and ``Context``: how one differentiable op is written and recorded.
+
+Every differentiable op is a ``Function`` subclass with two static methods. ``forward`` computes on
+NumPy arrays; ``backward`` turns the gradient of the output into gradients of the inputs using
+Tensor operations, so that a backward pass can itself be differentiated (``create_graph=True``).
+
+``Function.apply`` records one ``Context`` per op call. The context is the graph node that
+``Tensor.grad_fn`` points to: it holds the op's inputs (the edges of the graph), the arrays saved
+for backward and which inputs need a gradient.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+
+from tinygrad_edu.grad_mode import GradMode
+
+if TYPE_CHECKING:
+    from tinygrad_edu.tensor import Tensor
+
+FREED_GRAPH_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through "
+    "the graph a second time or if you need to access saved tensors after calling backward."
+)
+
+# Where a saved array came from, so ``saved_tensors`` can hand back the right Tensor.
+SAVED_FROM_OUTPUT = -1
+SAVED_CONSTANT = -2
+
+
+class Context:
+    """One recorded op call: the graph node that ``Tensor.grad_fn`` points to.
+
+    ``forward`` may store plain attributes on it (``ctx.dim = dim``) and arrays for backward with
+    ``save_for_backward``; ``backward`` reads them back, the arrays as Tensors via
+    ``saved_tensors``.
+    """
+
+    __slots__ = (
+        "function", "inputs", "needs_input_grad", "saved", "saved_sources", "saved_versions",
+        "output_ref", "hooks", "retained_ref", "released", "__dict__",
+    )
+
+    def __init__(self, function: type[Function], inputs: tuple[Tensor, ...]) -> None:
+        self.function = function
+        self.inputs = inputs
+        self.needs_input_grad: tuple[bool, ...] = ()
+        self.saved: tuple[np.ndarray, ...] = ()
+        self.saved_sources: tuple[int, ...] = ()
+        self.saved_versions: tuple[int, ...] = ()
+        self.output_ref: weakref.ref[Tensor] | None = None
+        self.hooks: list[Callable[[Tensor], Tensor | None]] | None = None
+        self.retained_ref: weakref.ref[Tensor] | None = None
+        self.released = False
+
+    if TYPE_CHECKING:
+        # Ops keep their own values on the context (ctx.dim = dim): tell the type checker so.
+        def __getattr__(self, name: str) -> Any: ...
+
+        def __setattr__(self, name: str, value: Any) -> None: ...
+
+    def save_for_backward(self, *arrays: np.ndarray) -> None:
+        """Keep arrays (inputs, the output or new ones) for ``backward``."""
+        self.saved = arrays
+
+    @property
+    def saved_tensors(self) -> tuple[Tensor, ...]:
+        """The saved arrays as Tensors; inputs and output come back with their graph.
+
+        Raises:
+            RuntimeError: the graph was freed by an earlier backward, or a saved tensor was
+                modified in place after it was saved.
+        """
+        if self.released:
+            raise RuntimeError(FREED_GRAPH_MESSAGE)
+        tensors: list[Tensor] = []
+        for array, source, version in zip(self.saved, self.saved_sources, self.saved_versions):
+            if source >= 0:
+                tensor: Tensor | None = self.inputs[source]
+                where = f"input {source}"
+            elif source == SAVED_FROM_OUTPUT and self.output_ref is not None:
+                tensor = self.output_ref()
+                where = "output 0"
+            else:
+                tensor = None
+                where = "a constant"
+            if tensor is None:
+                tensors.append(constant(array))
+                continue
+            if tensor._version.value != version:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an "
+                    f"inplace operation: [{tensor.dtype} tensor of shape {tuple(tensor.shape)}], "
+                    f"which is {where} of {self.name()}, is at version {tensor._version.value}; "
+                    f"expected version {version} instead. Fix: use the out-of-place op (x = x + y "
+                    "instead of x.add_(y)) or clone() the tensor before changing it."
+                )
+            tensors.append(tensor)
+        return tuple(tensors)
+
+    def name(self) -> str:
+        """The node's name, e.g. ``MulBackward``."""
+        return self.function.__name__ + "Backward"
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"
+
+
+class Function:
+    """Base class of every differentiable op.
+
+    Subclasses define ``forward(ctx, *arrays, **params)`` on NumPy arrays and
+    ``backward(ctx, grad_output)`` returning one Tensor (or None) per input.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> class Square(Function):
+        ...     @staticmethod
+        ...     def forward(ctx, a):
+        ...         ctx.save_for_backward(a)
+        ...         return a * a
+        ...     @staticmethod
+        ...     def backward(ctx, grad_output):
+        ...         (a,) = ctx.saved_tensors
+        ...         return grad_output * 2 * a
+        >>> x = tge.tensor([3.0], requires_grad=True)
+        >>> Square.apply(x).sum().backward()
+        >>> x.grad
+        tensor([6.])
+    """
+
+    @staticmethod
+    def forward(ctx: Context, *arrays: Any, **params: Any) -> np.ndarray:
+        """Compute the op on NumPy arrays."""
+        raise NotImplementedError("a Function subclass must define forward")
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Any:
+        """Return the gradient of each input, given the gradient of the output."""
+        raise NotImplementedError("a Function subclass must define backward")
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
+        """Run ``forward`` on the inputs' data and, when grad mode is on, record the node."""
+        ctx = Context(cls, inputs)
+        needs_input_grad = tuple([tensor._requires_grad for tensor in inputs])
+        record = GradMode.enabled and True in needs_input_grad
+        ctx.needs_input_grad = needs_input_grad
+        output_array = cls.forward(ctx, *[tensor.data for tensor in inputs], **params)
+        output = tensor_module.Tensor._wrap(output_array, record)
+        if record:
+            output.grad_fn = ctx
+            if ctx.saved:
+                _note_saved_sources(ctx, output)
+        return output
+
+
+def _note_saved_sources(ctx: Context, output: Tensor) -> None:
+    """Remember where each saved array came from and the version it was saved at."""
+    sources = []
+    versions = []
+    for array in ctx.saved:
+        source = SAVED_CONSTANT
+        version = 0
+        for index, tensor in enumerate(ctx.inputs):
+            if array is tensor.data:
+                source = index
+                version = tensor._version.value
+                break
+        if source == SAVED_CONSTANT and array is output.data:
+            source = SAVED_FROM_OUTPUT
+            # A weak reference: a strong one would make a cycle output -> node -> output.
+            ctx.output_ref = weakref.ref(output)
+        sources.append(source)
+        versions.append(version)
+    ctx.saved_sources = tuple(sources)
+    ctx.saved_versions = tuple(versions)
+
+
+def constant(array: np.ndarray) -> Tensor:
+    """Wrap an array as a Tensor that needs no gradient (masks, zeros, saved constants)."""
+    return tensor_module.Tensor._wrap(array, False)
+
+
+# Imported last because tensor.py imports the ops, which import this module; only the module
+# object is needed here, and only when an op runs.
+from tinygrad_edu import tensor as tensor_module  # noqa: E402

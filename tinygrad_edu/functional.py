@@ -1,0 +1,177 @@
+"""Functions on tensors that are not methods in torch either: cat, stack, where, pad,
+plus the softmax family (also reachable as Tensor methods)."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from tinygrad_edu import dtypes, ops
+from tinygrad_edu.tensor import Tensor, as_tensors
+from tinygrad_edu.tensor_math import normalize_dims
+
+
+def _common_dtype(tensors: list[Tensor]) -> list[Tensor]:
+    """Convert the tensors to their promoted dtype (torch's rules, pairwise)."""
+    target = tensors[0].dtype
+    ndim = tensors[0].ndim
+    for tensor in tensors[1:]:
+        target = dtypes.result_dtype(target, ndim, tensor.dtype, tensor.ndim)
+        ndim = max(ndim, tensor.ndim)
+    return [tensor.to(target) for tensor in tensors]
+
+
+def cat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
+    """Join tensors along an existing dimension.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.cat([tge.ones(2, 1), tge.zeros(2, 2)], dim=1).shape
+        (2, 3)
+    """
+    parts = as_tensors(tensors)
+    if not parts:
+        raise ValueError("cat: expected a non-empty list of tensors")
+    first = parts[0]
+    if first.ndim == 0:
+        raise RuntimeError("cat: zero-dimensional tensor cannot be concatenated; use stack")
+    (axis,) = normalize_dims(dim, first.ndim, "cat")
+    for position, part in enumerate(parts):
+        same = part.ndim == first.ndim and all(
+            size == first.shape[other_axis]
+            for other_axis, size in enumerate(part.shape) if other_axis != axis
+        )
+        if not same:
+            raise RuntimeError(
+                f"cat: sizes of tensors must match except in dimension {axis}; tensor 0 has shape "
+                f"{first.shape} but tensor {position} has shape {part.shape}"
+            )
+    return ops.Cat.apply(*_common_dtype(parts), dim=axis)
+
+
+def stack(tensors: Sequence[Any], dim: int = 0) -> Tensor:
+    """Join tensors of equal shape along a new dimension.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.stack([tge.ones(3), tge.zeros(3)]).shape
+        (2, 3)
+    """
+    parts = as_tensors(tensors)
+    if not parts:
+        raise ValueError("stack: expected a non-empty list of tensors")
+    for position, part in enumerate(parts):
+        if part.shape != parts[0].shape:
+            raise RuntimeError(
+                f"stack: expects each tensor to be equal size, but got {parts[0].shape} at entry "
+                f"0 and {part.shape} at entry {position}"
+            )
+    return cat([part.unsqueeze(dim) for part in parts], dim=dim)
+
+
+def where(condition: Any, input: Any, other: Any) -> Tensor:
+    """``input`` where ``condition`` is true, else ``other`` (all three broadcast).
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> x = tge.tensor([-1.0, 2.0])
+        >>> tge.where(x > 0, x, 0.0)
+        tensor([0., 2.])
+    """
+    condition_array = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if condition_array.dtype != np.bool_:
+        raise TypeError(f"where: condition must be a bool tensor, got {condition_array.dtype}")
+    if isinstance(input, Tensor):
+        a, b = input._promoted(other)
+    elif isinstance(other, Tensor):
+        b, a = other._promoted(input)
+    else:
+        a, b = Tensor(input)._promoted(other)
+    try:
+        np.broadcast_shapes(condition_array.shape, a.shape, b.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"where: shapes of condition {condition_array.shape}, input {a.shape} and other "
+            f"{b.shape} do not broadcast together"
+        ) from None
+    return ops.Where.apply(a, b, condition=condition_array)
+
+
+def maximum(input: Tensor, other: Any) -> Tensor:
+    """Elementwise maximum (ties share the gradient equally)."""
+    return input.maximum(other)
+
+
+def minimum(input: Tensor, other: Any) -> Tensor:
+    """Elementwise minimum (ties share the gradient equally)."""
+    return input.minimum(other)
+
+
+def pad(input: Tensor, pad: Sequence[int], value: float = 0.0) -> Tensor:
+    """Constant padding, with torch's ``pad`` order: (last-dim left, last-dim right, ...).
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.pad(tge.ones(2, 2), (1, 0)).shape
+        (2, 3)
+    """
+    if len(pad) % 2 != 0 or len(pad) // 2 > input.ndim:
+        raise ValueError(
+            f"pad: expected an even number of sizes, at most 2 per dimension ({2 * input.ndim} "
+            f"for shape {input.shape}), got {tuple(pad)}"
+        )
+    if any(width < 0 for width in pad):
+        raise ValueError(f"pad: negative padding {tuple(pad)} is not supported; slice instead")
+    widths = [(0, 0)] * input.ndim
+    for pair in range(len(pad) // 2):
+        widths[input.ndim - 1 - pair] = (int(pad[2 * pair]), int(pad[2 * pair + 1]))
+    return ops.Pad.apply(input, widths=tuple(widths), value=value)
+
+
+def log_softmax(input: Tensor, dim: int) -> Tensor:
+    """log(softmax(input)) over ``dim``, as one fused op that cannot overflow.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.functional.log_softmax(tge.tensor([1000.0, 1000.0]), dim=0)
+        tensor([-0.6931, -0.6931])
+    """
+    (axis,) = normalize_dims(dim, input.ndim, "log_softmax") or (0,)
+    if input.ndim == 0:
+        return input - input
+    return ops.LogSoftmax.apply(input._floating(), dim=axis)
+
+
+def softmax(input: Tensor, dim: int) -> Tensor:
+    """exp(input) / Σ exp(input) over ``dim``: exp of the stable log-softmax.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.functional.softmax(tge.tensor([0.0, 0.0]), dim=0)
+        tensor([0.5000, 0.5000])
+    """
+    return log_softmax(input, dim).exp()
+
+
+def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
+    """log Σ exp(input) over ``dim``, computed as m + log Σ exp(input - m) with m the maximum.
+
+    m is a constant (detached): the identity holds for any m, so its gradient would cancel.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> round(tge.tensor([1000.0, 1000.0]).logsumexp(0).item(), 4)
+        1000.6931
+    """
+    source = input._floating()
+    axes = normalize_dims(dim, source.ndim, "logsumexp")
+    if source.numel() == 0:
+        return source.exp().sum(axes, keepdim=keepdim).log()
+    shift = np.max(source.data, axis=axes, keepdims=True)
+    shift = np.where(np.isfinite(shift), shift, 0).astype(source.dtype)
+    shift_tensor = Tensor._wrap(shift, False)
+    total = (source - shift_tensor).exp().sum(axes, keepdim=True).log() + shift_tensor
+    if keepdim:
+        return total
+    return total.reshape([size for axis, size in enumerate(total.shape) if axis not in axes])

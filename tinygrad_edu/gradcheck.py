@@ -1,0 +1,466 @@
+"""Gradient checking: compare backward passes with central differences.
+
+A differentiable function ``f`` maps its inputs to one output tensor. Flattening both, its
+derivative is the Jacobian matrix ``J[row, column] = d output[row] / d input[column]``. There are
+two independent ways to obtain ``J``:
+
+* numerically, by central differences: column ``k`` is
+  ``(f(x + eps * e_k) - f(x - eps * e_k)) / (2 * eps)``, with an error of order ``eps ** 2``;
+* analytically, from the backward pass: row ``r`` is the vector-Jacobian product
+  ``e_r^T J``, i.e. the gradient of the inputs when the output's gradient is the one-hot ``e_r``.
+
+``gradcheck`` demands that both agree elementwise (``|analytical - numerical| <= atol +
+rtol * |numerical|``) and, like ``torch.autograd.gradcheck``, also checks that the backward pass
+leaves the inputs alone, gives identical results when run twice, maps a zero output gradient to
+zero, and returns gradients with the shape and dtype of their inputs. ``gradgradcheck`` applies
+the same test to the function ``(inputs, grad_outputs) -> gradients``, which checks second
+derivatives.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from tinygrad_edu import autograd
+from tinygrad_edu.functional import cat
+from tinygrad_edu.tensor import Tensor
+
+__all__ = [
+    "GradcheckError",
+    "analytical_jacobian",
+    "gradcheck",
+    "gradgradcheck",
+    "numerical_jacobian",
+]
+
+TensorFunction = Callable[..., Tensor]
+
+
+class GradcheckError(RuntimeError):
+    """Raised when a backward pass disagrees with the numerical derivative of its forward."""
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """Everything known about one failed check.
+
+    The failure path goes through ``_report`` only, and the whole Jacobians travel with the
+    record, so that an explanation of the likely mistake can be derived in one place.
+    """
+
+    function_name: str
+    check: str
+    input_index: int | None
+    detail: str
+    numerical: np.ndarray | None = None
+    analytical: np.ndarray | None = None
+
+
+class _CheckFailed(Exception):
+    """Internal signal carrying a ``_Failure`` out of a helper to the one reporting place."""
+
+    def __init__(self, failure: _Failure) -> None:
+        super().__init__(failure.detail)
+        self.failure = failure
+
+
+def _report(failure: _Failure, raise_exception: bool) -> bool:
+    """Turn a failed check into a ``GradcheckError`` (or ``False`` when not raising)."""
+    location = "" if failure.input_index is None else f", input {failure.input_index}"
+    message = (
+        f"gradcheck failed for {failure.function_name}{location} ({failure.check}): "
+        f"{failure.detail}"
+    )
+    if raise_exception:
+        raise GradcheckError(message)
+    return False
+
+
+def _function_name(fn: Callable[..., object]) -> str:
+    """Name of ``fn`` for messages: the Function class for ``SomeFunction.apply``."""
+    owner = getattr(fn, "__self__", None)
+    if isinstance(owner, type):
+        return owner.__name__
+    wrapped = getattr(fn, "func", None)  # functools.partial keeps the function in .func
+    if callable(wrapped):
+        return _function_name(wrapped)
+    name = getattr(fn, "__name__", None)
+    return str(name) if name else type(fn).__name__
+
+
+def _call(fn: TensorFunction, inputs: Sequence[Tensor]) -> Tensor:
+    """Call ``fn`` and check that it returned a single Tensor."""
+    output = fn(*inputs)
+    if not isinstance(output, Tensor):
+        raise TypeError(
+            f"gradcheck expects {_function_name(fn)} to return one Tensor, "
+            f"got {type(output).__name__}"
+        )
+    return output
+
+
+def _output_description(output: Tensor) -> str:
+    """The output's backward node name, e.g. ``MulBackward``, or ``leaf`` for none."""
+    node = output.grad_fn
+    return "leaf" if node is None else str(node.name())
+
+
+def _element_index(flat_index: int, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Multi-index of a flat (row-major) position in an array of ``shape``."""
+    return tuple(int(i) for i in np.unravel_index(flat_index, shape))
+
+
+def _fresh_leaves(arrays: Sequence[np.ndarray], flags: Sequence[bool]) -> list[Tensor]:
+    """New leaf tensors holding copies of ``arrays``, requiring grad where ``flags`` says."""
+    return [Tensor(array.copy(), requires_grad=flag) for array, flag in zip(arrays, flags)]
+
+
+def numerical_jacobian(
+    fn: TensorFunction, inputs: Sequence[Tensor], eps: float = 1e-6
+) -> list[np.ndarray]:
+    """Jacobians of ``fn`` by central differences, one per input.
+
+    Column ``k`` of the Jacobian for input ``i`` is ``(f(x + eps e_k) - f(x - eps e_k)) / 2 eps``
+    where only element ``k`` of input ``i`` moves; the truncation error is ``O(eps ** 2)``.
+    ``fn`` is evaluated on fresh leaf copies of the inputs, so the originals are never touched.
+    Inputs that are not floating point cannot be perturbed and get a zero Jacobian.
+
+    Args:
+        fn: Function of Tensors returning one Tensor.
+        inputs: The point at which to differentiate.
+        eps: Half the width of the central difference.
+
+    Returns:
+        One float64 array of shape ``(output.numel(), input.numel())`` per input.
+
+    Example:
+        >>> import numpy as np
+        >>> from tinygrad_edu.tensor import Tensor
+        >>> x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+        >>> np.round(numerical_jacobian(lambda t: t * t, [x])[0], 6)
+        array([[2., 0.],
+               [0., 4.]])
+    """
+    arrays = [np.array(t.data, copy=True) for t in inputs]
+    flags = [bool(t.requires_grad) for t in inputs]
+    output_size = int(_call(fn, _fresh_leaves(arrays, flags)).data.size)
+
+    def evaluate() -> np.ndarray:
+        output = _call(fn, _fresh_leaves(arrays, flags))
+        return np.array(output.data, dtype=np.float64).reshape(-1)
+
+    jacobians = []
+    for array in arrays:
+        jacobian = np.zeros((output_size, array.size), dtype=np.float64)
+        if np.issubdtype(array.dtype, np.floating):
+            flat = array.reshape(-1)  # a view: writing flat[k] moves the input element k
+            for column in range(array.size):
+                original = flat[column].copy()
+                flat[column] = original + eps
+                forward_value = evaluate()
+                flat[column] = original - eps
+                backward_value = evaluate()
+                flat[column] = original
+                jacobian[:, column] = (forward_value - backward_value) / (2.0 * eps)
+        jacobians.append(jacobian)
+    return jacobians
+
+
+def _vector_jacobian_product(
+    name: str, output: Tensor, inputs: Sequence[Tensor], grad_output: np.ndarray
+) -> list[np.ndarray | None]:
+    """Gradients of the inputs requiring grad for one output gradient (graph kept).
+
+    Raises ``_CheckFailed`` when a gradient's shape or dtype differs from its input's.
+    """
+    indices = [i for i, t in enumerate(inputs) if t.requires_grad]
+    gradients: list[np.ndarray | None] = [None] * len(inputs)
+    if not indices or not output.requires_grad:
+        return gradients
+    results = autograd.grad(
+        [output],
+        [inputs[i] for i in indices],
+        grad_outputs=[Tensor(grad_output)],
+        retain_graph=True,
+        allow_unused=True,
+    )
+    for index, gradient in zip(indices, results):
+        if gradient is None:
+            continue
+        expected = inputs[index]
+        if gradient.shape != expected.shape or gradient.dtype != expected.dtype:
+            detail = (
+                f"gradient has shape {gradient.shape} and dtype {gradient.dtype}, but the input "
+                f"has shape {expected.shape} and dtype {expected.dtype}"
+            )
+            raise _CheckFailed(_Failure(name, "gradient shape/dtype", index, detail))
+        gradients[index] = np.array(gradient.data, copy=True)
+    return gradients
+
+
+def _jacobian_from_output(
+    name: str, output: Tensor, inputs: Sequence[Tensor]
+) -> list[np.ndarray]:
+    """Analytical Jacobians, row ``r`` being the backward pass of the one-hot ``e_r``."""
+    output_size = int(output.data.size)
+    jacobians = [np.zeros((output_size, t.data.size), dtype=np.float64) for t in inputs]
+    for row in range(output_size):
+        one_hot = np.zeros(output_size, dtype=output.data.dtype)
+        one_hot[row] = 1
+        gradients = _vector_jacobian_product(name, output, inputs, one_hot.reshape(output.shape))
+        for jacobian, gradient in zip(jacobians, gradients):
+            if gradient is not None:
+                jacobian[row, :] = gradient.reshape(-1)
+    return jacobians
+
+
+def analytical_jacobian(fn: TensorFunction, inputs: Sequence[Tensor]) -> list[np.ndarray]:
+    """Jacobians of ``fn`` from its backward pass, one per input.
+
+    Row ``r`` holds the gradients of the inputs for the one-hot output gradient ``e_r``
+    (computed with ``tinygrad_edu.autograd.grad``). Inputs that do not require grad, or that
+    the output does not depend on, get zeros.
+
+    Args:
+        fn: Function of Tensors returning one Tensor.
+        inputs: The point at which to differentiate; those requiring grad are differentiated.
+
+    Returns:
+        One float64 array of shape ``(output.numel(), input.numel())`` per input.
+
+    Raises:
+        GradcheckError: A gradient's shape or dtype differs from its input's.
+
+    Example:
+        >>> import numpy as np
+        >>> from tinygrad_edu.tensor import Tensor
+        >>> x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+        >>> analytical_jacobian(lambda t: t * t, [x])[0]
+        array([[2., 0.],
+               [0., 4.]])
+    """
+    name = _function_name(fn)
+    try:
+        return _jacobian_from_output(name, _call(fn, inputs), inputs)
+    except _CheckFailed as failed:
+        _report(failed.failure, raise_exception=True)
+        raise  # unreachable: _report raised already
+
+
+def _compare(
+    name: str,
+    check: str,
+    index: int,
+    output_shape: tuple[int, ...],
+    input_shape: tuple[int, ...],
+    numerical: np.ndarray,
+    analytical: np.ndarray,
+    atol: float,
+    rtol: float,
+) -> _Failure | None:
+    """Elementwise ``|analytical - numerical| <= atol + rtol * |numerical|``; worst offender."""
+    allowed = atol + rtol * np.abs(numerical)
+    difference = np.abs(analytical - numerical)
+    bad = ~(difference <= allowed)  # written negated so that NaN counts as bad
+    if not bad.any():
+        return None
+    excess = np.where(np.isnan(difference), np.inf, difference - allowed)
+    row, column = np.unravel_index(int(np.argmax(np.where(bad, excess, -np.inf))), bad.shape)
+    detail = (
+        f"{int(bad.sum())} of {bad.size} Jacobian entries differ; worst at output index "
+        f"{_element_index(int(row), output_shape)}, input index "
+        f"{_element_index(int(column), input_shape)}: numerical {numerical[row, column]:.10g}, "
+        f"analytical {analytical[row, column]:.10g} (difference {difference[row, column]:.3g}, "
+        f"allowed {allowed[row, column]:.3g} = atol {atol:g} + rtol {rtol:g} * |numerical|)"
+    )
+    return _Failure(name, check, index, detail, numerical, analytical)
+
+
+def _run_checks(
+    fn: TensorFunction, inputs: Sequence[Tensor], eps: float, atol: float, rtol: float
+) -> _Failure | None:
+    """All checks of ``gradcheck`` in order; the first failure found, or ``None``."""
+    name = _function_name(fn)
+    snapshots = [np.array(t.data, copy=True) for t in inputs]
+    output = _call(fn, inputs)
+    name = f"{name} (output grad_fn {_output_description(output)})"
+    shapes = [tuple(t.shape) for t in inputs]
+    output_shape = tuple(output.shape)
+    try:
+        analytical = _jacobian_from_output(name, output, inputs)
+        for index, (tensor, snapshot) in enumerate(zip(inputs, snapshots)):
+            if not np.array_equal(tensor.data, snapshot, equal_nan=True):
+                detail = "the input was modified in place by the forward or backward pass"
+                return _Failure(name, "inputs unchanged", index, detail)
+        numerical = numerical_jacobian(fn, inputs, eps)
+        for index, tensor in enumerate(inputs):
+            if not tensor.requires_grad:
+                continue
+            failure = _compare(
+                name, "Jacobian mismatch", index, output_shape, shapes[index],
+                numerical[index], analytical[index], atol, rtol,
+            )
+            if failure is not None:
+                return failure
+        # Reentrancy: a second backward over the same graph must repeat the first exactly.
+        repeated = _jacobian_from_output(name, output, inputs)
+        for index, tensor in enumerate(inputs):
+            if not tensor.requires_grad:
+                continue
+            failure = _compare(
+                name, "backward is not reentrant: two runs differ", index, output_shape,
+                shapes[index], analytical[index], repeated[index], 0.0, 0.0,
+            )
+            if failure is not None:
+                return failure
+        # A vector-Jacobian product is linear in the output gradient: zero in, zero out.
+        zero = np.zeros(output_shape, dtype=output.data.dtype)
+        for index, gradient in enumerate(_vector_jacobian_product(name, output, inputs, zero)):
+            if gradient is not None and np.any(gradient != 0):
+                worst = int(np.argmax(np.abs(gradient).reshape(-1)))
+                detail = (
+                    "a zero grad_output gave a nonzero gradient, e.g. "
+                    f"{gradient.reshape(-1)[worst]:.10g} at input index "
+                    f"{_element_index(worst, shapes[index])}"
+                )
+                return _Failure(name, "zero grad_output", index, detail)
+    except _CheckFailed as failed:
+        return failed.failure
+    return None
+
+
+def gradcheck(
+    fn: TensorFunction,
+    inputs: Sequence[Tensor],
+    eps: float = 1e-6,
+    atol: float = 1e-7,
+    rtol: float = 1e-6,
+    raise_exception: bool = True,
+) -> bool:
+    """Check the backward pass of ``fn`` against central differences.
+
+    For every input that requires grad the analytical Jacobian (from backward) must match the
+    numerical one elementwise: ``|analytical - numerical| <= atol + rtol * |numerical|``.
+    Also checked, as in PyTorch: the inputs are not modified, the gradients have the shape and
+    dtype of their inputs, backward run twice gives identical results, and a zero output
+    gradient gives zero gradients. Use float64 inputs: lower precision warns (UserWarning).
+
+    Args:
+        fn: Function of Tensors returning one Tensor.
+        inputs: The point at which to check; at least one must require grad.
+        eps: Half the width of the central difference.
+        atol: Absolute tolerance.
+        rtol: Relative tolerance (relative to the numerical value).
+        raise_exception: Raise ``GradcheckError`` on failure (else return ``False``).
+
+    Returns:
+        ``True`` when every check passes, ``False`` on failure if not raising.
+
+    Raises:
+        GradcheckError: A check failed; the message names the function, the input index,
+            the worst element and both values.
+        ValueError: No input requires grad.
+
+    Example:
+        >>> import numpy as np
+        >>> from tinygrad_edu.tensor import Tensor
+        >>> x = Tensor(np.array([0.5, -1.5, 2.0]), requires_grad=True)
+        >>> gradcheck(lambda t: (t * t * t).sum(), [x])
+        True
+    """
+    name = _function_name(fn)
+    if not all(isinstance(t, Tensor) for t in inputs):
+        raise TypeError(f"gradcheck expects a sequence of Tensors as inputs of {name}")
+    if not any(t.requires_grad for t in inputs):
+        raise ValueError(f"gradcheck expects at least one input of {name} to require grad")
+    for index, tensor in enumerate(inputs):
+        if tensor.requires_grad and tensor.dtype != np.float64:
+            warnings.warn(
+                f"input {index} of {name} has dtype {tensor.dtype}, not float64: central "
+                f"differences with eps={eps:g} are unreliable in lower precision",
+                UserWarning,
+                stacklevel=2,
+            )
+    failure = _run_checks(fn, inputs, eps, atol, rtol)
+    if failure is not None:
+        return _report(failure, raise_exception)
+    return True
+
+
+def gradgradcheck(
+    fn: TensorFunction,
+    inputs: Sequence[Tensor],
+    grad_outputs: Sequence[Tensor] | Tensor | None = None,
+    eps: float = 1e-6,
+    atol: float = 1e-7,
+    rtol: float = 1e-6,
+    raise_exception: bool = True,
+) -> bool:
+    """Check second derivatives: ``gradcheck`` of the first-order gradients of ``fn``.
+
+    The checked function maps ``(inputs, grad_outputs)`` to the gradients of the inputs that
+    require grad, computed with ``create_graph=True`` and flattened into one vector. Its
+    Jacobian holds the second derivatives of ``fn`` (and, for ``grad_outputs``, the first
+    ones again, since a backward pass is linear in its output gradient).
+
+    Args:
+        fn: Function of Tensors returning one Tensor.
+        inputs: The point at which to check; at least one must require grad.
+        grad_outputs: Output gradient (the output's shape); random float64 values that require
+            grad when ``None``.
+        eps: Half the width of the central difference.
+        atol: Absolute tolerance.
+        rtol: Relative tolerance (relative to the numerical value).
+        raise_exception: Raise ``GradcheckError`` on failure (else return ``False``).
+
+    Returns:
+        ``True`` when every check passes, ``False`` on failure if not raising.
+
+    Raises:
+        GradcheckError: A check of the first-order gradients failed.
+
+    Example:
+        >>> import numpy as np
+        >>> from tinygrad_edu.tensor import Tensor
+        >>> x = Tensor(np.array([0.5, -1.5, 2.0]), requires_grad=True)
+        >>> gradgradcheck(lambda t: t * t * t, [x])
+        True
+    """
+    name = _function_name(fn)
+    count = len(inputs)
+    differentiable = [i for i, t in enumerate(inputs) if t.requires_grad]
+    if grad_outputs is None:
+        output = _call(fn, inputs)
+        # A fixed seed keeps the check deterministic; random values avoid lucky cancellations.
+        values = np.random.default_rng(0).standard_normal(output.shape)
+        seed_array = np.asarray(values, dtype=output.data.dtype)
+        grad_outputs = [Tensor(seed_array, requires_grad=True)]
+    elif isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs]
+
+    def first_order_gradients(*tensors: Tensor) -> Tensor:
+        """Gradients of ``fn``'s inputs for the given output gradient, as one flat vector."""
+        primal, seeds = tensors[:count], tensors[count:]
+        output = _call(fn, primal)
+        targets = [primal[i] for i in differentiable]
+        results: Sequence[Tensor | None] = [None] * len(targets)
+        if output.requires_grad:
+            results = autograd.grad(
+                [output], targets, grad_outputs=list(seeds),
+                create_graph=True, allow_unused=True,
+            )
+        pieces = []
+        for target, gradient in zip(targets, results):
+            if gradient is None:
+                gradient = Tensor(np.zeros(target.shape, dtype=target.data.dtype))
+            pieces.append(gradient.reshape(-1))
+        return pieces[0] if len(pieces) == 1 else cat(pieces)
+
+    first_order_gradients.__name__ = f"gradient of {name}"
+    return gradcheck(
+        first_order_gradients, [*inputs, *grad_outputs], eps, atol, rtol, raise_exception
+    )

@@ -1,0 +1,37 @@
+"""The primitive differentiable ops, one small ``Function`` subclass each."""
+
+from tinygrad_edu.ops.elementwise import (
+    Abs,
+    Add,
+    Cast,
+    Clone,
+    Exp,
+    Log,
+    Maximum,
+    Mul,
+    Neg,
+    Pow,
+    Relu,
+    Sigmoid,
+    Tanh,
+    Where,
+)
+from tinygrad_edu.ops.fused import LogSoftmax
+from tinygrad_edu.ops.matmul import MatMul
+from tinygrad_edu.ops.movement import (
+    Cat,
+    Expand,
+    GetItem,
+    IndexAdd,
+    Pad,
+    Permute,
+    Reshape,
+    SetItem,
+)
+from tinygrad_edu.ops.reduce import Max, Sum
+
+__all__ = [
+    "Abs", "Add", "Cast", "Cat", "Clone", "Exp", "Expand", "GetItem", "IndexAdd", "Log",
+    "LogSoftmax", "MatMul", "Max", "Maximum", "Mul", "Neg", "Pad", "Permute", "Pow", "Relu",
+    "Reshape", "SetItem", "Sigmoid", "Sum", "Tanh", "Where",
+]

@@ -1,0 +1,38 @@
+"""Fused ops: one node where the composite would be slower or numerically unstable."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from tinygrad_edu.function import Context, Function
+
+if TYPE_CHECKING:
+    from tinygrad_edu.tensor import Tensor
+
+
+class LogSoftmax(Function):
+    """out = a - logsumexp(a, dim).   dL/da = g - softmax(a) * Σ_dim g, with g = dL/dout.
+
+    Stable for any logits: the row maximum is subtracted before ``exp``, so the largest
+    exponent is exp(0) = 1. Followed by the negative log-likelihood of one-hot targets Y, the
+    gradient becomes the article's ``dZ2 = A2 - Y`` (softmax minus one-hot).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, *, dim: int) -> np.ndarray:
+        row_max = np.max(a, axis=dim, keepdims=True)
+        # A row of all -inf would give -inf - (-inf) = nan; shifting it by 0 keeps -inf instead.
+        row_max = np.where(np.isfinite(row_max), row_max, 0)
+        shifted = a - row_max
+        output = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+        ctx.dim = dim
+        ctx.save_for_backward(output)
+        return output
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (output,) = ctx.saved_tensors
+        softmax = output.exp()
+        return grad_output - softmax * grad_output.sum(dim=ctx.dim, keepdim=True)

@@ -1,0 +1,171 @@
+"""Ops that move data without arithmetic: reshape, permute, expand, indexing, cat, pad.
+
+Their backward moves the gradient back the opposite way: reshape back, permute with the inverse
+permutation, sum over expanded axes, scatter-add into the indexed places, slice the pieces apart.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tinygrad_edu.function import Context, Function, constant
+
+if TYPE_CHECKING:
+    from tinygrad_edu.tensor import Tensor
+
+
+class Reshape(Function):
+    """out = a with a new shape, same elements in the same order.   Gradient: reshaped back."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, *, shape: tuple[int, ...]) -> np.ndarray:
+        ctx.input_shape = a.shape
+        return a.reshape(shape)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        return Reshape.apply(grad_output, shape=ctx.input_shape)
+
+
+class Permute(Function):
+    """out = a with its axes reordered (out axis i is input axis dims[i]).
+
+    Gradient: permuted back with the inverse permutation.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, *, dims: tuple[int, ...]) -> np.ndarray:
+        ctx.inverse = tuple(np.argsort(dims).tolist())
+        return np.transpose(a, dims)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        return Permute.apply(grad_output, dims=ctx.inverse)
+
+
+class Expand(Function):
+    """out = a broadcast to ``shape`` (a read-only view).   Gradient: summed back by the engine."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, *, shape: tuple[int, ...]) -> np.ndarray:
+        return np.broadcast_to(a, shape)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        # The engine's un-broadcast sums the gradient over the expanded axes.
+        return grad_output
+
+
+class GetItem(Function):
+    """out = a[index].   Gradient: zeros of a's shape with the upstream gradient added at index.
+
+    With integer-array indices the same element can be picked twice; its gradient is then the sum
+    of both upstream gradients, which ``IndexAdd`` computes with ``np.add.at``.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, *, index: Any) -> np.ndarray:
+        ctx.index = index
+        ctx.input_shape = a.shape
+        return a[index]
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        return IndexAdd.apply(grad_output, index=ctx.index, shape=ctx.input_shape)
+
+
+class IndexAdd(Function):
+    """out = zeros(shape) with a added at index (duplicates accumulate).   Gradient: grad[index].
+
+    The adjoint of ``GetItem``; having it as an op makes indexing twice differentiable.
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Context, a: np.ndarray, *, index: Any, shape: tuple[int, ...]
+    ) -> np.ndarray:
+        ctx.index = index
+        output = np.zeros(shape, dtype=a.dtype)
+        if has_array_index(index):
+            np.add.at(output, index, a)
+        else:
+            output[index] = a
+        return output
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        return GetItem.apply(grad_output, index=ctx.index)
+
+
+def has_array_index(index: Any) -> bool:
+    """True when an index holds an array (advanced indexing may repeat elements)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(part, np.ndarray) for part in parts)
+
+
+class SetItem(Function):
+    """out = a with out[index] = value.   dout/da = 1 outside index, dout/dvalue = 1 at index."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, value: np.ndarray, *, index: Any) -> np.ndarray:
+        ctx.index = index
+        ctx.value_shape = value.shape
+        output = a.copy()
+        output[index] = value
+        return output
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        grad_a = None
+        if ctx.needs_input_grad[0]:
+            zero = constant(np.zeros((), dtype=grad_output.dtype))
+            grad_a = SetItem.apply(grad_output, zero, index=ctx.index)
+        grad_value = None
+        if ctx.needs_input_grad[1]:
+            grad_value = GetItem.apply(grad_output, index=ctx.index)
+        return grad_a, grad_value
+
+
+class Cat(Function):
+    """out = the inputs joined along ``dim``.   Gradient: the matching slice for each input."""
+
+    @staticmethod
+    def forward(ctx: Context, *arrays: np.ndarray, dim: int) -> np.ndarray:
+        ctx.dim = dim
+        ctx.sizes = [array.shape[dim] for array in arrays]
+        return np.concatenate(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, ...]:
+        grads: list[Tensor | None] = []
+        start = 0
+        leading = (slice(None),) * ctx.dim
+        for size, needed in zip(ctx.sizes, ctx.needs_input_grad):
+            if needed:
+                grads.append(GetItem.apply(grad_output, index=leading + (slice(start, start + size),)))
+            else:
+                grads.append(None)
+            start += size
+        return tuple(grads)
+
+
+class Pad(Function):
+    """out = a surrounded by ``value``; ``widths`` is NumPy's ((before, after), ...) per axis.
+
+    Gradient: the upstream gradient with the padding sliced off.
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Context, a: np.ndarray, *, widths: tuple[tuple[int, int], ...], value: float
+    ) -> np.ndarray:
+        ctx.index = tuple(
+            slice(before, before + size) for (before, _), size in zip(widths, a.shape)
+        )
+        return np.pad(a, widths, mode="constant", constant_values=value)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        return GetItem.apply(grad_output, index=ctx.index)

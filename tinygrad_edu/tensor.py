@@ -1,0 +1,402 @@
+"""``Tensor``: a NumPy array plus what autograd needs (``requires_grad``, ``grad``, ``grad_fn``).
+
+The class is split by topic so that each file stays short: this file holds construction,
+conversion, the autograd methods and in-place ops; ``tensor_math.py`` the arithmetic, elementwise
+functions and reductions; ``tensor_shape.py`` reshaping, indexing and matmul.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+from tinygrad_edu import dtypes, ops
+from tinygrad_edu.function import Context, Function
+from tinygrad_edu.grad_mode import GradMode
+from tinygrad_edu.tensor_math import MathMethods
+from tinygrad_edu.tensor_shape import ShapeMethods, normalize_index
+
+
+class VersionCounter:
+    """How many times a tensor's memory was changed in place; views share their base's counter."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: list[Callable[[Tensor], Tensor | None]], hook: Callable) -> None:
+        self.hooks = hooks
+        self.hook = hook
+
+    def remove(self) -> None:
+        """Unregister the hook (does nothing if it is already gone)."""
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
+class Tensor(MathMethods, ShapeMethods):
+    """An n-dimensional array that records the ops applied to it for reverse-mode autodiff.
+
+    Args:
+        data: a number, a nested list, a NumPy array or a Tensor (copied).
+        requires_grad: record ops on this tensor so ``backward`` computes ``.grad`` for it.
+        dtype: the element type; float32 for Python floats by default, like torch.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> w = tge.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        >>> loss = (w * w).sum()
+        >>> loss.backward()
+        >>> w.grad
+        tensor([[2., 4.],
+                [6., 8.]])
+    """
+
+    __slots__ = (
+        "data", "grad", "grad_fn", "_requires_grad", "_version", "_base", "_hooks", "__weakref__",
+    )
+    # Make NumPy hand ``array * tensor`` over to Tensor.__rmul__ instead of looping over it.
+    __array_ufunc__ = None
+
+    data: np.ndarray
+    grad: Tensor | None
+    grad_fn: Context | None
+    _requires_grad: bool
+    _version: VersionCounter
+    _base: Tensor | None
+    _hooks: list[Callable[[Tensor], Tensor | None]] | None
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        if isinstance(data, Tensor):
+            array = np.array(data.data, copy=True)
+        elif isinstance(data, np.ndarray):
+            array = np.array(data, copy=True)
+        else:
+            array = np.array(data)
+            if array.dtype == dtypes.float64:
+                array = array.astype(dtypes.DEFAULT_FLOAT)
+        if dtype is not None:
+            array = array.astype(dtypes.to_dtype(dtype), copy=False)
+        dtypes.check_supported(array.dtype, "Tensor")
+        self._init(array, False)
+        if requires_grad:
+            self.requires_grad = True
+
+    def _init(self, array: np.ndarray, requires_grad: bool) -> None:
+        self.data = array
+        self.grad = None
+        self.grad_fn = None
+        self._requires_grad = requires_grad
+        self._version = VersionCounter()
+        self._base = None
+        self._hooks = None
+
+    @staticmethod
+    def _wrap(array: Any, requires_grad: bool) -> Tensor:
+        """Make a Tensor around ``array`` without copying or checking (the ops' fast path)."""
+        tensor = Tensor.__new__(Tensor)
+        if type(array) is not np.ndarray:
+            array = np.asarray(array)
+        tensor._init(array, requires_grad)
+        return tensor
+
+    # ----------------------------------------------------------------- properties, conversion
+    @property
+    def requires_grad(self) -> bool:
+        """Whether backward computes a gradient for this tensor."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if value and not dtypes.is_floating(self.dtype):
+            raise RuntimeError(
+                "only Tensors of floating point dtype can require gradients (this one is "
+                f"{self.dtype}); convert it first with .float()"
+            )
+        if self.grad_fn is not None and not value:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        self._requires_grad = bool(value)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user rather than computed by a recorded op."""
+        return self.grad_fn is None
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The size of each dimension."""
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        """The number of dimensions."""
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The element type, a NumPy dtype."""
+        return self.data.dtype
+
+    def dim(self) -> int:
+        """The number of dimensions (torch's method spelling)."""
+        return self.data.ndim
+
+    def size(self, dim: int | None = None) -> Any:
+        """The shape, or the size of dimension ``dim``."""
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self) -> int:
+        """The number of elements."""
+        return int(self.data.size)
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[index] for index in range(self.data.shape[0]))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def numpy(self) -> np.ndarray:
+        """The data as a NumPy array sharing memory with the tensor."""
+        if self._requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        return self.data
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if dtype is not None and np.dtype(dtype) != self.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self.data.size} elements cannot be converted to Scalar"
+            )
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        """The data as (nested) Python lists of numbers."""
+        return self.data.tolist()
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous (it has "
+                f"{self.data.size}); use .any() or .all()"
+            )
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        parts = [f"tensor({body}"]
+        if self.dtype not in (dtypes.DEFAULT_FLOAT, dtypes.int64, dtypes.bool_):
+            parts.append(f"dtype={self.dtype}")
+        if self.grad_fn is not None:
+            parts.append(f"grad_fn=<{self.grad_fn.name()}>")
+        elif self._requires_grad:
+            parts.append("requires_grad=True")
+        return ", ".join(parts) + ")"
+
+    def to(self, dtype: Any) -> Tensor:
+        """This tensor converted to ``dtype`` (differentiable); ``to("cpu")`` returns self."""
+        if isinstance(dtype, str) and dtype == "cpu":
+            return self
+        target = dtypes.to_dtype(dtype)
+        if target == self.dtype:
+            return self
+        return ops.Cast.apply(self, dtype=target)
+
+    def float(self) -> Tensor:
+        """This tensor as float32."""
+        return self.to(dtypes.float32)
+
+    def double(self) -> Tensor:
+        """This tensor as float64."""
+        return self.to(dtypes.float64)
+
+    def long(self) -> Tensor:
+        """This tensor as int64."""
+        return self.to(dtypes.int64)
+
+    def int(self) -> Tensor:
+        """This tensor as int32."""
+        return self.to(dtypes.int32)
+
+    def bool(self) -> Tensor:
+        """This tensor as bool."""
+        return self.to(dtypes.bool_)
+
+    # ----------------------------------------------------------------------------- autograd
+    def backward(
+        self,
+        gradient: Tensor | None = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+    ) -> None:
+        """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad.
+
+        ``gradient`` is needed when self is not a scalar (it is the vector of a vector-Jacobian
+        product); ``retain_graph`` keeps the graph for another backward; ``create_graph`` records
+        the backward pass itself so the gradients can be differentiated again.
+        """
+        from tinygrad_edu.autograd import backward
+
+        backward(self, gradient, retain_graph, create_graph)
+
+    def detach(self) -> Tensor:
+        """The same data, cut from the graph (shares memory and version counter)."""
+        detached = Tensor._wrap(self.data, False)
+        detached._version = self._version
+        return detached
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place and return self."""
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this computed (non-leaf) tensor after backward."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            self.grad_fn.retained_ref = weakref.ref(self)
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned Tensor
+        replaces the gradient."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            if self.grad_fn.hooks is None:
+                self.grad_fn.hooks = []
+            hooks = self.grad_fn.hooks
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
+    def clone(self) -> Tensor:
+        """A copy with its own memory; gradients flow back to self."""
+        return ops.Clone.apply(self)
+
+    # ---------------------------------------------------------------------------- in place
+    def _inplace(self, function: type[Function], *others: Tensor, **params: Any) -> Tensor:
+        """Compute ``function(self, *others)`` and write the result into self's memory.
+
+        With grad mode on and something requiring grad, the op is recorded: self becomes the
+        op's output, and the op's input is a snapshot of self's old value and history.
+        """
+        record = GradMode.enabled and (
+            self._requires_grad or any(other._requires_grad for other in others)
+        )
+        if GradMode.enabled and self._requires_grad and self.grad_fn is None:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation. "
+                "Wrap the update in `with tinygrad_edu.no_grad():` or use an out-of-place op."
+            )
+        if record and self._base is not None and self._base._requires_grad:
+            raise RuntimeError(
+                f"in-place {function.__name__} on a view of a tensor that requires grad is not "
+                "supported; use an out-of-place op (e.g. torch-style where/cat) instead."
+            )
+        if not self.data.flags.writeable:
+            raise RuntimeError(
+                f"in-place {function.__name__}: this tensor is an expanded (read-only) view; "
+                "clone() it before modifying it in place."
+            )
+        if record:
+            snapshot = Tensor._wrap(self.data.copy(), self._requires_grad)
+            snapshot.grad_fn = self.grad_fn
+            result = function.apply(snapshot, *others, **params)
+        else:
+            result = function.apply(self, *others, **params)
+        if result.shape != self.shape:
+            raise RuntimeError(
+                f"in-place {function.__name__}: output with shape {self.shape} doesn't match the "
+                f"broadcast shape {result.shape}"
+            )
+        if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
+            raise RuntimeError(
+                f"in-place {function.__name__}: result type {result.dtype} can't be cast to the "
+                f"desired output type {self.dtype}"
+            )
+        np.copyto(self.data, result.data, casting="same_kind")
+        self._version.value += 1
+        if record:
+            result = result.to(self.dtype)
+            self.grad_fn = result.grad_fn
+            self._requires_grad = True
+        return self
+
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        """self += alpha * other, in place."""
+        other = self._operand(other)
+        if alpha != 1:
+            other = other * alpha
+        return self._inplace(ops.Add, other)
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        """self -= alpha * other, in place."""
+        return self.add_(-self._operand(other), alpha)
+
+    def mul_(self, other: Any) -> Tensor:
+        """self *= other, in place."""
+        return self._inplace(ops.Mul, self._operand(other))
+
+    def div_(self, other: Any) -> Tensor:
+        """self /= other, in place."""
+        return self.mul_(self._operand(other) ** -1)
+
+    def fill_(self, value: Any) -> Tensor:
+        """Set every element to ``value``, in place."""
+        self[...] = value
+        return self
+
+    def zero_(self) -> Tensor:
+        """Set every element to 0, in place."""
+        return self.fill_(0)
+
+    def copy_(self, source: Any) -> Tensor:
+        """Copy ``source`` (broadcast to self's shape) into self, in place."""
+        self[...] = source
+        return self
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        value_tensor = self._operand(value)
+        if value_tensor.dtype != self.dtype:
+            value_tensor = value_tensor.to(self.dtype)
+        self._inplace(ops.SetItem, value_tensor, index=normalize_index(index))
+
+
+def as_tensors(values: Sequence[Any]) -> list[Tensor]:
+    """Turn a sequence of Tensors/arrays/numbers into Tensors (used by cat, stack, where)."""
+    return [value if isinstance(value, Tensor) else Tensor(value) for value in values]

@@ -1,0 +1,313 @@
+"""Tensor arithmetic, elementwise functions, comparisons and reductions (part of ``Tensor``).
+
+Each method calls one primitive op from ``tinygrad_edu.ops`` or combines a few of them; the
+composites (sub, div, mean, var, clamp...) need no backward of their own.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+
+from tinygrad_edu import dtypes, ops
+from tinygrad_edu import tensor as tensor_module
+
+if TYPE_CHECKING:
+    from tinygrad_edu.tensor import Tensor
+
+
+class ValuesIndices(NamedTuple):
+    """What ``max(dim)``/``min(dim)`` return, like torch: the values and their indices."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def normalize_dims(dim: int | tuple[int, ...] | list[int] | None, ndim: int, op: str) -> tuple:
+    """Turn ``dim`` (None, an int or a sequence; negatives count from the end) into axes.
+
+    None and () mean every axis. A 0-d tensor accepts dim 0 or -1 and reduces nothing.
+    """
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    if len(dims) == 0:
+        return tuple(range(ndim))
+    low, high = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+    axes = []
+    for single in dims:
+        if not low <= single <= high:
+            raise IndexError(
+                f"{op}: Dimension out of range (expected to be in range of [{low}, {high}], "
+                f"but got {single})"
+            )
+        axes.append(int(single) % max(ndim, 1))
+    if ndim == 0:
+        return ()
+    if len(set(axes)) != len(axes):
+        raise RuntimeError(f"{op}: dim {dims} names the same dimension twice")
+    return tuple(sorted(axes))
+
+
+class MathMethods:
+    """Arithmetic and reductions of ``Tensor``; see the op classes for the derivatives."""
+
+    __slots__ = ()
+
+    # ------------------------------------------------------------------ operand handling
+    def _operand(self: Tensor, other: Any) -> Tensor:
+        """``other`` as a Tensor; a Python scalar takes self's dtype (never upcasting floats)."""
+        if isinstance(other, tensor_module.Tensor):
+            return other
+        if isinstance(other, (bool, int, float, np.bool_, np.integer, np.floating)):
+            scalar = np.array(other, dtype=dtypes.scalar_dtype(self.dtype, other))
+            return tensor_module.Tensor._wrap(scalar, False)
+        return tensor_module.Tensor(other)
+
+    def _promoted(self: Tensor, other: Any) -> tuple[Tensor, Tensor]:
+        """Self and other converted to their common dtype (torch's promotion rules)."""
+        other = self._operand(other)
+        if self.dtype == other.dtype:
+            return self, other
+        target = dtypes.result_dtype(self.dtype, self.ndim, other.dtype, other.ndim)
+        return self.to(target), other.to(target)
+
+    def _floating(self: Tensor) -> Tensor:
+        """Self, converted to float32 when it holds integers (exp, log... of ints)."""
+        return self if self.dtype.kind == "f" else self.to(dtypes.DEFAULT_FLOAT)
+
+    # -------------------------------------------------------------------------- arithmetic
+    def __add__(self: Tensor, other: Any) -> Tensor:
+        a, b = self._promoted(other)
+        return ops.Add.apply(a, b)
+
+    def __radd__(self: Tensor, other: Any) -> Tensor:
+        b, a = self._promoted(other)
+        return ops.Add.apply(a, b)
+
+    def __sub__(self: Tensor, other: Any) -> Tensor:
+        a, b = self._promoted(other)
+        return ops.Add.apply(a, ops.Neg.apply(b))
+
+    def __rsub__(self: Tensor, other: Any) -> Tensor:
+        b, a = self._promoted(other)
+        return ops.Add.apply(a, ops.Neg.apply(b))
+
+    def __mul__(self: Tensor, other: Any) -> Tensor:
+        a, b = self._promoted(other)
+        return ops.Mul.apply(a, b)
+
+    def __rmul__(self: Tensor, other: Any) -> Tensor:
+        b, a = self._promoted(other)
+        return ops.Mul.apply(a, b)
+
+    def __truediv__(self: Tensor, other: Any) -> Tensor:
+        a, b = self._floating()._promoted(other)
+        return ops.Mul.apply(a, b._floating() ** -1)
+
+    def __rtruediv__(self: Tensor, other: Any) -> Tensor:
+        b, a = self._floating()._promoted(other)
+        return ops.Mul.apply(a._floating(), b ** -1)
+
+    def __pow__(self: Tensor, exponent: Any) -> Tensor:
+        base, power = self._promoted(exponent)
+        if base.dtype.kind != "f" and np.any(power.data < 0):
+            base, power = base._floating(), power._floating()
+        return ops.Pow.apply(base, power)
+
+    def __rpow__(self: Tensor, base: Any) -> Tensor:
+        power, base_tensor = self._promoted(base)
+        return ops.Pow.apply(base_tensor, power)
+
+    def __neg__(self: Tensor) -> Tensor:
+        return ops.Neg.apply(self)
+
+    def __matmul__(self: Tensor, other: Any) -> Tensor:
+        return self.matmul(other)
+
+    def __rmatmul__(self: Tensor, other: Any) -> Tensor:
+        return self._operand(other).matmul(self)
+
+    def __abs__(self: Tensor) -> Tensor:
+        return self.abs()
+
+    # --------------------------------------------------------- comparisons (no gradient)
+    def _compare(self: Tensor, other: Any, comparison: Any) -> Tensor:
+        Tensor = tensor_module.Tensor
+        other_data = other.data if isinstance(other, Tensor) else np.asarray(other)
+        return Tensor._wrap(comparison(self.data, other_data), False)
+
+    def __lt__(self: Tensor, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.less)
+
+    def __le__(self: Tensor, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self: Tensor, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.greater)
+
+    def __ge__(self: Tensor, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.greater_equal)
+
+    def __eq__(self: Tensor, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.equal)
+
+    def __ne__(self: Tensor, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.not_equal)
+
+    def __invert__(self: Tensor) -> Tensor:
+        return tensor_module.Tensor._wrap(np.invert(self.data), False)
+
+    def __and__(self: Tensor, other: Any) -> Tensor:
+        return self._compare(other, np.logical_and if self.dtype.kind == "b" else np.bitwise_and)
+
+    def __or__(self: Tensor, other: Any) -> Tensor:
+        return self._compare(other, np.logical_or if self.dtype.kind == "b" else np.bitwise_or)
+
+    def any(self: Tensor) -> Tensor:
+        """True if any element is nonzero (no gradient)."""
+        return self._compare(0, lambda data, _: np.any(data))
+
+    def all(self: Tensor) -> Tensor:
+        """True if every element is nonzero (no gradient)."""
+        return self._compare(0, lambda data, _: np.all(data))
+
+    # ----------------------------------------------------------------- elementwise functions
+    def exp(self: Tensor) -> Tensor:
+        """e ** self, elementwise."""
+        return ops.Exp.apply(self._floating())
+
+    def log(self: Tensor) -> Tensor:
+        """Natural logarithm, elementwise (nan below 0, -inf at 0, like torch)."""
+        return ops.Log.apply(self._floating())
+
+    def sqrt(self: Tensor) -> Tensor:
+        """Square root, elementwise: self ** 0.5."""
+        return self._floating() ** 0.5
+
+    def tanh(self: Tensor) -> Tensor:
+        """Hyperbolic tangent, elementwise."""
+        return ops.Tanh.apply(self._floating())
+
+    def sigmoid(self: Tensor) -> Tensor:
+        """1 / (1 + exp(-self)), elementwise and stable for large |self|."""
+        return ops.Sigmoid.apply(self._floating())
+
+    def relu(self: Tensor) -> Tensor:
+        """max(self, 0), elementwise."""
+        return ops.Relu.apply(self)
+
+    def abs(self: Tensor) -> Tensor:
+        """|self|, elementwise."""
+        return ops.Abs.apply(self)
+
+    def maximum(self: Tensor, other: Any) -> Tensor:
+        """Elementwise maximum of self and other (broadcasting)."""
+        a, b = self._promoted(other)
+        return ops.Maximum.apply(a, b)
+
+    def minimum(self: Tensor, other: Any) -> Tensor:
+        """Elementwise minimum: -max(-self, -other)."""
+        a, b = self._promoted(other)
+        return -ops.Maximum.apply(-a, -b)
+
+    def where(self: Tensor, condition: Any, other: Any) -> Tensor:
+        """self where ``condition`` is true, else ``other`` (torch's ``x.where(cond, y)``)."""
+        from tinygrad_edu.functional import where
+
+        return where(condition, self, other)
+
+    def clamp(self: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
+        """Limit every element to [min, max]; the gradient passes where min <= self <= max."""
+        if min is None and max is None:
+            raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+        inside = np.ones(self.shape, dtype=bool)
+        if min is not None:
+            inside &= self.data >= min
+        if max is not None:
+            inside &= self.data <= max
+        clipped = self._operand(np.clip(self.data, min, max).astype(self.dtype))
+        return ops.Where.apply(self, clipped, condition=inside)
+
+    # --------------------------------------------------------------------------- reductions
+    def sum(self: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Sum over ``dim`` (an int, a tuple, or None for all dimensions)."""
+        axes = normalize_dims(dim, self.ndim, "sum")
+        return ops.Sum.apply(self, axes=axes, keepdim=keepdim)
+
+    def mean(self: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Mean over ``dim``: the sum divided by the number of elements summed."""
+        source = self._floating()
+        axes = normalize_dims(dim, self.ndim, "mean")
+        count = int(np.prod([self.shape[axis] for axis in axes]))
+        total = ops.Sum.apply(source, axes=axes, keepdim=keepdim)
+        return total * (1.0 / count) if count > 0 else total * float("nan")
+
+    def var(self: Tensor, dim: Any = None, keepdim: bool = False, correction: int = 1) -> Tensor:
+        """Variance over ``dim``: Σ (x - mean)² / (N - correction); correction=1 is unbiased."""
+        axes = normalize_dims(dim, self.ndim, "var")
+        count = int(np.prod([self.shape[axis] for axis in axes]))
+        deviation = self - self.mean(axes, keepdim=True)
+        squares = (deviation * deviation).sum(axes, keepdim=keepdim)
+        return squares / max(count - correction, 0)
+
+    def _max(self: Tensor, dim: Any, keepdim: bool, op: str) -> Any:
+        if self.numel() == 0:
+            raise RuntimeError(f"{op}: cannot reduce a tensor with no elements (shape "
+                               f"{self.shape}); max/min of an empty set is undefined")
+        if dim is None:
+            return ops.Max.apply(self, axes=tuple(range(self.ndim)), keepdim=False,
+                                 spread_ties=True)
+        if isinstance(dim, tensor_module.Tensor):
+            return self.maximum(dim)
+        axes = normalize_dims(dim, self.ndim, op)
+        values = ops.Max.apply(self, axes=axes, keepdim=keepdim, spread_ties=False)
+        indices = self.argmax(dim, keepdim=keepdim)
+        return ValuesIndices(values, indices)
+
+    def max(self: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+        """The maximum: of all elements (a tensor), or over ``dim`` (values, indices)."""
+        return self._max(dim, keepdim, "max")
+
+    def min(self: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+        """The minimum: of all elements (a tensor), or over ``dim`` (values, indices)."""
+        if dim is not None and not isinstance(dim, (int, np.integer)):
+            return self.minimum(dim)
+        result = (-self)._max(dim, keepdim, "min")
+        if dim is None:
+            return -result
+        return ValuesIndices(-result.values, result.indices)
+
+    def argmax(self: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the maximum (over the flattened tensor when ``dim`` is None)."""
+        Tensor = tensor_module.Tensor
+        if dim is None:
+            return Tensor._wrap(np.array(np.argmax(self.data), dtype=np.int64), False)
+        axes = normalize_dims(dim, self.ndim, "argmax")
+        if not axes:
+            return Tensor._wrap(np.zeros((), dtype=np.int64), False)
+        result = np.argmax(self.data, axis=axes[0], keepdims=keepdim)
+        return Tensor._wrap(result.astype(np.int64), False)
+
+    def argmin(self: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the minimum (over the flattened tensor when ``dim`` is None)."""
+        return (-self).argmax(dim, keepdim)
+
+    def logsumexp(self: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
+        """log Σ exp(self) over ``dim``, computed stably."""
+        from tinygrad_edu.functional import logsumexp
+
+        return logsumexp(self, dim, keepdim)
+
+    def softmax(self: Tensor, dim: int) -> Tensor:
+        """exp(self) / Σ exp(self) over ``dim``, computed stably."""
+        from tinygrad_edu.functional import softmax
+
+        return softmax(self, dim)
+
+    def log_softmax(self: Tensor, dim: int) -> Tensor:
+        """self - logsumexp(self, dim), one fused and stable op."""
+        from tinygrad_edu.functional import log_softmax
+
+        return log_softmax(self, dim)

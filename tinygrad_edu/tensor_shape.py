@@ -1,0 +1,187 @@
+"""Tensor reshaping, axis moves, indexing and matrix products (part of ``Tensor``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tinygrad_edu import ops
+from tinygrad_edu import tensor as tensor_module
+
+if TYPE_CHECKING:
+    from tinygrad_edu.tensor import Tensor
+
+
+def shape_argument(sizes: tuple[Any, ...]) -> tuple[int, ...]:
+    """Accept both ``reshape(2, 3)`` and ``reshape((2, 3))``."""
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        return tuple(int(size) for size in sizes[0])
+    return tuple(int(size) for size in sizes)
+
+
+def normalize_index(index: Any) -> Any:
+    """Turn an index into one NumPy understands the same way torch does.
+
+    Tensors and lists become arrays; a boolean mask becomes the integer arrays of its True
+    positions (what NumPy does too), so the scatter-add in backward sees plain integer indices.
+    """
+    parts = index if isinstance(index, tuple) else (index,)
+    normalized: list[Any] = []
+    for part in parts:
+        if isinstance(part, tensor_module.Tensor):
+            part = part.data
+        elif isinstance(part, list):
+            part = np.asarray(part)
+        if isinstance(part, np.ndarray):
+            if part.dtype.kind == "b":
+                normalized.extend(np.nonzero(part))
+                continue
+            if part.dtype.kind not in "iu":
+                raise IndexError(
+                    f"tensors used as indices must be long, int or bool tensors, got {part.dtype}"
+                )
+        normalized.append(part)
+    return tuple(normalized)
+
+
+def share_memory_history(view: Tensor, base: Tensor) -> Tensor:
+    """Mark ``view`` as a view of ``base`` when they share memory: one version counter."""
+    if np.may_share_memory(view.data, base.data):
+        view._version = base._version
+        view._base = base if base._base is None else base._base
+    return view
+
+
+class ShapeMethods:
+    """Shape and indexing methods of ``Tensor``."""
+
+    __slots__ = ()
+
+    def reshape(self: Tensor, *shape: Any) -> Tensor:
+        """The same elements with a new shape (one size may be -1: inferred)."""
+        target = shape_argument(shape)
+        known = int(np.prod([size for size in target if size != -1]))
+        inferable = target.count(-1) == 1 and known != 0 and self.numel() % known == 0
+        if not (int(np.prod(target)) == self.numel() and -1 not in target) and not inferable:
+            raise RuntimeError(
+                f"reshape: shape {list(target)} is invalid for input of size {self.numel()} "
+                f"(shape {self.shape}); the sizes must multiply to {self.numel()} (at most one -1)"
+            )
+        if target == self.shape:
+            return self
+        return share_memory_history(ops.Reshape.apply(self, shape=target), self)
+
+    def view(self: Tensor, *shape: Any) -> Tensor:
+        """Same as ``reshape`` (NumPy decides whether memory is shared)."""
+        return self.reshape(*shape)
+
+    def flatten(self: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge dimensions start_dim..end_dim into one."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start = start_dim % self.ndim
+        end = end_dim % self.ndim
+        merged = int(np.prod(self.shape[start:end + 1]))
+        return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1:])
+
+    def permute(self: Tensor, *dims: Any) -> Tensor:
+        """Reorder the dimensions: output dimension i is input dimension dims[i]."""
+        order = shape_argument(dims)
+        if sorted(axis % max(self.ndim, 1) for axis in order) != list(range(self.ndim)):
+            raise RuntimeError(
+                f"permute: dims {list(order)} are not a permutation of the {self.ndim} "
+                f"dimensions of a tensor of shape {self.shape}"
+            )
+        order = tuple(axis % self.ndim for axis in order) if self.ndim else ()
+        return share_memory_history(ops.Permute.apply(self, dims=order), self)
+
+    def transpose(self: Tensor, dim0: int, dim1: int) -> Tensor:
+        """Swap two dimensions."""
+        if self.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+            return self
+        order = list(range(self.ndim))
+        order[dim0], order[dim1] = order[dim1], order[dim0]
+        return self.permute(order)
+
+    @property
+    def T(self: Tensor) -> Tensor:
+        """All dimensions reversed (the matrix transpose for 2-D tensors)."""
+        return self.permute(tuple(reversed(range(self.ndim))))
+
+    def unsqueeze(self: Tensor, dim: int) -> Tensor:
+        """Insert a dimension of size 1 at ``dim``."""
+        if not -self.ndim - 1 <= dim <= self.ndim:
+            raise IndexError(
+                f"unsqueeze: Dimension out of range (expected to be in range of "
+                f"[{-self.ndim - 1}, {self.ndim}], but got {dim})"
+            )
+        position = dim % (self.ndim + 1)
+        return self.reshape(self.shape[:position] + (1,) + self.shape[position:])
+
+    def squeeze(self: Tensor, dim: int | None = None) -> Tensor:
+        """Remove dimensions of size 1 (only ``dim`` when given; no-op if its size is not 1)."""
+        if dim is None:
+            return self.reshape(tuple(size for size in self.shape if size != 1))
+        if self.ndim == 0:
+            return self
+        axis = dim % self.ndim
+        if self.shape[axis] != 1:
+            return self
+        return self.reshape(self.shape[:axis] + self.shape[axis + 1:])
+
+    def expand(self: Tensor, *sizes: Any) -> Tensor:
+        """Broadcast size-1 dimensions to ``sizes`` without copying (-1 keeps a size)."""
+        target = list(shape_argument(sizes))
+        added = len(target) - self.ndim
+        for axis, size in enumerate(self.shape):
+            wanted = target[axis + added] if added >= 0 else size
+            if wanted == -1:
+                target[axis + added] = size
+            elif added < 0 or (size != 1 and size != wanted):
+                raise RuntimeError(
+                    f"expand: the expanded size of the tensor ({wanted}) must match the existing "
+                    f"size ({size}) at non-singleton dimension {axis}. Target sizes: "
+                    f"{list(sizes)}. Tensor sizes: {list(self.shape)}"
+                )
+        if tuple(target) == self.shape:
+            return self
+        return share_memory_history(ops.Expand.apply(self, shape=tuple(target)), self)
+
+    def __getitem__(self: Tensor, index: Any) -> Tensor:
+        normalized = normalize_index(index)
+        try:
+            result = ops.GetItem.apply(self, index=normalized)
+        except IndexError as error:
+            raise IndexError(f"indexing a tensor of shape {self.shape}: {error}") from None
+        return share_memory_history(result, self)
+
+    def matmul(self: Tensor, other: Any) -> Tensor:
+        """Matrix product with NumPy/torch rules for 1-D and batched operands."""
+        a, b = self._promoted(other)
+        if a.ndim == 0 or b.ndim == 0:
+            raise RuntimeError(
+                f"matmul: both arguments need to be at least 1-D, got shapes {a.shape} and "
+                f"{b.shape}; use * for multiplication by a scalar"
+            )
+        if a.shape[-1] != b.shape[-2 if b.ndim > 1 else -1]:
+            raise RuntimeError(
+                f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied: the last dimension "
+                f"of the first ({a.shape[-1]}) must equal the "
+                f"{'second-to-last' if b.ndim > 1 else 'only'} dimension of the second"
+            )
+        # A 1-D first operand is a row vector, a 1-D second operand a column vector; the added
+        # dimension is removed again from the result.
+        a_matrix = a.unsqueeze(0) if a.ndim == 1 else a
+        b_matrix = b.unsqueeze(-1) if b.ndim == 1 else b
+        try:
+            result = ops.MatMul.apply(a_matrix, b_matrix)
+        except ValueError as error:
+            raise RuntimeError(
+                f"matmul: batch dimensions of shapes {a.shape} and {b.shape} do not broadcast"
+            ) from error
+        if b.ndim == 1:
+            result = result.squeeze(-1)
+        if a.ndim == 1:
+            result = result.squeeze(-2 if b.ndim > 1 else -1)
+        return result
