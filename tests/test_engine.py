@@ -195,6 +195,18 @@ class BadShape(Function):
         return grad_output, wrong
 
 
+class WrongCount(Function):
+    """out = a + b, whose backward returns one gradient although there are two inputs."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a + b
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        return grad_output
+
+
 class WrongDtype(Function):
     """out = 2 a, whose backward returns a float32 gradient for a float64 input."""
 
@@ -307,6 +319,32 @@ def test_engine_unbroadcasts_returned_gradients() -> None:
     assert_same(a.grad, [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     assert_same(b.grad, [5.0, 7.0, 9.0])
     assert_same(c.grad, [[6.0], [15.0]])
+
+
+def test_gradients_do_not_alias_each_other_or_the_seed() -> None:
+    """ToyAdd hands back the same Tensor for both inputs; the leaves must still own their
+    gradients, and a gradient passed to backward must not become a leaf's .grad by reference.
+    """
+    a = float64_tensor([1.0, 2.0])
+    b = float64_tensor([3.0, 4.0])
+    ToyAdd.apply(a, b).sum().backward()
+    assert a.grad is not None and b.grad is not None
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    a.grad.data[0] = 100.0
+    assert_same(b.grad, [1.0, 1.0])
+
+    seed = float64_tensor([1.0, 1.0], requires_grad=False)
+    x = float64_tensor([5.0, 6.0])
+    ToyAdd.apply(x, x * 0.0).backward(seed)
+    assert x.grad is not None
+    assert not np.shares_memory(x.grad.data, seed.data)
+
+
+def test_detach_stops_the_gradient() -> None:
+    """y = sum(detach(x) * x): the detached factor is a constant, so dy/dx = x (not 2x)."""
+    x = float64_tensor([1.0, 2.0])
+    (x.detach() * x).sum().backward()
+    assert_same(x.grad, [1.0, 2.0])
 
 
 def test_needs_input_grad_and_none_gradient() -> None:
@@ -498,6 +536,38 @@ def test_intermediate_grad_is_none_unless_retained() -> None:
     (y * y).sum().backward()
     assert_same(y.grad, [4.0, -2.0])
     assert_same(x.grad, [8.0, -4.0])
+
+
+def test_retained_grad_accumulates_over_backward_calls() -> None:
+    """Like a leaf's .grad, a retained intermediate .grad accumulates (torch semantics).
+
+    y = 3x, z = sum(y * y): dz/dy = 2y = 6x. Two backwards (retain_graph) give 12x.
+    """
+    x = float64_tensor([1.0, 2.0])
+    y = x * 3.0
+    y.retain_grad()
+    z = (y * y).sum()
+    z.backward(retain_graph=True)
+    assert_same(y.grad, [6.0, 12.0])
+    z.backward()
+    assert_same(y.grad, [12.0, 24.0])
+    assert_same(x.grad, [36.0, 72.0])
+
+
+def test_grad_with_respect_to_an_intermediate_and_a_leaf() -> None:
+    """y = 3x, z = sum(y * y): dz/dy = 2y = 6x and dz/dx = 18x, from one autograd.grad call."""
+    x = float64_tensor([1.0, 2.0])
+    y = x * 3.0
+    grad_y, grad_x = autograd.grad((y * y).sum(), [y, x])
+    assert_same(grad_y, [6.0, 12.0])
+    assert_same(grad_x, [18.0, 36.0])
+
+
+def test_grad_of_several_outputs_adds_their_gradients() -> None:
+    """grad([sum(x * x), sum(3x)], x) = 2x + 3."""
+    x = float64_tensor([1.0, 2.0])
+    (grad_x,) = autograd.grad([(x * x).sum(), (x * 3.0).sum()], x)
+    assert_same(grad_x, [5.0, 7.0])
 
 
 def test_backward_with_explicit_gradient_for_non_scalar_output() -> None:
@@ -710,6 +780,12 @@ def test_hook_handle_remove() -> None:
     assert_same(y_source.grad, [6.0, 6.0])
 
 
+def test_hook_on_tensor_without_grad_raises() -> None:
+    """Torch's rule: a tensor that does not require grad cannot take a hook."""
+    with pytest.raises(RuntimeError, match="doesn't require gradient"):
+        float64_tensor([1.0], requires_grad=False).register_hook(lambda grad: grad)
+
+
 def test_two_hooks_run_in_registration_order() -> None:
     """Hooks chain: each receives the previous hook's result (grad + 1, then * 2)."""
     x = float64_tensor([1.0])
@@ -758,6 +834,16 @@ def test_setitem_on_a_saved_tensor_makes_backward_raise() -> None:
     a[0] = 5.0
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         b.sum().backward()
+
+
+def test_leaf_updated_under_no_grad_after_being_saved_makes_backward_raise() -> None:
+    """An optimiser-style update of a saved leaf between forward and backward is caught too."""
+    x = float64_tensor([1.0, 2.0])
+    y = (x * x).sum()
+    with no_grad():
+        x.sub_(0.5)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
 
 
 def test_in_place_on_leaf_requiring_grad_raises() -> None:
@@ -1041,3 +1127,18 @@ def test_gradient_with_wrong_dtype_raises() -> None:
     message = str(caught.value)
     assert "WrongDtype" in message
     assert "float32" in message and "float64" in message
+
+
+def test_wrong_number_of_gradients_raises() -> None:
+    """Like torch, a backward must return one gradient (or None) per input.
+
+    torch: "function WrongCountBackward returned an incorrect number of gradients (expected 2,
+    got 1)". Silently treating the missing gradient as None would hide a bug in the op.
+    """
+    a = float64_tensor([1.0])
+    b = float64_tensor([2.0])
+    with pytest.raises(RuntimeError) as caught:
+        WrongCount.apply(a, b).sum().backward()
+    message = str(caught.value)
+    assert "WrongCount" in message
+    assert "2" in message and "1" in message

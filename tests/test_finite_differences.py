@@ -32,7 +32,7 @@ def case_name(case: OpCase) -> str:
 
 def draw_leaves(case: OpCase, data: st.DataObject) -> list[Tensor]:
     """Draw the case's inputs and wrap them as float64 leaves that require grad."""
-    arrays = case.inputs(data.draw)
+    arrays = data.draw(st.composite(case.inputs)())
     for index, array in enumerate(arrays):
         assert array.dtype == np.float64, f"{case.name}: input {index} is {array.dtype}"
     return [Tensor(array, requires_grad=True) for array in arrays]

@@ -147,7 +147,7 @@ class WrongInputMul(Function):
 
     @staticmethod
     def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor, Tensor]:
-        a, b = ctx.saved_tensors
+        a, _ = ctx.saved_tensors
         return grad_output * a, grad_output * a
 
 

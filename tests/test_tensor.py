@@ -80,10 +80,13 @@ def test_dtype_objects_are_numpy_dtypes() -> None:
         (np.array([1, 2], dtype=np.int32), np.int32),
         (np.array([1, 2], dtype=np.uint8), np.uint8),
         (np.array([1.0], dtype=np.float32), np.float32),
+        (np.float64(0.5), np.float64),
+        (np.int32(3), np.int32),
     ],
 )
 def test_tensor_default_dtypes(data: Any, expected_dtype: type) -> None:
-    """Python floats/lists -> float32, ints -> int64, bools -> bool, arrays keep their dtype."""
+    """Python floats/lists -> float32, ints -> int64, bools -> bool; NumPy arrays and NumPy
+    scalars keep their dtype (torch.tensor(np.float64(0.5)) is float64)."""
     result = tensor(data)
     assert result.dtype == np.dtype(expected_dtype)
     assert result.data.dtype == np.dtype(expected_dtype)
@@ -98,6 +101,13 @@ def test_tensor_constructor_and_explicit_dtype() -> None:
     assert requested.dtype == np.float64
     assert Tensor([1, 2], dtype=tinygrad_edu.float64).dtype == np.float64
     assert tensor([1.5, 2.5], dtype=tinygrad_edu.float32).dtype == np.float32
+
+
+def test_explicit_float64_keeps_python_float_precision() -> None:
+    """tensor(0.3, dtype=float64) holds the double 0.3, not 0.3 rounded to float32 first."""
+    assert tensor(0.3, dtype=tinygrad_edu.float64).item() == 0.3
+    assert tensor([0.1, 0.3], dtype=tinygrad_edu.float64).tolist() == [0.1, 0.3]
+    assert Tensor(1e-50, dtype=tinygrad_edu.float64).item() == 1e-50
 
 
 def test_tensor_copies_its_input() -> None:
@@ -358,8 +368,9 @@ def test_repr_shows_data_dtype_and_grad_fn() -> None:
     assert "dtype=float64" in text
     assert "grad_fn=<MulBackward" in text
 
-    plain = repr(tensor([7, 8]))
-    assert "7" in plain and "8" in plain and "dtype=int64" in plain
+    default_integer = repr(tensor([7, 8]))
+    assert "7" in default_integer and "8" in default_integer and "dtype" not in default_integer
+    assert "dtype=int32" in repr(tensor(np.array([7, 8], dtype=np.int32)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -517,6 +528,30 @@ def test_broadcasting_failure_error() -> None:
     with pytest.raises((RuntimeError, ValueError)) as caught:
         tensor(np.ones((2, 3))) + tensor(np.ones(4))
     assert_names_op_and_shapes(caught, ("add", "+"), (2, 3), (4,))
+
+
+def test_broadcasting_failure_error_in_mul() -> None:
+    """(2, 3) * (4,) do not broadcast: the message names the op and both shapes."""
+    with pytest.raises((RuntimeError, ValueError)) as caught:
+        tensor(np.ones((2, 3))) * tensor(np.ones(4))
+    assert_names_op_and_shapes(caught, ("mul", "*"), (2, 3), (4,))
+
+
+def test_stack_and_expand_errors() -> None:
+    """stack of different shapes, expand of a non-singleton dimension: op and shapes named."""
+    with pytest.raises((RuntimeError, ValueError)) as caught:
+        tinygrad_edu.stack([tensor(np.ones((2, 3))), tensor(np.ones((3, 2)))])
+    assert_names_op_and_shapes(caught, ("stack",), (2, 3), (3, 2))
+    with pytest.raises((RuntimeError, ValueError)) as caught:
+        tensor(np.ones((2, 3))).expand(4, 3)
+    assert_names_op_and_shapes(caught, ("expand",), (2, 3), (4, 3))
+
+
+def test_truth_value_of_many_elements_raises() -> None:
+    """bool() of a tensor with several elements is ambiguous, as in torch."""
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        bool(tensor([1.0, 2.0]) > 0.0)
+    assert bool(tensor([1.0]) > 0.0)
 
 
 def test_bad_index_error() -> None:

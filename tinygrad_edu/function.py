@@ -189,4 +189,4 @@ def constant(array: np.ndarray) -> Tensor:
 
 # Imported last because tensor.py imports the ops, which import this module; only the module
 # object is needed here, and only when an op runs.
-from tinygrad_edu import tensor as tensor_module  # noqa: E402
+import tinygrad_edu.tensor as tensor_module  # noqa: E402

@@ -214,7 +214,13 @@ class Tensor(MathMethods, ShapeMethods):
         return int(self.item())
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        data = self.data
+        finite = data[np.isfinite(data)] if data.dtype.kind == "f" else data
+        # Like torch: whole numbers print as "1.", others with 4 decimals.
+        fixed = data.dtype.kind == "f" and bool(np.any(finite != np.round(finite)))
+        body = np.array2string(data, separator=", ", prefix="tensor(",
+                               precision=4 if fixed else None,
+                               floatmode="fixed" if fixed else "maxprec")
         parts = [f"tensor({body}"]
         if self.dtype not in (dtypes.DEFAULT_FLOAT, dtypes.int64, dtypes.bool_):
             parts.append(f"dtype={self.dtype}")
@@ -232,26 +238,6 @@ class Tensor(MathMethods, ShapeMethods):
         if target == self.dtype:
             return self
         return ops.Cast.apply(self, dtype=target)
-
-    def float(self) -> Tensor:
-        """This tensor as float32."""
-        return self.to(dtypes.float32)
-
-    def double(self) -> Tensor:
-        """This tensor as float64."""
-        return self.to(dtypes.float64)
-
-    def long(self) -> Tensor:
-        """This tensor as int64."""
-        return self.to(dtypes.int64)
-
-    def int(self) -> Tensor:
-        """This tensor as int32."""
-        return self.to(dtypes.int32)
-
-    def bool(self) -> Tensor:
-        """This tensor as bool."""
-        return self.to(dtypes.bool_)
 
     # ----------------------------------------------------------------------------- autograd
     def backward(
@@ -395,6 +381,28 @@ class Tensor(MathMethods, ShapeMethods):
         if value_tensor.dtype != self.dtype:
             value_tensor = value_tensor.to(self.dtype)
         self._inplace(ops.SetItem, value_tensor, index=normalize_index(index))
+
+    # The dtype shortcuts come last: inside the class body their names would hide the
+    # built-in types float, int and bool in the annotations above.
+    def float(self) -> Tensor:
+        """This tensor as float32."""
+        return self.to(dtypes.float32)
+
+    def double(self) -> Tensor:
+        """This tensor as float64."""
+        return self.to(dtypes.float64)
+
+    def long(self) -> Tensor:
+        """This tensor as int64."""
+        return self.to(dtypes.int64)
+
+    def int(self) -> Tensor:
+        """This tensor as int32."""
+        return self.to(dtypes.int32)
+
+    def bool(self) -> Tensor:
+        """This tensor as bool."""
+        return self.to(dtypes.bool_)
 
 
 def as_tensors(values: Sequence[Any]) -> list[Tensor]:

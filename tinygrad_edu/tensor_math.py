@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from tinygrad_edu import dtypes, ops
-from tinygrad_edu import tensor as tensor_module
+import tinygrad_edu.tensor as tensor_module
 
 if TYPE_CHECKING:
     from tinygrad_edu.tensor import Tensor
@@ -138,16 +138,16 @@ class MathMethods:
         other_data = other.data if isinstance(other, Tensor) else np.asarray(other)
         return Tensor._wrap(comparison(self.data, other_data), False)
 
-    def __lt__(self: Tensor, other: Any) -> Tensor:  # type: ignore[override]
+    def __lt__(self: Tensor, other: Any) -> Tensor:
         return self._compare(other, np.less)
 
-    def __le__(self: Tensor, other: Any) -> Tensor:  # type: ignore[override]
+    def __le__(self: Tensor, other: Any) -> Tensor:
         return self._compare(other, np.less_equal)
 
-    def __gt__(self: Tensor, other: Any) -> Tensor:  # type: ignore[override]
+    def __gt__(self: Tensor, other: Any) -> Tensor:
         return self._compare(other, np.greater)
 
-    def __ge__(self: Tensor, other: Any) -> Tensor:  # type: ignore[override]
+    def __ge__(self: Tensor, other: Any) -> Tensor:
         return self._compare(other, np.greater_equal)
 
     def __eq__(self: Tensor, other: Any) -> Tensor:  # type: ignore[override]

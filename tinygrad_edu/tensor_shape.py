@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tinygrad_edu import ops
-from tinygrad_edu import tensor as tensor_module
+import tinygrad_edu.tensor as tensor_module
 
 if TYPE_CHECKING:
     from tinygrad_edu.tensor import Tensor

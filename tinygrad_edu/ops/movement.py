@@ -144,7 +144,8 @@ class Cat(Function):
         leading = (slice(None),) * ctx.dim
         for size, needed in zip(ctx.sizes, ctx.needs_input_grad):
             if needed:
-                grads.append(GetItem.apply(grad_output, index=leading + (slice(start, start + size),)))
+                piece = leading + (slice(start, start + size),)
+                grads.append(GetItem.apply(grad_output, index=piece))
             else:
                 grads.append(None)
             start += size
