@@ -250,8 +250,10 @@ def test_toy_function_forward_backward_and_node_name() -> None:
 def test_tensor_op_node_name() -> None:
     """Tensor ops record nodes named after their primitive, e.g. MulBackward."""
     x = float64_tensor([1.0, 2.0])
-    assert (x * x).grad_fn.name() == "MulBackward"
-    assert x.exp().grad_fn.name() == "ExpBackward"
+    product_node = (x * x).grad_fn
+    exp_node = x.exp().grad_fn
+    assert product_node is not None and product_node.name() == "MulBackward"
+    assert exp_node is not None and exp_node.name() == "ExpBackward"
 
 
 def test_no_node_recorded_without_inputs_requiring_grad() -> None:
@@ -948,9 +950,10 @@ def test_second_and_third_derivative_of_cube() -> None:
     values = np.array([-1.5, 0.5, 2.0])
     x = float64_tensor(values)
     (first,) = autograd.grad((x**3).sum(), x, create_graph=True)
+    assert first is not None and first.requires_grad
     assert_close(first, 3.0 * values**2)
-    assert first.requires_grad
     (second,) = autograd.grad(first.sum(), x, create_graph=True)
+    assert second is not None
     assert_close(second, 6.0 * values)
     (third,) = autograd.grad(second.sum(), x)
     assert_close(third, [6.0, 6.0, 6.0])
@@ -961,8 +964,10 @@ def test_higher_order_through_a_toy_function() -> None:
     values = np.array([-1.5, 0.5, 2.0])
     x = float64_tensor(values)
     (first,) = autograd.grad(Cube.apply(x).sum(), x, create_graph=True)
+    assert first is not None
     assert_close(first, 3.0 * values**2)
     (second,) = autograd.grad(first.sum(), x, create_graph=True)
+    assert second is not None
     assert_close(second, 6.0 * values)
     (third,) = autograd.grad(second.sum(), x)
     assert_close(third, [6.0, 6.0, 6.0])
@@ -1015,7 +1020,11 @@ def test_hessian_vector_product_of_small_mlp_matches_torch() -> None:
     ours_directions = [float64_tensor(value, False) for value in direction_values]
     ours_loss = loss_of(float64_tensor(inputs, False), *ours_parameters)
     ours_grads = autograd.grad(ours_loss, ours_parameters, create_graph=True)
-    ours_dot = sum((grad * direction).sum() for grad, direction in zip(ours_grads, ours_directions))
+    # <grad, v>: a scalar whose gradient with respect to the parameters is H v.
+    ours_dot = tensor(np.float64(0.0))
+    for grad, direction in zip(ours_grads, ours_directions):
+        assert grad is not None
+        ours_dot = ours_dot + (grad * direction).sum()
     ours_hvp = autograd.grad(ours_dot, ours_parameters)
 
     def torch_leaf(value: np.ndarray, requires_grad: bool = True) -> Any:
@@ -1032,6 +1041,7 @@ def test_hessian_vector_product_of_small_mlp_matches_torch() -> None:
 
     assert_close(ours_loss.detach().data, torch_loss.detach().numpy())
     for ours_grad, torch_grad in zip(ours_grads, torch_grads):
+        assert ours_grad is not None
         assert_close(ours_grad.detach().data, torch_grad.detach().numpy())
     for ours_product, torch_product in zip(ours_hvp, torch_hvp):
         assert_close(ours_product, torch_product.numpy())

@@ -128,7 +128,7 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
     Example:
         >>> import tinygrad_edu as tge
         >>> tge.arange(3), tge.arange(0, 1, 0.5)
-        (tensor([0, 1, 2]), tensor([0. , 0.5]))
+        (tensor([0, 1, 2]), tensor([0.0000, 0.5000]))
     """
     if end is None:
         start, end = 0, start

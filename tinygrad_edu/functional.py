@@ -161,7 +161,7 @@ def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
 
     Example:
         >>> import tinygrad_edu as tge
-        >>> round(tge.tensor([1000.0, 1000.0]).logsumexp(0).item(), 4)
+        >>> round(tge.tensor([1000.0, 1000.0], dtype=tge.float64).logsumexp(0).item(), 4)
         1000.6931
     """
     source = input._floating()
