@@ -1021,7 +1021,7 @@ def test_hessian_vector_product_of_small_mlp_matches_torch() -> None:
     ours_loss = loss_of(float64_tensor(inputs, False), *ours_parameters)
     ours_grads = autograd.grad(ours_loss, ours_parameters, create_graph=True)
     # <grad, v>: a scalar whose gradient with respect to the parameters is H v.
-    ours_dot = tensor(np.float64(0.0))
+    ours_dot = tensor(np.zeros((), dtype=np.float64))
     for grad, direction in zip(ours_grads, ours_directions):
         assert grad is not None
         ours_dot = ours_dot + (grad * direction).sum()

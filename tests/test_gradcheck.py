@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tinygrad_edu.autograd import Function
+from tinygrad_edu.autograd import Context, Function
 from tinygrad_edu.gradcheck import (
     GradcheckError,
     analytical_jacobian,
@@ -47,12 +47,12 @@ class Cube(Function):
     """out = a ** 3.   Local derivative: dout/da = 3 a ** 2."""
 
     @staticmethod
-    def forward(ctx: Any, a: np.ndarray) -> np.ndarray:
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a)
         return a**3
 
     @staticmethod
-    def backward(ctx: Any, grad_output: Tensor) -> Tensor:
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
         return grad_output * 3.0 * a * a  # chain rule: g * 3 a^2
 
@@ -61,12 +61,12 @@ class BroadcastMul(Function):
     """out = a * b with broadcasting.   dout/da = b, dout/db = a (engine un-broadcasts)."""
 
     @staticmethod
-    def forward(ctx: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a, b)
         return a * b
 
     @staticmethod
-    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor, Tensor]:
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
         a, b = ctx.saved_tensors
         return grad_output * b, grad_output * a
 
@@ -80,12 +80,12 @@ class SlightlyScaledCube(Function):
     """out = a ** 3 with a backward that is too large by the factor 1 + 1e-4."""
 
     @staticmethod
-    def forward(ctx: Any, a: np.ndarray) -> np.ndarray:
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a)
         return a**3
 
     @staticmethod
-    def backward(ctx: Any, grad_output: Tensor) -> Tensor:
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
         return grad_output * 3.0 * a * a * (1.0 + 1e-4)
 
@@ -94,12 +94,12 @@ class SignFlippedCube(Function):
     """out = a ** 3 with the sign of the gradient flipped."""
 
     @staticmethod
-    def forward(ctx: Any, a: np.ndarray) -> np.ndarray:
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a)
         return a**3
 
     @staticmethod
-    def backward(ctx: Any, grad_output: Tensor) -> Tensor:
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
         return -(grad_output * 3.0 * a * a)
 
@@ -112,12 +112,12 @@ class MeanInsteadOfSumMul(Function):
     """
 
     @staticmethod
-    def forward(ctx: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a, b)
         return a * b
 
     @staticmethod
-    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor, Tensor]:
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
         a, b = ctx.saved_tensors
         rows = a.shape[0]
         return grad_output * b, (grad_output * a).sum(0, keepdim=True) / rows
@@ -127,12 +127,12 @@ class FirstSliceOnlyMul(Function):
     """out = a * b, b of shape (1, n) broadcast over rows; b's gradient keeps only row 0."""
 
     @staticmethod
-    def forward(ctx: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a, b)
         return a * b
 
     @staticmethod
-    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor, Tensor]:
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
         a, b = ctx.saved_tensors
         return grad_output * b, (grad_output * a)[0:1]
 
@@ -141,12 +141,12 @@ class WrongInputMul(Function):
     """out = a * b whose backward gives input a the gradient meant for b (g * a)."""
 
     @staticmethod
-    def forward(ctx: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a, b)
         return a * b
 
     @staticmethod
-    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor, Tensor]:
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
         a, _ = ctx.saved_tensors
         return grad_output * a, grad_output * a
 
@@ -155,12 +155,12 @@ class SignFlippedSecondInputMul(Function):
     """out = a * b with a correct gradient for a and a sign-flipped one for b."""
 
     @staticmethod
-    def forward(ctx: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a, b)
         return a * b
 
     @staticmethod
-    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor, Tensor]:
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
         a, b = ctx.saved_tensors
         return grad_output * b, -(grad_output * a)
 
@@ -173,12 +173,12 @@ class DetachedCube(Function):
     """
 
     @staticmethod
-    def forward(ctx: Any, a: np.ndarray) -> np.ndarray:
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a)
         return a**3
 
     @staticmethod
-    def backward(ctx: Any, grad_output: Tensor) -> Tensor:
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
         return grad_output * Tensor(3.0 * a.data**2)
 
@@ -189,12 +189,12 @@ class NoisyCube(Function):
     calls = 0
 
     @staticmethod
-    def forward(ctx: Any, a: np.ndarray) -> np.ndarray:
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a)
         return a**3
 
     @staticmethod
-    def backward(ctx: Any, grad_output: Tensor) -> Tensor:
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
         NoisyCube.calls += 1
         # 1e-12 per call is far below atol, so only the reentrancy check can see it.
@@ -205,12 +205,12 @@ class AffineBackwardCube(Function):
     """out = a ** 3 whose backward adds a constant 1e-9: not linear in grad_output."""
 
     @staticmethod
-    def forward(ctx: Any, a: np.ndarray) -> np.ndarray:
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a)
         return a**3
 
     @staticmethod
-    def backward(ctx: Any, grad_output: Tensor) -> Tensor:
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
         return grad_output * 3.0 * a * a + 1e-9
 
@@ -219,13 +219,13 @@ class InputMutatingDouble(Function):
     """out = 2 a, but the forward also overwrites its input array."""
 
     @staticmethod
-    def forward(ctx: Any, a: np.ndarray) -> np.ndarray:
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
         result = 2.0 * a
         a += 1.0
         return result
 
     @staticmethod
-    def backward(ctx: Any, grad_output: Tensor) -> Tensor:
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         return grad_output * 2.0
 
 
@@ -289,6 +289,7 @@ def test_gradcheck_passes_correct_toy_functions() -> None:
     assert gradcheck(Cube.apply, [random_leaf(5, (2, 3), -2.0, 2.0)])
     assert gradcheck(BroadcastMul.apply, [random_leaf(6, (4, 3)), random_leaf(7, (1, 3))])
     assert gradcheck(BroadcastMul.apply, [random_leaf(8, (2, 3)), leaf(1.7)])
+    assert gradcheck(Cube.apply, [leaf(-1.3)])
 
 
 def test_gradcheck_passes_composite_functions() -> None:
@@ -316,6 +317,12 @@ def test_gradcheck_only_checks_inputs_that_require_grad() -> None:
     x = random_leaf(12, (3,))
     constant = Tensor(np.array([1.0, -2.0, 3.0]))
     assert gradcheck(BroadcastMul.apply, [x, constant])
+
+
+def test_gradcheck_needs_a_tensor_output() -> None:
+    """A function returning something else than a Tensor is a usage error."""
+    with pytest.raises(TypeError, match="return a Tensor"):
+        gradcheck(lambda x: 3.0, [random_leaf(33, (2,))])  # type: ignore[arg-type, return-value]
 
 
 def test_gradcheck_needs_an_input_that_requires_grad() -> None:

@@ -160,6 +160,8 @@ def run_backward(
         targets = {tensor if tensor.grad_fn is None else tensor.grad_fn for tensor in inputs}
         needed = _nodes_leading_to(order, targets)
     captured: dict[GraphKey, Tensor] = {}
+    # Arrays a leaf may not adopt as its .grad: the caller's gradients and arrays adopted already.
+    not_adoptable = {id(grad_output.data) for grad_output in grad_outputs}
     with set_grad_enabled(create_graph):
         for node in order:
             grad = grads.pop(node, None)
@@ -172,7 +174,9 @@ def run_backward(
             if node.retained_ref is not None:
                 retained = node.retained_ref()
                 if retained is not None:
-                    retained.grad = grad if create_graph else grad.detach()
+                    own = grad if create_graph else Tensor._wrap(grad.data.copy(), False)
+                    # Like a leaf's .grad, a retained gradient accumulates across backward calls.
+                    retained.grad = own if retained.grad is None else retained.grad + own
             if node in targets:
                 captured[node] = grad
             if needed is not None and node not in needed:
@@ -180,11 +184,17 @@ def run_backward(
             input_grads = node.function.backward(node, grad)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
+            if len(input_grads) != len(node.inputs):
+                raise RuntimeError(
+                    f"function {node.name()} returned an incorrect number of gradients (expected "
+                    f"{len(node.inputs)}, got {len(input_grads)}); return one gradient or None "
+                    "per input of forward"
+                )
             if not retain_graph:
                 node.saved = ()
                 node.released = True
             for index, tensor in enumerate(node.inputs):
-                input_grad = input_grads[index] if index < len(input_grads) else None
+                input_grad = input_grads[index]
                 if input_grad is None or not node.needs_input_grad[index]:
                     continue
                 if input_grad.shape != tensor.shape:
@@ -206,18 +216,28 @@ def run_backward(
                 if leaf in targets:
                     captured[leaf] = grad
             else:
-                _accumulate_into_leaf(leaf, grad, create_graph)
+                _accumulate_into_leaf(leaf, grad, create_graph, not_adoptable)
     return captured
 
 
-def _accumulate_into_leaf(leaf: Tensor, grad: Tensor, create_graph: bool) -> None:
-    """``leaf.grad += grad``, in place when possible; never aliasing another tensor's memory."""
+def _accumulate_into_leaf(
+    leaf: Tensor, grad: Tensor, create_graph: bool, not_adoptable: set[int]
+) -> None:
+    """``leaf.grad += grad``, in place when possible, never sharing memory with another tensor.
+
+    A fresh array that an op's backward made for this leaf alone is adopted without a copy;
+    views, read-only arrays and arrays also handed elsewhere are copied.
+    """
     if leaf.grad is None:
         if create_graph:
             leaf.grad = grad
-        else:
-            # Own, writable memory: later in-place accumulation must not touch other tensors.
-            leaf.grad = Tensor._wrap(np.array(grad.data, copy=True), False)
+            return
+        array = grad.data
+        adoptable = (
+            array.flags.owndata and array.flags.writeable and id(array) not in not_adoptable
+        )
+        leaf.grad = Tensor._wrap(array if adoptable else array.copy(), False)
+        not_adoptable.add(id(leaf.grad.data))
     elif create_graph or leaf.grad._requires_grad:
         leaf.grad = leaf.grad + grad
     else:
@@ -248,6 +268,8 @@ def _as_gradients(
             grad_output = Tensor._wrap(np.ones(output.shape, dtype=output.dtype), False)
         elif not isinstance(grad_output, Tensor):
             grad_output = Tensor(grad_output, dtype=output.dtype)
+        elif grad_output.dtype != output.dtype:
+            grad_output = grad_output.to(output.dtype)
         if grad_output.shape != output.shape:
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[{index}] has a shape of {grad_output.shape} and "

@@ -12,7 +12,7 @@ import numpy as np
 
 from tinygrad_edu import dtypes
 from tinygrad_edu.tensor import Tensor
-from tinygrad_edu.tensor_shape import shape_argument
+from tinygrad_edu.tensor_shape import new_shape
 
 
 class _DefaultGenerator:
@@ -81,7 +81,7 @@ def full(size: Any, fill_value: float, dtype: Any = None, requires_grad: bool = 
     if dtype is None:
         dtype = dtypes.scalar_dtype(dtypes.DEFAULT_FLOAT, fill_value) if isinstance(
             fill_value, float) else np.array(fill_value).dtype
-    shape = shape_argument((size,))
+    shape = new_shape((size,), "full")
     return _made(np.full(shape, fill_value, dtype=dtypes.to_dtype(dtype)), requires_grad)
 
 
@@ -93,7 +93,7 @@ def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
         >>> tge.zeros(2)
         tensor([0., 0.])
     """
-    array = np.zeros(shape_argument(size), dtype=_float_dtype(dtype))
+    array = np.zeros(new_shape(size, "zeros"), dtype=_float_dtype(dtype))
     return _made(array, requires_grad)
 
 
@@ -105,7 +105,7 @@ def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
         >>> tge.ones(2, dtype=tge.float64)
         tensor([1., 1.], dtype=float64)
     """
-    array = np.ones(shape_argument(size), dtype=_float_dtype(dtype))
+    array = np.ones(new_shape(size, "ones"), dtype=_float_dtype(dtype))
     return _made(array, requires_grad)
 
 
@@ -162,7 +162,7 @@ def rand(*size: Any, generator: np.random.Generator | None = None, dtype: Any = 
         (2, 3)
     """
     source = _DefaultGenerator.generator if generator is None else generator
-    array = source.random(shape_argument(size)).astype(_float_dtype(dtype))
+    array = source.random(new_shape(size, "rand")).astype(_float_dtype(dtype))
     return _made(array, requires_grad)
 
 
@@ -176,5 +176,5 @@ def randn(*size: Any, generator: np.random.Generator | None = None, dtype: Any =
         dtype('float32')
     """
     source = _DefaultGenerator.generator if generator is None else generator
-    array = source.standard_normal(shape_argument(size)).astype(_float_dtype(dtype))
+    array = source.standard_normal(new_shape(size, "randn")).astype(_float_dtype(dtype))
     return _made(array, requires_grad)

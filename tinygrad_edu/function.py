@@ -152,6 +152,11 @@ class Function:
         record = GradMode.enabled and True in needs_input_grad
         ctx.needs_input_grad = needs_input_grad
         output_array = cls.forward(ctx, *[tensor.data for tensor in inputs], **params)
+        if type(output_array) is not np.ndarray:
+            # NumPy returns scalars for 0-d results; make an array, and save that one instead.
+            scalar = output_array
+            output_array = np.asarray(scalar)
+            ctx.saved = tuple([output_array if saved is scalar else saved for saved in ctx.saved])
         output = tensor_module.Tensor._wrap(output_array, record)
         if record:
             output.grad_fn = ctx

@@ -9,12 +9,9 @@ two independent ways to obtain ``J``:
 * analytically, from the backward pass: row ``r`` is the vector-Jacobian product
   ``e_r^T J``, i.e. the gradient of the inputs when the output's gradient is the one-hot ``e_r``.
 
-``gradcheck`` demands that both agree elementwise (``|analytical - numerical| <= atol +
-rtol * |numerical|``) and, like ``torch.autograd.gradcheck``, also checks that the backward pass
-leaves the inputs alone, gives identical results when run twice, maps a zero output gradient to
-zero, and returns gradients with the shape and dtype of their inputs. ``gradgradcheck`` applies
-the same test to the function ``(inputs, grad_outputs) -> gradients``, which checks second
-derivatives.
+``gradcheck`` demands that both agree elementwise, plus PyTorch's extra checks (see its
+docstring). ``gradgradcheck`` checks second derivatives: it applies ``gradcheck`` to the function
+``(inputs, grad_outputs) -> gradients``.
 """
 
 from __future__ import annotations
@@ -30,11 +27,7 @@ from tinygrad_edu.functional import cat
 from tinygrad_edu.tensor import Tensor
 
 __all__ = [
-    "GradcheckError",
-    "analytical_jacobian",
-    "gradcheck",
-    "gradgradcheck",
-    "numerical_jacobian",
+    "GradcheckError", "analytical_jacobian", "gradcheck", "gradgradcheck", "numerical_jacobian",
 ]
 
 TensorFunction = Callable[..., Tensor]
@@ -46,11 +39,8 @@ class GradcheckError(RuntimeError):
 
 @dataclass(frozen=True)
 class _Failure:
-    """Everything known about one failed check.
-
-    The failure path goes through ``_report`` only, and the whole Jacobians travel with the
-    record, so that an explanation of the likely mistake can be derived in one place.
-    """
+    """One failed check. Every failure goes through ``_report``, Jacobians included, so that
+    an explanation of the likely mistake can be derived in that one place."""
 
     function_name: str
     check: str
@@ -71,10 +61,8 @@ class _CheckFailed(Exception):
 def _report(failure: _Failure, raise_exception: bool) -> bool:
     """Turn a failed check into a ``GradcheckError`` (or ``False`` when not raising)."""
     location = "" if failure.input_index is None else f", input {failure.input_index}"
-    message = (
-        f"gradcheck failed for {failure.function_name}{location} ({failure.check}): "
-        f"{failure.detail}"
-    )
+    message = f"gradcheck failed for {failure.function_name}{location} ({failure.check}): "
+    message += failure.detail
     if raise_exception:
         raise GradcheckError(message)
     return False
@@ -96,17 +84,9 @@ def _call(fn: TensorFunction, inputs: Sequence[Tensor]) -> Tensor:
     """Call ``fn`` and check that it returned a single Tensor."""
     output = fn(*inputs)
     if not isinstance(output, Tensor):
-        raise TypeError(
-            f"gradcheck expects {_function_name(fn)} to return one Tensor, "
-            f"got {type(output).__name__}"
-        )
+        kind = type(output).__name__
+        raise TypeError(f"gradcheck expects {_function_name(fn)} to return a Tensor, not {kind}")
     return output
-
-
-def _output_description(output: Tensor) -> str:
-    """The output's backward node name, e.g. ``MulBackward``, or ``leaf`` for none."""
-    node = output.grad_fn
-    return "leaf" if node is None else str(node.name())
 
 
 def _element_index(flat_index: int, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -173,38 +153,28 @@ def numerical_jacobian(
 def _vector_jacobian_product(
     name: str, output: Tensor, inputs: Sequence[Tensor], grad_output: np.ndarray
 ) -> list[np.ndarray | None]:
-    """Gradients of the inputs requiring grad for one output gradient (graph kept).
-
-    Raises ``_CheckFailed`` when a gradient's shape or dtype differs from its input's.
-    """
+    """Gradients (None: not required) for one output gradient; ``_CheckFailed`` on bad ones."""
     indices = [i for i, t in enumerate(inputs) if t.requires_grad]
     gradients: list[np.ndarray | None] = [None] * len(inputs)
     if not indices or not output.requires_grad:
         return gradients
+    targets = [inputs[i] for i in indices]
     results = autograd.grad(
-        [output],
-        [inputs[i] for i in indices],
-        grad_outputs=[Tensor(grad_output)],
-        retain_graph=True,
-        allow_unused=True,
+        [output], targets, [Tensor(grad_output)], retain_graph=True, allow_unused=True
     )
     for index, gradient in zip(indices, results):
         if gradient is None:
             continue
         expected = inputs[index]
         if gradient.shape != expected.shape or gradient.dtype != expected.dtype:
-            detail = (
-                f"gradient has shape {gradient.shape} and dtype {gradient.dtype}, but the input "
-                f"has shape {expected.shape} and dtype {expected.dtype}"
-            )
+            detail = f"gradient has shape {gradient.shape} and dtype {gradient.dtype}, "
+            detail += f"but the input has shape {expected.shape} and dtype {expected.dtype}"
             raise _CheckFailed(_Failure(name, "gradient shape/dtype", index, detail))
         gradients[index] = np.array(gradient.data, copy=True)
     return gradients
 
 
-def _jacobian_from_output(
-    name: str, output: Tensor, inputs: Sequence[Tensor]
-) -> list[np.ndarray]:
+def _jacobian_from_output(name: str, output: Tensor, inputs: Sequence[Tensor]) -> list[np.ndarray]:
     """Analytical Jacobians, row ``r`` being the backward pass of the one-hot ``e_r``."""
     output_size = int(output.data.size)
     jacobians = [np.zeros((output_size, t.data.size), dtype=np.float64) for t in inputs]
@@ -236,35 +206,29 @@ def analytical_jacobian(fn: TensorFunction, inputs: Sequence[Tensor]) -> list[np
         GradcheckError: A gradient's shape or dtype differs from its input's.
 
     Example:
-        >>> import numpy as np
-        >>> from tinygrad_edu.tensor import Tensor
         >>> x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
         >>> analytical_jacobian(lambda t: t * t, [x])[0]
         array([[2., 0.],
                [0., 4.]])
     """
-    name = _function_name(fn)
     try:
-        return _jacobian_from_output(name, _call(fn, inputs), inputs)
+        return _jacobian_from_output(_function_name(fn), _call(fn, inputs), inputs)
     except _CheckFailed as failed:
         _report(failed.failure, raise_exception=True)
         raise  # unreachable: _report raised already
 
 
 def _compare(
-    name: str,
-    check: str,
-    index: int,
-    output_shape: tuple[int, ...],
-    input_shape: tuple[int, ...],
-    numerical: np.ndarray,
-    analytical: np.ndarray,
-    atol: float,
-    rtol: float,
+    failure: _Failure, shapes: tuple[tuple[int, ...], ...], labels: tuple[str, str],
+    atol: float, rtol: float,
 ) -> _Failure | None:
-    """Elementwise ``|analytical - numerical| <= atol + rtol * |numerical|``; worst offender."""
-    allowed = atol + rtol * np.abs(numerical)
-    difference = np.abs(analytical - numerical)
+    """Elementwise ``|second - first| <= atol + rtol * |first|`` on the Jacobians of a failure
+    candidate (``numerical`` is the reference); the candidate with its worst offender, or None.
+    """
+    reference, candidate = failure.numerical, failure.analytical
+    assert reference is not None and candidate is not None
+    allowed = atol + rtol * np.abs(reference)
+    difference = np.abs(candidate - reference)
     bad = ~(difference <= allowed)  # written negated so that NaN counts as bad
     if not bad.any():
         return None
@@ -272,24 +236,23 @@ def _compare(
     row, column = np.unravel_index(int(np.argmax(np.where(bad, excess, -np.inf))), bad.shape)
     detail = (
         f"{int(bad.sum())} of {bad.size} Jacobian entries differ; worst at output index "
-        f"{_element_index(int(row), output_shape)}, input index "
-        f"{_element_index(int(column), input_shape)}: numerical {numerical[row, column]:.10g}, "
-        f"analytical {analytical[row, column]:.10g} (difference {difference[row, column]:.3g}, "
-        f"allowed {allowed[row, column]:.3g} = atol {atol:g} + rtol {rtol:g} * |numerical|)"
+        f"{_element_index(int(row), shapes[0])}, input index "
+        f"{_element_index(int(column), shapes[1])}: {labels[0]} {reference[row, column]:.10g}, "
+        f"{labels[1]} {candidate[row, column]:.10g} (difference {difference[row, column]:.3g}, "
+        f"allowed {allowed[row, column]:.3g} = atol {atol:g} + rtol {rtol:g} * |{labels[0]}|)"
     )
-    return _Failure(name, check, index, detail, numerical, analytical)
+    return _Failure(failure.function_name, failure.check, failure.input_index, detail,
+                    reference, candidate)
 
 
 def _run_checks(
     fn: TensorFunction, inputs: Sequence[Tensor], eps: float, atol: float, rtol: float
 ) -> _Failure | None:
     """All checks of ``gradcheck`` in order; the first failure found, or ``None``."""
-    name = _function_name(fn)
     snapshots = [np.array(t.data, copy=True) for t in inputs]
     output = _call(fn, inputs)
-    name = f"{name} (output grad_fn {_output_description(output)})"
-    shapes = [tuple(t.shape) for t in inputs]
-    output_shape = tuple(output.shape)
+    node = "leaf" if output.grad_fn is None else output.grad_fn.name()
+    name = f"{_function_name(fn)} (output grad_fn {node})"
     try:
         analytical = _jacobian_from_output(name, output, inputs)
         for index, (tensor, snapshot) in enumerate(zip(inputs, snapshots)):
@@ -297,35 +260,29 @@ def _run_checks(
                 detail = "the input was modified in place by the forward or backward pass"
                 return _Failure(name, "inputs unchanged", index, detail)
         numerical = numerical_jacobian(fn, inputs, eps)
-        for index, tensor in enumerate(inputs):
-            if not tensor.requires_grad:
-                continue
-            failure = _compare(
-                name, "Jacobian mismatch", index, output_shape, shapes[index],
-                numerical[index], analytical[index], atol, rtol,
-            )
-            if failure is not None:
-                return failure
         # Reentrancy: a second backward over the same graph must repeat the first exactly.
         repeated = _jacobian_from_output(name, output, inputs)
         for index, tensor in enumerate(inputs):
             if not tensor.requires_grad:
                 continue
-            failure = _compare(
-                name, "backward is not reentrant: two runs differ", index, output_shape,
-                shapes[index], analytical[index], repeated[index], 0.0, 0.0,
-            )
+            shapes = (tuple(output.shape), tuple(tensor.shape))
+            jacobian = _Failure(name, "Jacobian mismatch", index, "",
+                                numerical[index], analytical[index])
+            reentrancy = _Failure(name, "backward is not reentrant", index, "",
+                                  analytical[index], repeated[index])
+            failure = (_compare(jacobian, shapes, ("numerical", "analytical"), atol, rtol)
+                       or _compare(reentrancy, shapes, ("first run", "second run"), 0.0, 0.0))
             if failure is not None:
                 return failure
         # A vector-Jacobian product is linear in the output gradient: zero in, zero out.
-        zero = np.zeros(output_shape, dtype=output.data.dtype)
+        zero = np.zeros(output.shape, dtype=output.data.dtype)
         for index, gradient in enumerate(_vector_jacobian_product(name, output, inputs, zero)):
             if gradient is not None and np.any(gradient != 0):
                 worst = int(np.argmax(np.abs(gradient).reshape(-1)))
                 detail = (
-                    "a zero grad_output gave a nonzero gradient, e.g. "
+                    f"a zero grad_output gave a nonzero gradient, e.g. "
                     f"{gradient.reshape(-1)[worst]:.10g} at input index "
-                    f"{_element_index(worst, shapes[index])}"
+                    f"{_element_index(worst, tuple(inputs[index].shape))}"
                 )
                 return _Failure(name, "zero grad_output", index, detail)
     except _CheckFailed as failed:
@@ -334,12 +291,8 @@ def _run_checks(
 
 
 def gradcheck(
-    fn: TensorFunction,
-    inputs: Sequence[Tensor],
-    eps: float = 1e-6,
-    atol: float = 1e-7,
-    rtol: float = 1e-6,
-    raise_exception: bool = True,
+    fn: TensorFunction, inputs: Sequence[Tensor], eps: float = 1e-6, atol: float = 1e-7,
+    rtol: float = 1e-6, raise_exception: bool = True,
 ) -> bool:
     """Check the backward pass of ``fn`` against central differences.
 
@@ -353,21 +306,18 @@ def gradcheck(
         fn: Function of Tensors returning one Tensor.
         inputs: The point at which to check; at least one must require grad.
         eps: Half the width of the central difference.
-        atol: Absolute tolerance.
-        rtol: Relative tolerance (relative to the numerical value).
+        atol, rtol: Absolute and relative (to the numerical value) tolerances.
         raise_exception: Raise ``GradcheckError`` on failure (else return ``False``).
 
     Returns:
         ``True`` when every check passes, ``False`` on failure if not raising.
 
     Raises:
-        GradcheckError: A check failed; the message names the function, the input index,
-            the worst element and both values.
+        GradcheckError: A check failed; the message names the function, the input, the worst
+            element and both values.
         ValueError: No input requires grad.
 
     Example:
-        >>> import numpy as np
-        >>> from tinygrad_edu.tensor import Tensor
         >>> x = Tensor(np.array([0.5, -1.5, 2.0]), requires_grad=True)
         >>> gradcheck(lambda t: (t * t * t).sum(), [x])
         True
@@ -379,12 +329,9 @@ def gradcheck(
         raise ValueError(f"gradcheck expects at least one input of {name} to require grad")
     for index, tensor in enumerate(inputs):
         if tensor.requires_grad and tensor.dtype != np.float64:
-            warnings.warn(
-                f"input {index} of {name} has dtype {tensor.dtype}, not float64: central "
-                f"differences with eps={eps:g} are unreliable in lower precision",
-                UserWarning,
-                stacklevel=2,
-            )
+            message = f"input {index} of {name} has dtype {tensor.dtype}, not float64: "
+            message += f"central differences with eps={eps:g} are unreliable in lower precision"
+            warnings.warn(message, UserWarning, stacklevel=2)
     failure = _run_checks(fn, inputs, eps, atol, rtol)
     if failure is not None:
         return _report(failure, raise_exception)
@@ -392,13 +339,9 @@ def gradcheck(
 
 
 def gradgradcheck(
-    fn: TensorFunction,
-    inputs: Sequence[Tensor],
-    grad_outputs: Sequence[Tensor] | Tensor | None = None,
-    eps: float = 1e-6,
-    atol: float = 1e-7,
-    rtol: float = 1e-6,
-    raise_exception: bool = True,
+    fn: TensorFunction, inputs: Sequence[Tensor],
+    grad_outputs: Sequence[Tensor] | Tensor | None = None, eps: float = 1e-6,
+    atol: float = 1e-7, rtol: float = 1e-6, raise_exception: bool = True,
 ) -> bool:
     """Check second derivatives: ``gradcheck`` of the first-order gradients of ``fn``.
 
@@ -410,12 +353,9 @@ def gradgradcheck(
     Args:
         fn: Function of Tensors returning one Tensor.
         inputs: The point at which to check; at least one must require grad.
-        grad_outputs: Output gradient (the output's shape); random float64 values that require
-            grad when ``None``.
-        eps: Half the width of the central difference.
-        atol: Absolute tolerance.
-        rtol: Relative tolerance (relative to the numerical value).
-        raise_exception: Raise ``GradcheckError`` on failure (else return ``False``).
+        grad_outputs: Output gradient (the output's shape); random values (the output's dtype)
+            that require grad when ``None``.
+        eps, atol, rtol, raise_exception: As in ``gradcheck``.
 
     Returns:
         ``True`` when every check passes, ``False`` on failure if not raising.
@@ -424,21 +364,17 @@ def gradgradcheck(
         GradcheckError: A check of the first-order gradients failed.
 
     Example:
-        >>> import numpy as np
-        >>> from tinygrad_edu.tensor import Tensor
         >>> x = Tensor(np.array([0.5, -1.5, 2.0]), requires_grad=True)
         >>> gradgradcheck(lambda t: t * t * t, [x])
         True
     """
-    name = _function_name(fn)
     count = len(inputs)
     differentiable = [i for i, t in enumerate(inputs) if t.requires_grad]
     if grad_outputs is None:
         output = _call(fn, inputs)
         # A fixed seed keeps the check deterministic; random values avoid lucky cancellations.
         values = np.random.default_rng(0).standard_normal(output.shape)
-        seed_array = np.asarray(values, dtype=output.data.dtype)
-        grad_outputs = [Tensor(seed_array, requires_grad=True)]
+        grad_outputs = [Tensor(np.asarray(values, dtype=output.data.dtype), requires_grad=True)]
     elif isinstance(grad_outputs, Tensor):
         grad_outputs = [grad_outputs]
 
@@ -450,8 +386,7 @@ def gradgradcheck(
         results: Sequence[Tensor | None] = [None] * len(targets)
         if output.requires_grad:
             results = autograd.grad(
-                [output], targets, grad_outputs=list(seeds),
-                create_graph=True, allow_unused=True,
+                [output], targets, list(seeds), create_graph=True, allow_unused=True
             )
         pieces = []
         for target, gradient in zip(targets, results):
@@ -460,7 +395,6 @@ def gradgradcheck(
             pieces.append(gradient.reshape(-1))
         return pieces[0] if len(pieces) == 1 else cat(pieces)
 
-    first_order_gradients.__name__ = f"gradient of {name}"
-    return gradcheck(
-        first_order_gradients, [*inputs, *grad_outputs], eps, atol, rtol, raise_exception
-    )
+    first_order_gradients.__name__ = f"gradient of {_function_name(fn)}"
+    all_inputs = [*inputs, *grad_outputs]
+    return gradcheck(first_order_gradients, all_inputs, eps, atol, rtol, raise_exception)

@@ -74,16 +74,16 @@ class Tensor(MathMethods, ShapeMethods):
     _hooks: list[Callable[[Tensor], Tensor | None]] | None
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        target = None if dtype is None else dtypes.to_dtype(dtype)
         if isinstance(data, Tensor):
-            array = np.array(data.data, copy=True)
-        elif isinstance(data, np.ndarray):
-            array = np.array(data, copy=True)
+            array = np.array(data.data, dtype=target, copy=True)
+        elif isinstance(data, (np.ndarray, np.generic)):
+            # NumPy data keeps its dtype, as with torch.tensor(array).
+            array = np.array(data, dtype=target, copy=True)
         else:
-            array = np.array(data)
-            if array.dtype == dtypes.float64:
+            array = np.array(data, dtype=target)
+            if target is None and array.dtype == dtypes.float64:
                 array = array.astype(dtypes.DEFAULT_FLOAT)
-        if dtype is not None:
-            array = array.astype(dtypes.to_dtype(dtype), copy=False)
         dtypes.check_supported(array.dtype, "Tensor")
         self._init(array, False)
         if requires_grad:
@@ -154,7 +154,14 @@ class Tensor(MathMethods, ShapeMethods):
 
     def size(self, dim: int | None = None) -> Any:
         """The shape, or the size of dimension ``dim``."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+        if dim is None:
+            return self.data.shape
+        if not -self.ndim <= dim < self.ndim:
+            raise IndexError(
+                f"size: Dimension out of range (expected to be in range of [{-self.ndim}, "
+                f"{self.ndim - 1}], but got {dim})"
+            )
+        return self.data.shape[dim]
 
     def numel(self) -> int:
         """The number of elements."""

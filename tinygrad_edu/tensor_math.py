@@ -14,6 +14,7 @@ from tinygrad_edu import dtypes, ops
 import tinygrad_edu.tensor as tensor_module
 
 if TYPE_CHECKING:
+    from tinygrad_edu.function import Function
     from tinygrad_edu.tensor import Tensor
 
 
@@ -50,6 +51,22 @@ def normalize_dims(dim: int | tuple[int, ...] | list[int] | None, ndim: int, op:
     return tuple(sorted(axes))
 
 
+def apply_binary(function: type[Function], a: Tensor, b: Tensor, op: str) -> Tensor:
+    """``function.apply(a, b)``, turning NumPy's broadcasting error into one that names the op."""
+    try:
+        return function.apply(a, b)
+    except ValueError:
+        try:
+            np.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together (sizes must "
+                "be equal or 1 when aligned from the last dimension); reshape or unsqueeze one "
+                "operand"
+            ) from None
+        raise
+
+
 class MathMethods:
     """Arithmetic and reductions of ``Tensor``; see the op classes for the derivatives."""
 
@@ -80,45 +97,48 @@ class MathMethods:
     # -------------------------------------------------------------------------- arithmetic
     def __add__(self: Tensor, other: Any) -> Tensor:
         a, b = self._promoted(other)
-        return ops.Add.apply(a, b)
+        return apply_binary(ops.Add, a, b, "add")
 
     def __radd__(self: Tensor, other: Any) -> Tensor:
         b, a = self._promoted(other)
-        return ops.Add.apply(a, b)
+        return apply_binary(ops.Add, a, b, "add")
 
     def __sub__(self: Tensor, other: Any) -> Tensor:
         a, b = self._promoted(other)
-        return ops.Add.apply(a, ops.Neg.apply(b))
+        return apply_binary(ops.Add, a, ops.Neg.apply(b), "sub")
 
     def __rsub__(self: Tensor, other: Any) -> Tensor:
         b, a = self._promoted(other)
-        return ops.Add.apply(a, ops.Neg.apply(b))
+        return apply_binary(ops.Add, a, ops.Neg.apply(b), "sub")
 
     def __mul__(self: Tensor, other: Any) -> Tensor:
         a, b = self._promoted(other)
-        return ops.Mul.apply(a, b)
+        return apply_binary(ops.Mul, a, b, "mul")
 
     def __rmul__(self: Tensor, other: Any) -> Tensor:
         b, a = self._promoted(other)
-        return ops.Mul.apply(a, b)
+        return apply_binary(ops.Mul, a, b, "mul")
 
     def __truediv__(self: Tensor, other: Any) -> Tensor:
         a, b = self._floating()._promoted(other)
-        return ops.Mul.apply(a, b._floating() ** -1)
+        return apply_binary(ops.Mul, a, b._floating() ** -1, "div")
 
     def __rtruediv__(self: Tensor, other: Any) -> Tensor:
         b, a = self._floating()._promoted(other)
-        return ops.Mul.apply(a._floating(), b ** -1)
+        return apply_binary(ops.Mul, a._floating(), b ** -1, "div")
 
     def __pow__(self: Tensor, exponent: Any) -> Tensor:
         base, power = self._promoted(exponent)
         if base.dtype.kind != "f" and np.any(power.data < 0):
-            base, power = base._floating(), power._floating()
-        return ops.Pow.apply(base, power)
+            raise RuntimeError(
+                "pow: Integers to negative integer powers are not allowed; convert the base "
+                "with .float() first"
+            )
+        return apply_binary(ops.Pow, base, power, "pow")
 
     def __rpow__(self: Tensor, base: Any) -> Tensor:
         power, base_tensor = self._promoted(base)
-        return ops.Pow.apply(base_tensor, power)
+        return apply_binary(ops.Pow, base_tensor, power, "pow")
 
     def __neg__(self: Tensor) -> Tensor:
         return ops.Neg.apply(self)
@@ -136,7 +156,13 @@ class MathMethods:
     def _compare(self: Tensor, other: Any, comparison: Any) -> Tensor:
         Tensor = tensor_module.Tensor
         other_data = other.data if isinstance(other, Tensor) else np.asarray(other)
-        return Tensor._wrap(comparison(self.data, other_data), False)
+        try:
+            return Tensor._wrap(comparison(self.data, other_data), False)
+        except ValueError:
+            raise RuntimeError(
+                f"comparison: shapes {self.shape} and {other_data.shape} cannot be broadcast "
+                "together"
+            ) from None
 
     def __lt__(self: Tensor, other: Any) -> Tensor:
         return self._compare(other, np.less)
@@ -205,12 +231,12 @@ class MathMethods:
     def maximum(self: Tensor, other: Any) -> Tensor:
         """Elementwise maximum of self and other (broadcasting)."""
         a, b = self._promoted(other)
-        return ops.Maximum.apply(a, b)
+        return apply_binary(ops.Maximum, a, b, "maximum")
 
     def minimum(self: Tensor, other: Any) -> Tensor:
         """Elementwise minimum: -max(-self, -other)."""
         a, b = self._promoted(other)
-        return -ops.Maximum.apply(-a, -b)
+        return -apply_binary(ops.Maximum, -a, -b, "minimum")
 
     def where(self: Tensor, condition: Any, other: Any) -> Tensor:
         """self where ``condition`` is true, else ``other`` (torch's ``x.where(cond, y)``)."""
@@ -238,7 +264,12 @@ class MathMethods:
 
     def mean(self: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
         """Mean over ``dim``: the sum divided by the number of elements summed."""
-        source = self._floating()
+        if self.dtype.kind != "f":
+            raise RuntimeError(
+                f"mean(): could not infer output dtype. Input dtype must be a floating point "
+                f"dtype, got {self.dtype}; convert with .float() first"
+            )
+        source = self
         axes = normalize_dims(dim, self.ndim, "mean")
         count = int(np.prod([self.shape[axis] for axis in axes]))
         total = ops.Sum.apply(source, axes=axes, keepdim=keepdim)

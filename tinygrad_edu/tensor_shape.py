@@ -16,8 +16,16 @@ if TYPE_CHECKING:
 def shape_argument(sizes: tuple[Any, ...]) -> tuple[int, ...]:
     """Accept both ``reshape(2, 3)`` and ``reshape((2, 3))``."""
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
-        return tuple(int(size) for size in sizes[0])
+        sizes = tuple(sizes[0])
     return tuple(int(size) for size in sizes)
+
+
+def new_shape(sizes: tuple[Any, ...], op: str) -> tuple[int, ...]:
+    """The shape of a new tensor, refusing negative sizes."""
+    shape = shape_argument(sizes)
+    if any(size < 0 for size in shape):
+        raise RuntimeError(f"{op}: trying to create tensor with negative dimension: {shape}")
+    return shape
 
 
 def normalize_index(index: Any) -> Any:
