@@ -29,14 +29,16 @@ from hypothesis.extra import numpy as hnp
 
 torch = pytest.importorskip("torch")
 
-from tests.op_cases import OP_CASES, OpCase
-from tinygrad_edu import Tensor
-from tinygrad_edu.autograd import grad as autograd_grad
+from tests.op_cases import OP_CASES, OpCase  # noqa: E402
+from tinygrad_edu import Tensor  # noqa: E402
+from tinygrad_edu.autograd import grad as autograd_grad  # noqa: E402
 
 # Same math in the same precision: only rounding differences are allowed.
-FLOAT64_TOLERANCE: dict[str, float] = {"rtol": 1e-10, "atol": 1e-10}
+FLOAT64_RTOL = 1e-10
+FLOAT64_ATOL = 1e-10
 # float32 has a unit roundoff of about 6e-8; a few ulps of difference per op are allowed.
-FLOAT32_TOLERANCE: dict[str, float] = {"rtol": 1e-5, "atol": 1e-5}
+FLOAT32_RTOL = 1e-5
+FLOAT32_ATOL = 1e-5
 
 CASE_IDS = [case.name for case in OP_CASES]
 CASES_BY_NAME = {case.name: case for case in OP_CASES}
@@ -138,7 +140,8 @@ def our_gradients_or_zeros(
 
 def draw_case_inputs(case: OpCase, data: st.DataObject) -> list[np.ndarray]:
     """Draw the case's float64 input arrays through the hypothesis data object."""
-    arrays = case.inputs(data.draw)
+    # DataObject.draw is the drawing function @st.composite would pass (typed differently).
+    arrays = case.inputs(data.draw)  # type: ignore[arg-type]
     assert all(type(array) is np.ndarray and array.dtype == np.float64 for array in arrays)
     return arrays
 
@@ -154,7 +157,7 @@ def test_forward_matches_torch(case: OpCase, data: st.DataObject) -> None:
     assert ours.shape == tuple(theirs.shape)
     assert ours.dtype == np.float64
     assert not ours.requires_grad
-    np.testing.assert_allclose(ours.data, theirs.numpy(), **FLOAT64_TOLERANCE)
+    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=FLOAT64_RTOL, atol=FLOAT64_ATOL)
 
 
 @pytest.mark.parametrize("name", sorted(NUMPY_REFERENCES))
@@ -166,7 +169,7 @@ def test_forward_matches_numpy(name: str, data: st.DataObject) -> None:
     ours = case.ours(*[Tensor(array) for array in arrays])
     expected = np.asarray(NUMPY_REFERENCES[name](*arrays))
     assert ours.shape == expected.shape
-    np.testing.assert_allclose(ours.data, expected, **FLOAT64_TOLERANCE)
+    np.testing.assert_allclose(ours.data, expected, rtol=FLOAT64_RTOL, atol=FLOAT64_ATOL)
 
 
 @pytest.mark.parametrize("case", OP_CASES, ids=CASE_IDS)
@@ -191,7 +194,11 @@ def test_first_order_gradients_match_torch(case: OpCase, data: st.DataObject) ->
     for index, (leaf, expected_gradient) in enumerate(zip(our_inputs, expected)):
         assert leaf.grad is not None, f"input {index} got no gradient"
         np.testing.assert_allclose(
-            leaf.grad.data, expected_gradient, err_msg=f"input {index}", **FLOAT64_TOLERANCE
+            leaf.grad.data,
+            expected_gradient,
+            err_msg=f"input {index}",
+            rtol=FLOAT64_RTOL,
+            atol=FLOAT64_ATOL,
         )
 
 
@@ -255,7 +262,9 @@ def test_second_order_gradients_match_torch(case: OpCase, data: st.DataObject) -
     for index, (ours, theirs) in enumerate(zip(our_second, torch_second)):
         label = "upstream gradient" if index == len(arrays) else f"input {index}"
         assert ours.shape == theirs.shape, label
-        np.testing.assert_allclose(ours, theirs, err_msg=label, **FLOAT64_TOLERANCE)
+        np.testing.assert_allclose(
+            ours, theirs, err_msg=label, rtol=FLOAT64_RTOL, atol=FLOAT64_ATOL
+        )
     if not case.second_order:
         for index, ours in enumerate(our_second[: len(arrays)]):
             assert not np.any(ours), f"input {index}: piecewise-linear op has nonzero Hessian"
@@ -274,19 +283,21 @@ def test_gradient_invariants(case: OpCase, data: st.DataObject) -> None:
     upstream_tensor = Tensor(upstream)
 
     our_output.backward(upstream_tensor, retain_graph=True)
-    first_gradients = []
+    gradient_arrays = []
     for index, leaf in enumerate(our_inputs):
-        assert isinstance(leaf.grad, Tensor), f"input {index}"
-        assert leaf.grad.shape == leaf.shape, f"input {index}"
-        assert leaf.grad.dtype == leaf.dtype, f"input {index}"
-        assert leaf.grad.data.shape == leaf.data.shape, f"input {index}"
-        assert leaf.grad.data.dtype == leaf.data.dtype, f"input {index}"
-        first_gradients.append(leaf.grad.data.copy())
-    for first in range(len(our_inputs)):
-        for second in range(first + 1, len(our_inputs)):
-            assert not np.shares_memory(
-                our_inputs[first].grad.data, our_inputs[second].grad.data
-            ), f"gradients of inputs {first} and {second} share memory"
+        gradient = leaf.grad
+        assert isinstance(gradient, Tensor), f"input {index}"
+        assert gradient.shape == leaf.shape, f"input {index}"
+        assert gradient.dtype == leaf.dtype, f"input {index}"
+        assert gradient.data.shape == leaf.data.shape, f"input {index}"
+        assert gradient.data.dtype == leaf.data.dtype, f"input {index}"
+        gradient_arrays.append(gradient.data)
+    for first in range(len(gradient_arrays)):
+        for second in range(first + 1, len(gradient_arrays)):
+            assert not np.shares_memory(gradient_arrays[first], gradient_arrays[second]), (
+                f"gradients of inputs {first} and {second} share memory"
+            )
+    first_gradients = [array.copy() for array in gradient_arrays]
     for leaf, copy in zip(our_inputs, input_copies):
         np.testing.assert_array_equal(leaf.data, copy)
     np.testing.assert_array_equal(upstream, upstream_copy)
@@ -298,8 +309,10 @@ def test_gradient_invariants(case: OpCase, data: st.DataObject) -> None:
     # A second identical backward through the retained graph accumulates: .grad doubles.
     our_output.backward(upstream_tensor)
     for index, (leaf, first_gradient) in enumerate(zip(our_inputs, first_gradients)):
+        gradient = leaf.grad
+        assert gradient is not None, f"input {index}"
         np.testing.assert_allclose(
-            leaf.grad.data, 2.0 * first_gradient, rtol=1e-12, atol=0.0, err_msg=f"input {index}"
+            gradient.data, 2.0 * first_gradient, rtol=1e-12, atol=0.0, err_msg=f"input {index}"
         )
     for leaf, copy in zip(our_inputs, input_copies):
         np.testing.assert_array_equal(leaf.data, copy)
@@ -324,7 +337,9 @@ def test_float32_stays_float32_and_matches_torch(case: OpCase, data: st.DataObje
     torch_output = case.theirs(torch, *torch_inputs)
     assert our_output.dtype == np.float32
     assert our_output.data.dtype == np.float32
-    np.testing.assert_allclose(our_output.data, torch_output.detach().numpy(), **FLOAT32_TOLERANCE)
+    np.testing.assert_allclose(
+        our_output.data, torch_output.detach().numpy(), rtol=FLOAT32_RTOL, atol=FLOAT32_ATOL
+    )
 
     upstream = draw_like(data, our_output.shape, np.float32)
     our_output.backward(Tensor(upstream.copy()))
@@ -339,5 +354,9 @@ def test_float32_stays_float32_and_matches_torch(case: OpCase, data: st.DataObje
         assert leaf.grad.dtype == np.float32, f"input {index}"
         assert leaf.grad.data.dtype == np.float32, f"input {index}"
         np.testing.assert_allclose(
-            leaf.grad.data, expected_gradient, err_msg=f"input {index}", **FLOAT32_TOLERANCE
+            leaf.grad.data,
+            expected_gradient,
+            err_msg=f"input {index}",
+            rtol=FLOAT32_RTOL,
+            atol=FLOAT32_ATOL,
         )

@@ -81,7 +81,13 @@ class Tensor(MathMethods, ShapeMethods):
             # NumPy data keeps its dtype, as with torch.tensor(array).
             array = np.array(data, dtype=target, copy=True)
         else:
-            array = np.array(data, dtype=target)
+            try:
+                array = np.array(data, dtype=target)
+            except (ValueError, TypeError) as error:
+                raise TypeError(
+                    f"Tensor: cannot convert {type(data).__name__} to a tensor ({error}); pass a "
+                    "number, a rectangular nested list or a NumPy array"
+                ) from None
             if target is None and array.dtype == dtypes.float64:
                 array = array.astype(dtypes.DEFAULT_FLOAT)
         dtypes.check_supported(array.dtype, "Tensor")

@@ -8,6 +8,7 @@ import numpy as np
 
 from tinygrad_edu import ops
 import tinygrad_edu.tensor as tensor_module
+from tinygrad_edu.tensor_math import normalize_dims
 
 if TYPE_CHECKING:
     from tinygrad_edu.tensor import Tensor
@@ -88,8 +89,11 @@ class ShapeMethods:
         """Merge dimensions start_dim..end_dim into one."""
         if self.ndim == 0:
             return self.reshape(1)
-        start = start_dim % self.ndim
-        end = end_dim % self.ndim
+        start, end = (normalize_dims(dim, self.ndim, "flatten")[0] for dim in (start_dim, end_dim))
+        if start > end:
+            raise RuntimeError(
+                f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim}"
+            )
         merged = int(np.prod(self.shape[start:end + 1]))
         return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1:])
 
@@ -106,10 +110,13 @@ class ShapeMethods:
 
     def transpose(self: Tensor, dim0: int, dim1: int) -> Tensor:
         """Swap two dimensions."""
-        if self.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+        if self.ndim == 0:
+            normalize_dims((dim0, dim1), 0, "transpose")
             return self
+        axis0 = normalize_dims(dim0, self.ndim, "transpose")[0]
+        axis1 = normalize_dims(dim1, self.ndim, "transpose")[0]
         order = list(range(self.ndim))
-        order[dim0], order[dim1] = order[dim1], order[dim0]
+        order[axis0], order[axis1] = order[axis1], order[axis0]
         return self.permute(order)
 
     @property
@@ -132,8 +139,9 @@ class ShapeMethods:
         if dim is None:
             return self.reshape(tuple(size for size in self.shape if size != 1))
         if self.ndim == 0:
+            normalize_dims(dim, 0, "squeeze")
             return self
-        axis = dim % self.ndim
+        (axis,) = normalize_dims(dim, self.ndim, "squeeze")
         if self.shape[axis] != 1:
             return self
         return self.reshape(self.shape[:axis] + self.shape[axis + 1:])
