@@ -105,7 +105,7 @@ def integer_plus_fraction(low_fraction: float, high_fraction: float) -> ElementS
 
 
 # ---------------------------------------------------------------------------------------------
-# Shape and array helpers
+# Shapes and arrays
 # ---------------------------------------------------------------------------------------------
 
 
@@ -306,7 +306,7 @@ def matmul_vector_batched(draw: st.DrawFn) -> list[np.ndarray]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Helpers used inside ``ours``/``theirs`` calls
+# Sizes and indices used inside ``ours``/``theirs`` calls
 # ---------------------------------------------------------------------------------------------
 
 
@@ -369,11 +369,14 @@ ELEMENTWISE_CASES = [
         lambda torch, a: a**-1,
         unary_inputs(away_from_zero(0.3)),
     ),
+    # Exponents stay off 0: torch masks the base gradient where the exponent is exactly 0
+    # (to avoid 0 * inf at base 0), which zeroes its mixed second derivative d2/(da db) there
+    # although the true value is a**(b - 1) = 1/a.
     OpCase(
         "pow_tensor",
         lambda a, b: a**b,
         lambda torch, a, b: a**b,
-        binary_inputs(positive_values(0.2, 3.0), real_values(-2.0, 2.0)),
+        binary_inputs(positive_values(0.2, 3.0), away_from_zero(0.1, 2.0)),
     ),
     OpCase(
         "rpow_scalar",
