@@ -78,8 +78,8 @@ def tinygrad_edu_steps(problem: dict[str, np.ndarray], steps: int) -> None:
     for step in range(steps):
         images = tge.from_numpy(problem["images"][step * BATCH:(step + 1) * BATCH])
         labels = problem["labels"][step * BATCH:(step + 1) * BATCH]
-        hidden = (images @ weights1.T + bias1).relu()
-        logits = hidden @ weights2.T + bias2
+        hidden = tge.functional.linear(images, weights1, bias1).relu()
+        logits = tge.functional.linear(hidden, weights2, bias2)
         loss = -logits.log_softmax(dim=1)[rows, labels].mean()
         for parameter in parameters:
             parameter.grad = None

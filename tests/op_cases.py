@@ -305,6 +305,17 @@ def matmul_vector_batched(draw: st.DrawFn) -> list[np.ndarray]:
     return [draw_array(draw, (inner,)), draw_array(draw, (*batch, inner, columns))]
 
 
+def linear_inputs(draw: st.DrawFn) -> list[np.ndarray]:
+    """x (*leading, in), weight (out, in), bias (out,) for the fused linear op."""
+    leading = draw(shapes(min_dims=0, max_dims=2, max_side=3))
+    inputs, outputs = draw_side(draw), draw_side(draw)
+    return [
+        draw_array(draw, (*leading, inputs)),
+        draw_array(draw, (outputs, inputs)),
+        draw_array(draw, (outputs,)),
+    ]
+
+
 # ---------------------------------------------------------------------------------------------
 # Sizes and indices used inside ``ours``/``theirs`` calls
 # ---------------------------------------------------------------------------------------------
@@ -900,6 +911,12 @@ MATMUL_CASES = [
         lambda a, b: a @ b,
         lambda torch, a, b: a @ b,
         matmul_vector_batched,
+    ),
+    OpCase(
+        "linear",
+        lambda x, weight, bias: tinygrad_edu.functional.linear(x, weight, bias),
+        lambda torch, x, weight, bias: torch.nn.functional.linear(x, weight, bias),
+        linear_inputs,
     ),
 ]
 

@@ -129,6 +129,34 @@ def pad(input: Tensor, pad: Sequence[int], value: float = 0.0) -> Tensor:
     return ops.Pad.apply(input, widths=tuple(widths), value=value)
 
 
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """input @ weightᵀ + bias, as one fused op (torch.nn.functional.linear).
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.functional.linear(tge.ones(5, 3), tge.ones(2, 3), tge.zeros(2)).shape
+        (5, 2)
+    """
+    if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+        raise RuntimeError(
+            f"linear: input of shape {input.shape} and weight of shape {weight.shape} do not fit: "
+            "weight must be (out_features, in_features) with in_features = input.shape[-1]"
+        )
+    if bias is None:
+        return input.matmul(weight.T)
+    if bias.shape != (weight.shape[0],):
+        raise RuntimeError(
+            f"linear: bias of shape {bias.shape} does not fit weight of shape {weight.shape}; "
+            f"expected ({weight.shape[0]},)"
+        )
+    if not (input.dtype == weight.dtype == bias.dtype):
+        raise TypeError(
+            f"linear: input, weight and bias must share one dtype, got {input.dtype}, "
+            f"{weight.dtype} and {bias.dtype}; convert with .to(dtype)"
+        )
+    return ops.Linear.apply(input, weight, bias)
+
+
 def log_softmax(input: Tensor, dim: int) -> Tensor:
     """log(softmax(input)) over ``dim``, as one fused op that cannot overflow.
 

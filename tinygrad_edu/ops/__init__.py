@@ -16,7 +16,7 @@ from tinygrad_edu.ops.elementwise import (
     Tanh,
     Where,
 )
-from tinygrad_edu.ops.fused import LogSoftmax
+from tinygrad_edu.ops.fused import Linear, LogSoftmax
 from tinygrad_edu.ops.matmul import MatMul
 from tinygrad_edu.ops.movement import (
     Cat,
@@ -31,7 +31,7 @@ from tinygrad_edu.ops.movement import (
 from tinygrad_edu.ops.reduce import Max, Sum
 
 __all__ = [
-    "Abs", "Add", "Cast", "Cat", "Clone", "Exp", "Expand", "GetItem", "IndexAdd", "Log",
-    "LogSoftmax", "MatMul", "Max", "Maximum", "Mul", "Neg", "Pad", "Permute", "Pow", "Relu",
+    "Abs", "Add", "Cast", "Cat", "Clone", "Exp", "Expand", "GetItem", "IndexAdd", "Linear",
+    "Log", "LogSoftmax", "MatMul", "Max", "Maximum", "Mul", "Neg", "Pad", "Permute", "Pow", "Relu",
     "Reshape", "SetItem", "Sigmoid", "Sum", "Tanh", "Where",
 ]
