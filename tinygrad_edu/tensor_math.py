@@ -6,6 +6,7 @@ composites (sub, div, mean, var, clamp...) need no backward of their own.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -271,14 +272,14 @@ class MathMethods:
             )
         source = self
         axes = normalize_dims(dim, self.ndim, "mean")
-        count = int(np.prod([self.shape[axis] for axis in axes]))
+        count = math.prod([self.shape[axis] for axis in axes])
         total = ops.Sum.apply(source, axes=axes, keepdim=keepdim)
         return total * (1.0 / count) if count > 0 else total * float("nan")
 
     def var(self: Tensor, dim: Any = None, keepdim: bool = False, correction: int = 1) -> Tensor:
         """Variance over ``dim``: Σ (x - mean)² / (N - correction); correction=1 is unbiased."""
         axes = normalize_dims(dim, self.ndim, "var")
-        count = int(np.prod([self.shape[axis] for axis in axes]))
+        count = math.prod([self.shape[axis] for axis in axes])
         deviation = self - self.mean(axes, keepdim=True)
         squares = (deviation * deviation).sum(axes, keepdim=keepdim)
         return squares / max(count - correction, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -70,9 +71,9 @@ class ShapeMethods:
     def reshape(self: Tensor, *shape: Any) -> Tensor:
         """The same elements with a new shape (one size may be -1: inferred)."""
         target = shape_argument(shape)
-        known = int(np.prod([size for size in target if size != -1]))
+        known = math.prod([size for size in target if size != -1])
         inferable = target.count(-1) == 1 and known != 0 and self.numel() % known == 0
-        if not (int(np.prod(target)) == self.numel() and -1 not in target) and not inferable:
+        if not (math.prod(target) == self.numel() and -1 not in target) and not inferable:
             raise RuntimeError(
                 f"reshape: shape {list(target)} is invalid for input of size {self.numel()} "
                 f"(shape {self.shape}); the sizes must multiply to {self.numel()} (at most one -1)"
@@ -94,7 +95,7 @@ class ShapeMethods:
             raise RuntimeError(
                 f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim}"
             )
-        merged = int(np.prod(self.shape[start:end + 1]))
+        merged = math.prod(self.shape[start:end + 1])
         return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1:])
 
     def permute(self: Tensor, *dims: Any) -> Tensor:

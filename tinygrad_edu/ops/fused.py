@@ -22,11 +22,11 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, *, dim: int) -> np.ndarray:
-        row_max = np.max(a, axis=dim, keepdims=True)
+        row_max = a.max(axis=dim, keepdims=True)
         # A row of all -inf would give -inf - (-inf) = nan; shifting it by 0 keeps -inf instead.
         row_max = np.where(np.isfinite(row_max), row_max, 0)
         shifted = a - row_max
-        output = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+        output = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.dim = dim
         ctx.save_for_backward(output)
         return output
@@ -57,10 +57,13 @@ class Linear(Function):
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, ...]:
         x, weight = ctx.saved_tensors
-        rows_of_grad = grad_output.reshape(-1, weight.shape[0])
+        # Leading dimensions of x (if any) are all rows of one big matrix product.
+        rows_of_grad = grad_output if grad_output.ndim == 2 else grad_output.reshape(
+            -1, weight.shape[0])
+        rows_of_x = x if x.ndim == 2 else x.reshape(-1, weight.shape[1])
         grad_x = grad_output @ weight if ctx.needs_input_grad[0] else None
         grad_weight = None
         if ctx.needs_input_grad[1]:
-            grad_weight = rows_of_grad.transpose(0, 1) @ x.reshape(-1, weight.shape[1])
+            grad_weight = rows_of_grad.transpose(0, 1) @ rows_of_x
         grad_bias = rows_of_grad.sum(dim=0) if ctx.needs_input_grad[2] else None
         return grad_x, grad_weight, grad_bias

@@ -27,7 +27,7 @@ class Sum(Function):
     def forward(ctx: Context, a: np.ndarray, *, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
         ctx.input_shape = a.shape
         ctx.kept_shape = kept_shape(a.shape, axes)
-        return np.sum(a, axis=axes, keepdims=keepdim)
+        return a.sum(axis=axes, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
@@ -45,7 +45,7 @@ class Max(Function):
     def forward(
         ctx: Context, a: np.ndarray, *, axes: tuple[int, ...], keepdim: bool, spread_ties: bool
     ) -> np.ndarray:
-        kept = np.max(a, axis=axes, keepdims=True)
+        kept = a.max(axis=axes, keepdims=True)
         if spread_ties:
             is_max = a == kept
             weights = is_max / np.sum(is_max, axis=axes, keepdims=True)
