@@ -58,14 +58,18 @@ class set_grad_enabled:
     def __call__(self, function: FunctionType) -> FunctionType:
         # Used as a decorator the constructor already switched the mode: undo that first.
         GradMode.enabled = self.previous[0]
-        mode = self.mode
+        return with_grad_mode(function, self.mode)
 
-        @functools.wraps(function)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(mode):
-                return function(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+def with_grad_mode(function: FunctionType, mode: bool) -> FunctionType:
+    """``function`` wrapped so that it always runs with grad mode ``mode`` (the decorator form)."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with set_grad_enabled(mode):
+            return function(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 class _GradModeSwitch:
@@ -84,14 +88,7 @@ class _GradModeSwitch:
         GradMode.enabled = self.previous.pop()
 
     def __call__(self, function: FunctionType) -> FunctionType:
-        mode = self.mode
-
-        @functools.wraps(function)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(mode):
-                return function(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
+        return with_grad_mode(function, self.mode)
 
 
 class no_grad(_GradModeSwitch):
