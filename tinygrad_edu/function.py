@@ -150,7 +150,8 @@ class Function:
         ctx = Context(cls, inputs)
         needs_input_grad = tuple([tensor._requires_grad for tensor in inputs])
         record = GradMode.enabled and True in needs_input_grad
-        ctx.needs_input_grad = needs_input_grad
+        # Nothing is recorded under no_grad: tell forward so it saves nothing for backward.
+        ctx.needs_input_grad = needs_input_grad if record else (False,) * len(inputs)
         output_array = cls.forward(ctx, *[tensor.data for tensor in inputs], **params)
         if type(output_array) is not np.ndarray:
             # NumPy returns scalars for 0-d results; make an array, and save that one instead.

@@ -145,8 +145,8 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
-        mask = a > 0
-        ctx.save_for_backward(mask.astype(a.dtype))
+        if ctx.needs_input_grad[0]:
+            ctx.save_for_backward((a > 0).astype(a.dtype))
         return np.maximum(a, 0)
 
     @staticmethod
@@ -160,7 +160,8 @@ class Abs(Function):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(np.sign(a))
+        if ctx.needs_input_grad[0]:
+            ctx.save_for_backward(np.sign(a))
         return np.abs(a)
 
     @staticmethod
@@ -178,8 +179,9 @@ class Maximum(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         output = np.maximum(a, b)
-        share_of_a = (a > b) + 0.5 * (a == b)
-        ctx.save_for_backward(share_of_a.astype(output.dtype))
+        if True in ctx.needs_input_grad:
+            share_of_a = (a > b) + 0.5 * (a == b)
+            ctx.save_for_backward(share_of_a.astype(output.dtype))
         return output
 
     @staticmethod

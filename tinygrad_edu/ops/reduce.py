@@ -34,6 +34,21 @@ class Sum(Function):
         return grad_output.reshape(ctx.kept_shape).expand(ctx.input_shape)
 
 
+def max_weights(
+    a: np.ndarray, kept: np.ndarray, axes: tuple[int, ...], spread_ties: bool
+) -> np.ndarray:
+    """d max / d a: 1 at the maximum (shared by ties, or at the argmax only), else 0."""
+    if spread_ties:
+        is_max = a == kept
+        weights = is_max / is_max.sum(axis=axes, keepdims=True)
+    else:
+        (axis,) = axes
+        indices = np.expand_dims(np.argmax(a, axis=axis), axis)
+        weights = np.zeros(a.shape)
+        np.put_along_axis(weights, indices, 1.0, axis=axis)
+    return weights.astype(a.dtype)
+
+
 class Max(Function):
     """out = max of a over ``axes``.   dout/da = 1 at the maximum, 0 elsewhere.
 
@@ -46,17 +61,10 @@ class Max(Function):
         ctx: Context, a: np.ndarray, *, axes: tuple[int, ...], keepdim: bool, spread_ties: bool
     ) -> np.ndarray:
         kept = a.max(axis=axes, keepdims=True)
-        if spread_ties:
-            is_max = a == kept
-            weights = is_max / np.sum(is_max, axis=axes, keepdims=True)
-        else:
-            (axis,) = axes
-            indices = np.expand_dims(np.argmax(a, axis=axis), axis)
-            weights = np.zeros(a.shape)
-            np.put_along_axis(weights, indices, 1.0, axis=axis)
-        ctx.save_for_backward(weights.astype(a.dtype))
         ctx.input_shape = a.shape
         ctx.kept_shape = kept.shape
+        if ctx.needs_input_grad[0]:
+            ctx.save_for_backward(max_weights(a, kept, axes, spread_ties))
         if keepdim:
             return kept
         return kept.reshape([size for axis, size in enumerate(a.shape) if axis not in axes])
