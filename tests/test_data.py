@@ -1,0 +1,624 @@
+"""Tests of tinygrad_edu.data: TensorDataset, Subset, random_split, DataLoader and MNIST.
+
+MNIST is read from the real files in ../shared/data/mnist (relative to the project root); the
+error cases use altered copies in a temporary folder, and downloads come from a local HTTP server
+on 127.0.0.1, so no test needs the network.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+import http.server
+import threading
+import tracemalloc
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tge
+from tinygrad_edu.data import DataLoader, Dataset, Subset, TensorDataset, collate, random_split
+from tinygrad_edu.data.datasets import MNIST, DatasetError, default_root, download_file, md5_of
+from tinygrad_edu.data.datasets import mnist as mnist_module
+from tinygrad_edu.data.datasets import parse_idx
+
+MNIST_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
+TEST_IMAGES, TEST_LABELS = "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"
+
+
+def batches_as_lists(loader: DataLoader) -> list[list[Any]]:
+    return [[tensor.tolist() for tensor in batch] for batch in loader]
+
+
+def numbered_dataset(count: int = 10) -> TensorDataset:
+    """Row i of the inputs is [i, i + 0.5]; label i is i (so each batch shows its rows)."""
+    rows = np.arange(count, dtype=np.float32)
+    return TensorDataset(tge.tensor(np.stack([rows, rows + 0.5], axis=1)), tge.arange(count))
+
+
+# ----------------------------------------------------------------------------- TensorDataset
+def test_tensor_dataset_items_and_length() -> None:
+    data = numbered_dataset(4)
+    inputs, label = data[2]
+    assert len(data) == 4
+    assert inputs.tolist() == [2.0, 2.5] and label.item() == 2
+    assert label.dtype == np.int64 and inputs.dtype == np.float32
+
+
+def test_tensor_dataset_rejects_different_first_dimensions() -> None:
+    with pytest.raises(ValueError, match=r"\[3, 4\]"):
+        TensorDataset(tge.zeros(3, 2), tge.zeros(4))
+    with pytest.raises(ValueError, match="at least one"):
+        TensorDataset()
+    with pytest.raises(ValueError, match="0-d"):
+        TensorDataset(tge.tensor(1.0))
+    with pytest.raises(TypeError, match="list"):
+        TensorDataset([1, 2])  # type: ignore[arg-type]
+
+
+def test_tensor_dataset_wraps_numpy_arrays_without_copy() -> None:
+    array = np.arange(6.0).reshape(3, 2)
+    data = TensorDataset(array)
+    assert data.tensors[0].data is array
+
+
+def test_subset_indexing() -> None:
+    data = numbered_dataset(10)
+    part = Subset(data, [7, 2, 5])
+    assert len(part) == 3
+    assert part[0][1].item() == 7 and part[-1][1].item() == 5
+    assert part[[0, 2]][1].tolist() == [7, 5]
+    with pytest.raises(TypeError, match="integers"):
+        Subset(data, [0.5, 1.0])  # type: ignore[list-item]
+
+
+def test_dataset_base_requires_getitem_and_len() -> None:
+    with pytest.raises(NotImplementedError):
+        Dataset()[0]
+    with pytest.raises(NotImplementedError):
+        len(Dataset())
+
+
+# ----------------------------------------------------------------------------- random_split
+def test_random_split_counts_disjoint_and_complete() -> None:
+    data = numbered_dataset(10)
+    parts = random_split(data, [5, 3, 2], generator=np.random.default_rng(1))
+    assert [len(part) for part in parts] == [5, 3, 2]
+    every = np.concatenate([part.indices for part in parts])
+    assert sorted(every.tolist()) == list(range(10))
+    assert all(part.dataset is data for part in parts)
+    # Items come from the dataset rows named by the indices.
+    assert parts[1][0][1].item() == parts[1].indices[0]
+
+
+def test_random_split_reproducible_and_seed_dependent() -> None:
+    data = numbered_dataset(50)
+    first = random_split(data, [30, 20], generator=np.random.default_rng(7))
+    again = random_split(data, [30, 20], generator=np.random.default_rng(7))
+    other = random_split(data, [30, 20], generator=np.random.default_rng(8))
+    assert np.array_equal(first[0].indices, again[0].indices)
+    assert not np.array_equal(first[0].indices, other[0].indices)
+    tge.manual_seed(3)
+    global_first = random_split(data, [30, 20])
+    tge.manual_seed(3)
+    assert np.array_equal(global_first[0].indices, random_split(data, [30, 20])[0].indices)
+
+
+def test_random_split_fractions() -> None:
+    train, val = random_split(TensorDataset(np.zeros(42000)), [0.8, 0.2],
+                              generator=np.random.default_rng(0))
+    assert (len(train), len(val)) == (33600, 8400)
+    assert np.intersect1d(train.indices, val.indices).size == 0
+    # 11 * [0.3, 0.3, 0.4] = [3.3, 3.3, 4.4] -> [3, 3, 4], and the one left goes to the first.
+    parts = random_split(TensorDataset(np.zeros(11)), [0.3, 0.3, 0.4])
+    assert [len(part) for part in parts] == [4, 3, 4]
+
+
+def test_random_split_lengths_like_torch() -> None:
+    torch = pytest.importorskip("torch")
+    cases: list[tuple[int, list[float]]] = [
+        (11, [0.3, 0.3, 0.4]), (10, [0.5, 0.5]), (7, [0.1, 0.2, 0.3, 0.4]), (3, [1.0]),
+        (101, [0.33, 0.33, 0.34]), (10, [3, 7]),
+    ]
+    for total, lengths in cases:
+        ours = [len(part) for part in random_split(TensorDataset(np.zeros(total)), lengths)]
+        theirs = [len(part) for part in torch.utils.data.random_split(range(total), lengths)]
+        assert ours == theirs, (total, lengths)
+
+
+def test_random_split_errors() -> None:
+    data = numbered_dataset(10)
+    with pytest.raises(ValueError, match="sum to 9"):
+        random_split(data, [5, 4])
+    with pytest.raises(ValueError, match="index 1"):
+        random_split(data, [5, -1, 6])
+    with pytest.raises(ValueError, match="index 0"):
+        random_split(data, [1.5, -0.5])
+    with pytest.raises(ValueError, match="empty"):
+        random_split(data, [])
+
+
+# ----------------------------------------------------------------------------- DataLoader
+def test_loader_batches_in_order_with_partial_last_batch() -> None:
+    loader = DataLoader(numbered_dataset(10), batch_size=3)
+    labels = [labels.tolist() for inputs, labels in loader]
+    assert labels == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]
+    assert len(loader) == 4
+    inputs, labels = next(iter(loader))
+    assert inputs.tolist() == [[0.0, 0.5], [1.0, 1.5], [2.0, 2.5]]
+    assert inputs.dtype == np.float32 and labels.dtype == np.int64
+    assert isinstance(inputs, tge.Tensor) and not inputs.requires_grad
+
+
+def test_loader_drop_last() -> None:
+    loader = DataLoader(numbered_dataset(10), batch_size=3, drop_last=True)
+    assert [labels.tolist() for _, labels in loader] == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+    assert len(loader) == 3
+    exact = DataLoader(numbered_dataset(9), batch_size=3, drop_last=True)
+    assert len(exact) == 3 and len(list(exact)) == 3
+
+
+def test_loader_length_matches_torch() -> None:
+    torch = pytest.importorskip("torch")
+    for count in (0, 1, 5, 32, 33, 100):
+        for batch_size in (1, 3, 32, 200):
+            for drop_last in (False, True):
+                ours = DataLoader(TensorDataset(np.zeros(count)), batch_size=batch_size,
+                                  drop_last=drop_last)
+                theirs = torch.utils.data.DataLoader(torch.zeros(count), batch_size=batch_size,
+                                                     drop_last=drop_last)
+                assert len(ours) == len(theirs) == len(list(ours)), (count, batch_size)
+
+
+def test_shuffle_reproducible_from_seed_and_new_order_each_epoch() -> None:
+    def epochs(loader: DataLoader, count: int) -> list[list[int]]:
+        return [sum((labels.tolist() for _, labels in loader), []) for _ in range(count)]
+
+    data = numbered_dataset(40)
+    first = epochs(DataLoader(data, batch_size=8, shuffle=True, seed=123), 3)
+    again = epochs(DataLoader(data, batch_size=8, shuffle=True, seed=123), 3)
+    other = epochs(DataLoader(data, batch_size=8, shuffle=True, seed=124), 3)
+    assert first == again
+    assert first != other
+    assert all(sorted(epoch) == list(range(40)) for epoch in first)
+    assert first[0] != first[1] and first[1] != first[2]
+    assert first[0] != list(range(40))
+    # A generator gives the orders a seed gives: the same stream of permutations.
+    from_generator = DataLoader(data, batch_size=8, shuffle=True,
+                                generator=np.random.default_rng(123))
+    assert epochs(from_generator, 3) == first
+    expected = np.random.default_rng(123).permutation(40)[:8].tolist()
+    assert first[0][:8] == expected
+
+
+def test_shuffle_uses_global_generator_reset_by_manual_seed() -> None:
+    loader = DataLoader(numbered_dataset(20), batch_size=20, shuffle=True)
+    tge.manual_seed(5)
+    first = next(iter(loader))[1].tolist()
+    tge.manual_seed(5)
+    assert next(iter(loader))[1].tolist() == first
+    assert sorted(first) == list(range(20)) and first != list(range(20))
+
+
+def test_shuffled_batch_rows_stay_together() -> None:
+    loader = DataLoader(numbered_dataset(30), batch_size=7, shuffle=True, seed=0)
+    for inputs, labels in loader:
+        assert inputs.data[:, 0].tolist() == labels.data.astype(np.float32).tolist()
+        assert np.array_equal(inputs.data[:, 1], inputs.data[:, 0] + 0.5)
+
+
+def test_batches_are_fresh_takes_not_views_or_whole_copies(monkeypatch) -> None:
+    inputs = np.arange(1000 * 16, dtype=np.float64).reshape(1000, 16)
+    labels = np.arange(1000)
+    data = TensorDataset(inputs, labels)
+    loader = DataLoader(data, batch_size=64, shuffle=True, seed=0)
+
+    calls: list[tuple[int, int]] = []
+    original_take = np.take
+
+    def recording_take(array: np.ndarray, indices: np.ndarray, axis: Any = None) -> np.ndarray:
+        assert array is inputs or array is labels  # always the original, uncopied arrays
+        calls.append((id(array), len(indices)))
+        return original_take(array, indices, axis=axis)
+
+    monkeypatch.setattr(np, "take", recording_take)
+    for batch_inputs, batch_labels in loader:
+        assert batch_inputs.data.flags["C_CONTIGUOUS"]
+        assert not np.shares_memory(batch_inputs.data, inputs)
+        assert not np.shares_memory(batch_labels.data, labels)
+        assert np.array_equal(batch_inputs.data, inputs[batch_labels.data])
+    # One take per tensor per batch, each of at most batch_size rows.
+    assert len(calls) == 2 * len(loader)
+    assert sum(size for _, size in calls) == 2 * 1000
+    assert max(size for _, size in calls) == 64
+    assert data.tensors[0].data is inputs and data.tensors[1].data is labels
+
+
+def test_epoch_allocates_far_less_than_the_data_set() -> None:
+    inputs = np.ones((4000, 256), dtype=np.float64)  # 8 MB
+    loader = DataLoader(Subset(TensorDataset(inputs), np.arange(4000)[::-1]), batch_size=32,
+                        shuffle=True, seed=0)
+    tracemalloc.start()
+    try:
+        for _ in loader:
+            pass
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < inputs.nbytes / 20
+
+
+def test_loader_over_subsets_takes_the_right_rows() -> None:
+    data = numbered_dataset(20)
+    part = Subset(data, [15, 3, 9, 0, 11])
+    assert [labels.tolist() for _, labels in DataLoader(part, batch_size=2)] == \
+        [[15, 3], [9, 0], [11]]
+    nested = Subset(part, [4, 0])
+    assert next(iter(DataLoader(nested, batch_size=5)))[1].tolist() == [11, 15]
+    train, val = random_split(data, [0.75, 0.25], generator=np.random.default_rng(2))
+    seen = [label for _, labels in DataLoader(train, batch_size=4, shuffle=True, seed=1)
+            for label in labels.tolist()]
+    assert sorted(seen) == sorted(train.indices.tolist())
+
+
+class PairsDataset(Dataset):
+    """Item i is (array [i, 2i] as float32, label i % 3): a dataset read item by item."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, int]:
+        return np.array([index, 2 * index], dtype=np.float32), index % 3
+
+    def __len__(self) -> int:
+        return self.count
+
+
+def test_loader_collates_other_datasets() -> None:
+    loader = DataLoader(PairsDataset(5), batch_size=2)
+    batches = batches_as_lists(loader)
+    assert batches[0] == [[[0.0, 0.0], [1.0, 2.0]], [0, 1]]
+    assert batches[2] == [[[4.0, 8.0]], [1]]
+    inputs, labels = next(iter(loader))
+    assert inputs.dtype == np.float32 and labels.dtype == np.int64
+    # The same shuffled order as the fast path for the same seed.
+    fast = TensorDataset(np.stack([PairsDataset(9)[i][0] for i in range(9)]),
+                         np.arange(9) % 3)
+    slow_batches = batches_as_lists(DataLoader(PairsDataset(9), 4, shuffle=True, seed=9))
+    assert slow_batches == batches_as_lists(DataLoader(fast, 4, shuffle=True, seed=9))
+
+
+def test_collate_single_values_and_bad_items() -> None:
+    assert collate([tge.tensor([1.0]), tge.tensor([2.0])]).tolist() == [[1.0], [2.0]]
+    assert collate([1.5, 2.5]).dtype == np.float64
+    with pytest.raises(TypeError, match="str"):
+        collate(["a", "b"])
+
+
+def test_loader_argument_errors() -> None:
+    data = numbered_dataset(4)
+    for bad in (0, -1, 2.5, True, None):
+        with pytest.raises(ValueError, match="positive integer"):
+            DataLoader(data, batch_size=bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="not both"):
+        DataLoader(data, generator=np.random.default_rng(0), seed=0)
+    with pytest.raises(TypeError, match="Generator"):
+        DataLoader(data, generator=0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="__len__"):
+        DataLoader(object())
+
+
+def test_loader_empty_dataset() -> None:
+    loader = DataLoader(TensorDataset(np.zeros((0, 3))), batch_size=4, shuffle=True, seed=0)
+    assert len(loader) == 0 and list(loader) == []
+
+
+# ----------------------------------------------------------------------------- MNIST, real files
+def read_idx_independently(path: Path, header_size: int) -> np.ndarray:
+    with gzip.open(path, "rb") as file:
+        return np.frombuffer(file.read(), dtype=np.uint8, offset=header_size)
+
+
+@pytest.fixture(scope="module")
+def mnist_train() -> MNIST:
+    return MNIST(root=MNIST_DIR, train=True)
+
+
+@pytest.fixture(scope="module")
+def mnist_test() -> MNIST:
+    return MNIST(root=MNIST_DIR, train=False)
+
+
+def test_mnist_shapes_dtypes_and_labels(mnist_train: MNIST, mnist_test: MNIST) -> None:
+    assert mnist_train.images.shape == (60000, 28, 28) and len(mnist_train) == 60000
+    assert mnist_test.images.shape == (10000, 28, 28) and len(mnist_test) == 10000
+    for split in (mnist_train, mnist_test):
+        assert split.images.dtype == np.uint8 and split.labels.dtype == np.int64
+        assert split.labels.shape == (len(split),)
+        assert split.labels.min() == 0 and split.labels.max() == 9
+    # The well-known class counts of the two splits.
+    assert np.bincount(mnist_train.labels).tolist() == \
+        [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    assert np.bincount(mnist_test.labels).tolist() == \
+        [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+def test_mnist_matches_an_independent_reading(mnist_train: MNIST, mnist_test: MNIST) -> None:
+    pixels = read_idx_independently(MNIST_DIR / "train-images-idx3-ubyte.gz", 16)
+    assert np.array_equal(mnist_train.images.reshape(-1), pixels)
+    assert mnist_train.images.sum(dtype=np.int64) == pixels.sum(dtype=np.int64)
+    mean = mnist_train.images.mean(dtype=np.float64)
+    assert mean == pixels.mean(dtype=np.float64)
+    assert abs(mean - 33.3184) < 1e-3  # MNIST's usual normalisation mean, 0.1307 * 255
+    labels = read_idx_independently(MNIST_DIR / TEST_LABELS, 8)
+    assert np.array_equal(mnist_test.labels, labels.astype(np.int64))
+
+
+def test_mnist_items(mnist_train: MNIST, mnist_test: MNIST) -> None:
+    image, label = mnist_train[0]
+    assert label == 5 and isinstance(label, int)
+    assert mnist_test[0][1] == 7 and mnist_test[-1][1] == int(mnist_test.labels[-1])
+    assert isinstance(image, tge.Tensor) and image.dtype == np.float32 and image.shape == (28, 28)
+    assert np.array_equal(image.data, mnist_train.images[0].astype(np.float32) / np.float32(255))
+    assert image.data.min() == 0.0 and image.data.max() == 1.0
+    assert "Number of datapoints: 10000" in repr(mnist_test)
+
+
+def test_mnist_through_data_loader(mnist_test: MNIST) -> None:
+    images, labels = next(iter(DataLoader(mnist_test, batch_size=16)))
+    assert images.shape == (16, 28, 28) and images.dtype == np.float32
+    assert labels.tolist() == mnist_test.labels[:16].tolist()
+
+
+def test_md5_sums_match_shared_list_and_files() -> None:
+    listed = dict(line.split()[::-1] for line in (MNIST_DIR / "MD5SUMS").read_text().splitlines())
+    assert listed == mnist_module.MD5SUMS
+    for name, expected in listed.items():
+        assert md5_of(MNIST_DIR / name) == expected
+        assert hashlib.md5((MNIST_DIR / name).read_bytes()).hexdigest() == expected
+
+
+def test_root_from_environment(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TINYGRAD_EDU_DATA", str(MNIST_DIR))
+    assert MNIST(train=False).root == MNIST_DIR
+    monkeypatch.delenv("TINYGRAD_EDU_DATA")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert default_root() == tmp_path / "tinygrad_edu" / "mnist"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert default_root() == tmp_path / ".cache" / "tinygrad_edu" / "mnist"
+
+
+# ----------------------------------------------------------------------------- MNIST, bad files
+def copy_test_split(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in (TEST_IMAGES, TEST_LABELS):
+        (folder / name).write_bytes((MNIST_DIR / name).read_bytes())
+    return folder
+
+
+def write_accepted_fake(monkeypatch, path: Path, raw: bytes) -> None:
+    """Write ``raw`` gzipped to ``path`` and make its md5 the expected one."""
+    path.write_bytes(gzip.compress(raw, compresslevel=1))
+    monkeypatch.setitem(mnist_module.MD5SUMS, path.name, md5_of(path))
+
+
+def test_missing_file_says_what_to_do(tmp_path: Path) -> None:
+    root = copy_test_split(tmp_path / "mnist")
+    (root / TEST_LABELS).unlink()
+    with pytest.raises(FileNotFoundError) as caught:
+        MNIST(root=root, train=False)
+    message = str(caught.value)
+    for expected in (TEST_LABELS, str(root), "TINYGRAD_EDU_DATA", "download=True"):
+        assert expected in message
+
+
+def test_corrupt_byte_is_an_md5_mismatch(tmp_path: Path) -> None:
+    root = copy_test_split(tmp_path / "mnist")
+    damaged = bytearray((root / TEST_IMAGES).read_bytes())
+    damaged[len(damaged) // 2] ^= 0xFF
+    (root / TEST_IMAGES).write_bytes(bytes(damaged))
+    with pytest.raises(DatasetError, match="md5 mismatch") as caught:
+        MNIST(root=root, train=False)
+    message = str(caught.value)
+    assert TEST_IMAGES in message and mnist_module.MD5SUMS[TEST_IMAGES] in message
+    assert hashlib.md5(bytes(damaged)).hexdigest() in message and "download=True" in message
+    assert isinstance(caught.value, ValueError)
+
+
+def test_truncated_gz_file(monkeypatch, tmp_path: Path) -> None:
+    root = copy_test_split(tmp_path / "mnist")
+    whole = (root / TEST_IMAGES).read_bytes()
+    (root / TEST_IMAGES).write_bytes(whole[:len(whole) // 2])
+    with pytest.raises(DatasetError, match=f"md5 mismatch.*{len(whole) // 2} bytes"):
+        MNIST(root=root, train=False)
+    # Even with its md5 accepted, the cut gzip stream is reported, not parsed.
+    monkeypatch.setitem(mnist_module.MD5SUMS, TEST_IMAGES, md5_of(root / TEST_IMAGES))
+    with pytest.raises(DatasetError, match="not a complete gzip file"):
+        MNIST(root=root, train=False)
+
+
+def test_wrong_magic_number(monkeypatch, tmp_path: Path) -> None:
+    root = copy_test_split(tmp_path / "mnist")
+    raw = gzip.decompress((root / TEST_LABELS).read_bytes())
+    write_accepted_fake(monkeypatch, root / TEST_LABELS, (2051).to_bytes(4, "big") + raw[4:])
+    with pytest.raises(DatasetError, match="magic number: expected 2049, found 2051") as caught:
+        MNIST(root=root, train=False)
+    assert TEST_LABELS in str(caught.value)
+
+
+def test_truncated_idx_payload(monkeypatch, tmp_path: Path) -> None:
+    root = copy_test_split(tmp_path / "mnist")
+    raw = gzip.decompress((root / TEST_IMAGES).read_bytes())
+    write_accepted_fake(monkeypatch, root / TEST_IMAGES, raw[:-100])
+    expected = f"truncated IDX file.*{len(raw)} bytes are expected, found {len(raw) - 100}"
+    with pytest.raises(DatasetError, match=expected):
+        MNIST(root=root, train=False)
+
+
+def test_label_count_must_match_images(monkeypatch, tmp_path: Path) -> None:
+    root = copy_test_split(tmp_path / "mnist")
+    raw = gzip.decompress((root / TEST_LABELS).read_bytes())
+    fake = raw[:4] + (9999).to_bytes(4, "big") + raw[8:-1]
+    write_accepted_fake(monkeypatch, root / TEST_LABELS, fake)
+    with pytest.raises(DatasetError, match="expected 10000 labels"):
+        MNIST(root=root, train=False)
+
+
+def test_parse_idx_header_checks() -> None:
+    header = (2051).to_bytes(4, "big") + b"".join(n.to_bytes(4, "big") for n in (2, 1, 3))
+    values = parse_idx(header + bytes(range(6)), 2051)
+    assert values.shape == (2, 1, 3) and values.dtype == np.uint8
+    assert values.flags["WRITEABLE"]
+    with pytest.raises(DatasetError, match="trailing bytes"):
+        parse_idx(header + bytes(7), 2051)
+    with pytest.raises(DatasetError, match="truncated IDX header"):
+        parse_idx(header[:10], 2051)
+    with pytest.raises(DatasetError, match="shorter than the 4-byte"):
+        parse_idx(b"\x00\x00", 2051)
+
+
+# ----------------------------------------------------------------------------- download
+class MirrorServer(http.server.ThreadingHTTPServer):
+    """An HTTP server that remembers the paths it was asked for."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.requests: list[str] = []
+
+
+class MirrorHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves a folder; under /truncated/ it announces the whole file but sends half of it."""
+
+    def do_GET(self) -> None:
+        assert isinstance(self.server, MirrorServer)
+        self.server.requests.append(self.path)
+        if self.path.startswith("/truncated/"):
+            body = (Path(self.directory) / "good" / Path(self.path).name).read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[:len(body) // 2])
+            self.close_connection = True
+            return
+        super().do_GET()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def mirror(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
+    """A local server: /good/ holds the test split, /corrupt/ a damaged copy; (url, requests)."""
+    served = tmp_path / "served"
+    copy_test_split(served / "good")
+    corrupt = copy_test_split(served / "corrupt")
+    damaged = bytearray((corrupt / TEST_IMAGES).read_bytes())
+    damaged[1000] ^= 0x01
+    (corrupt / TEST_IMAGES).write_bytes(bytes(damaged))
+    server = MirrorServer(("127.0.0.1", 0), functools.partial(MirrorHandler, directory=str(served)))
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", server.requests
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_download_fetches_verifies_and_loads(mirror, tmp_path: Path) -> None:
+    url, requests = mirror
+    root = tmp_path / "cache" / "mnist"
+    data = MNIST(root=root, train=False, download=True, mirrors=[url + "/good/"])
+    assert sorted(path.name for path in root.iterdir()) == sorted([TEST_IMAGES, TEST_LABELS])
+    for name in (TEST_IMAGES, TEST_LABELS):
+        assert md5_of(root / name) == mnist_module.MD5SUMS[name]
+    assert data.images.shape == (10000, 28, 28) and data.labels[0] == 7
+    assert sorted(requests) == sorted(["/good/" + TEST_IMAGES, "/good/" + TEST_LABELS])
+    # A second construction finds the files and downloads nothing.
+    MNIST(root=root, train=False, download=True, mirrors=[url + "/good/"])
+    assert len(requests) == 2
+
+
+def test_download_fetches_only_missing_files(mirror, tmp_path: Path) -> None:
+    url, requests = mirror
+    root = tmp_path / "mnist"
+    root.mkdir()
+    (root / TEST_LABELS).write_bytes((MNIST_DIR / TEST_LABELS).read_bytes())
+    MNIST(root=root, train=False, download=True, mirrors=[url + "/good"])
+    assert requests == ["/good/" + TEST_IMAGES]
+
+
+def test_download_moves_on_after_a_failing_mirror(mirror, tmp_path: Path) -> None:
+    url, requests = mirror
+    root = tmp_path / "mnist"
+    data = MNIST(root=root, train=False, download=True,
+                 mirrors=[url + "/missing/", url + "/good/"])
+    assert len(data) == 10000
+    assert requests[:2] == ["/missing/" + TEST_IMAGES, "/good/" + TEST_IMAGES]
+
+
+def test_download_writes_through_a_temporary_file_in_the_same_folder(
+        mirror, monkeypatch, tmp_path: Path) -> None:
+    url, _ = mirror
+    replaced: list[tuple[Path, Path]] = []
+    original_replace = mnist_module.os.replace
+
+    def recording_replace(source: str, destination: Path) -> None:
+        replaced.append((Path(source), Path(destination)))
+        assert md5_of(Path(source)) == mnist_module.MD5SUMS[Path(destination).name]
+        original_replace(source, destination)
+
+    monkeypatch.setattr(mnist_module.os, "replace", recording_replace)
+    root = tmp_path / "mnist"
+    MNIST(root=root, train=False, download=True, mirrors=[url + "/good/"])
+    assert [destination.name for _, destination in replaced] == [TEST_IMAGES, TEST_LABELS]
+    for source, destination in replaced:
+        assert source.parent == destination.parent == root
+        assert source.name.endswith(".part") and not source.exists()
+
+
+def test_corrupt_download_leaves_nothing_and_says_why(mirror, monkeypatch,
+                                                      tmp_path: Path) -> None:
+    url, requests = mirror
+    monkeypatch.setattr(mnist_module, "DOWNLOAD_BACKOFF_SECONDS", 0.0)
+    root = tmp_path / "mnist"
+    with pytest.raises(DatasetError) as caught:
+        MNIST(root=root, train=False, download=True, mirrors=[url + "/corrupt/"])
+    message = str(caught.value)
+    assert f"could not download {TEST_IMAGES}" in message
+    assert message.count("md5 mismatch") == mnist_module.DOWNLOAD_ATTEMPTS == len(requests)
+    assert mnist_module.MD5SUMS[TEST_IMAGES] in message and "TINYGRAD_EDU_DATA" in message
+    assert "mirrors=" in message
+    assert list(root.iterdir()) == []
+
+
+def test_failed_download_never_replaces_an_existing_file(mirror, tmp_path: Path) -> None:
+    url, _ = mirror
+    root = tmp_path / "mnist"
+    root.mkdir()
+    (root / TEST_IMAGES).write_bytes(b"an older file")
+    for broken in ("/corrupt/", "/truncated/"):
+        with pytest.raises(DatasetError, match="could not download"):
+            download_file(TEST_IMAGES, root, [url + broken], attempts=1)
+        assert (root / TEST_IMAGES).read_bytes() == b"an older file"
+        assert [path.name for path in root.iterdir()] == [TEST_IMAGES]
+
+
+def test_download_retries_with_growing_pauses(mirror, monkeypatch, tmp_path: Path) -> None:
+    url, requests = mirror
+    pauses: list[float] = []
+    monkeypatch.setattr(mnist_module.time, "sleep", pauses.append)
+    root = tmp_path / "mnist"
+    with pytest.raises(DatasetError) as caught:
+        download_file(TEST_IMAGES, root, [url + "/missing/", url + "/truncated/"],
+                      attempts=3, backoff=0.5, timeout=5)
+    assert pauses == [0.5, 1.0]
+    assert len(requests) == 6 and str(caught.value).count("attempt 3") == 2
+    assert str(caught.value).count("404") == 3
+    assert str(caught.value).count("truncated transfer: received 824438 of 1648877 bytes") == 3
+    assert list(root.iterdir()) == []

@@ -1,0 +1,21 @@
+"""Optimisers and learning-rate schedulers with torch.optim's names, options and update rules.
+
+Example:
+    >>> import tinygrad_edu as tge
+    >>> from tinygrad_edu import optim
+    >>> w = tge.tensor([1.0, 2.0], requires_grad=True)
+    >>> optimizer = optim.SGD([w], lr=0.5)
+    >>> (w * w).sum().backward()
+    >>> optimizer.step()
+    >>> optimizer.zero_grad()
+    >>> w
+    tensor([0., 0.], requires_grad=True)
+"""
+
+from tinygrad_edu.optim import lr_scheduler
+from tinygrad_edu.optim.adam import Adam, AdamW
+from tinygrad_edu.optim.optimizer import Optimizer
+from tinygrad_edu.optim.rmsprop import RMSprop
+from tinygrad_edu.optim.sgd import SGD
+
+__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
