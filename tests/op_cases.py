@@ -33,6 +33,7 @@ from hypothesis.extra import numpy as hnp
 
 import tinygrad_edu
 from tinygrad_edu import Tensor
+from tinygrad_edu.nn import functional as nn_functional
 
 MAX_SIDE = 4
 MAX_DIMS = 4
@@ -923,3 +924,192 @@ MATMUL_CASES = [
 OP_CASES: list[OpCase] = (
     ELEMENTWISE_CASES + REDUCTION_CASES + SHAPE_CASES + INDEXING_CASES + JOIN_CASES + MATMUL_CASES
 )
+
+
+# ---------------------------------------------------------------------------------------------
+# Losses (tinygrad_edu.nn.functional). Class targets are not drawn: they are a fixed function of
+# the logits' shape (sample n gets class n mod C), so every input stays a float64 leaf.
+# ---------------------------------------------------------------------------------------------
+
+
+def logits_inputs(extra_dims: int = 0, probabilities: bool = False) -> InputsFunction:
+    """Logits of shape (N, C, *extra) (N, C in [1, 4]); with ``probabilities`` also a second
+    array of the same shape, turned into target probabilities inside the case."""
+
+    def draw_inputs(draw: st.DrawFn) -> list[np.ndarray]:
+        shape = (draw_side(draw), draw_side(draw), *[draw_side(draw) for _ in range(extra_dims)])
+        arrays = [draw_array(draw, shape)]
+        if probabilities:
+            arrays.append(draw_array(draw, shape))
+        return arrays
+
+    return draw_inputs
+
+
+def single_logits_inputs(draw: st.DrawFn) -> list[np.ndarray]:
+    """Logits of one sample, shape (C,)."""
+    return [draw_array(draw, (draw_side(draw),))]
+
+
+def class_targets(shape: tuple[int, ...], ignore_first: bool = False) -> np.ndarray:
+    """Targets for logits of ``shape``: class (flat position mod C), int64, class dim 1 (or 0).
+
+    With ``ignore_first`` the first target is -100 (torch's default ignore_index), unless it is
+    the only one (a loss with every target ignored is nan).
+    """
+    class_dim = 0 if len(shape) == 1 else 1
+    classes = shape[class_dim]
+    target_shape = shape[:class_dim] + shape[class_dim + 1:]
+    targets = np.asarray(np.arange(math.prod(target_shape), dtype=np.int64) % classes)
+    targets = targets.reshape(target_shape)
+    if ignore_first and targets.size > 1:
+        targets.reshape(-1)[0] = -100
+    return targets
+
+
+def class_weights(shape: tuple[int, ...]) -> np.ndarray:
+    """Distinct positive per-class weights for logits of ``shape`` (class dim 1, or 0 for 1-D)."""
+    classes = shape[0 if len(shape) == 1 else 1]
+    return np.linspace(0.5, 2.0, classes)
+
+
+def ours_loss(function_name: str, **options: Any) -> Callable[..., Tensor]:
+    """A case calling ``tinygrad_edu.nn.functional.<function_name>(logits, targets, **options)``
+    with class targets from ``class_targets`` (``ignore_first`` and ``weighted`` are ours)."""
+    ignore_first = options.pop("ignore_first", False)
+    weighted = options.pop("weighted", False)
+    loss_function = getattr(nn_functional, function_name)
+
+    def call(logits: Tensor) -> Tensor:
+        targets = tinygrad_edu.tensor(class_targets(logits.shape, ignore_first))
+        weight = tinygrad_edu.tensor(class_weights(logits.shape)) if weighted else None
+        return loss_function(logits, targets, weight=weight, **options)
+
+    return call
+
+
+def theirs_loss(function_name: str, **options: Any) -> Callable[..., Any]:
+    """The torch counterpart of ``ours_loss``."""
+    ignore_first = options.pop("ignore_first", False)
+    weighted = options.pop("weighted", False)
+
+    def call(torch: Any, logits: Any) -> Any:
+        shape = tuple(logits.shape)
+        targets = torch.from_numpy(class_targets(shape, ignore_first))
+        weight = None
+        if weighted:
+            weight = torch.from_numpy(class_weights(shape)).to(logits.dtype)
+        loss_function = getattr(torch.nn.functional, function_name)
+        return loss_function(logits, targets, weight=weight, **options)
+
+    return call
+
+
+def loss_case(name: str, function_name: str, inputs: InputsFunction, **options: Any) -> OpCase:
+    """An OpCase for a class-target loss called with ``options`` in both frameworks."""
+    return OpCase(name, ours_loss(function_name, **dict(options)),
+                  theirs_loss(function_name, **dict(options)), inputs)
+
+
+def ours_probability_cross_entropy(**options: Any) -> Callable[..., Tensor]:
+    """cross_entropy(logits, softmax(raw, dim=1), **options): the target is differentiable."""
+    def call(logits: Tensor, raw: Tensor) -> Tensor:
+        return nn_functional.cross_entropy(logits, raw.softmax(1), **options)
+
+    return call
+
+
+def theirs_probability_cross_entropy(**options: Any) -> Callable[..., Any]:
+    """The torch counterpart of ``ours_probability_cross_entropy``."""
+
+    def call(torch: Any, logits: Any, raw: Any) -> Any:
+        return torch.nn.functional.cross_entropy(logits, raw.softmax(1), **options)
+
+    return call
+
+
+def same_shape_pair(draw: st.DrawFn) -> list[np.ndarray]:
+    """Two arrays of one shape (0-d included)."""
+    shape = draw(shapes())
+    return [draw_array(draw, shape), draw_array(draw, shape)]
+
+
+def bce_weights(shape: tuple[int, ...]) -> np.ndarray:
+    """Distinct positive weights along the last dimension of ``shape`` (0-d for a 0-d input)."""
+    return np.linspace(0.5, 2.0, shape[-1]) if shape else np.asarray(1.5)
+
+
+def our_bce(reduction: str = "mean", weights: tuple[str, ...] = ()) -> Callable[..., Tensor]:
+    """binary_cross_entropy_with_logits(x, sigmoid(raw)); ``weights`` names the options
+    (``"weight"``, ``"pos_weight"``) given ``bce_weights`` along the last dimension."""
+    def call(x: Tensor, raw: Tensor) -> Tensor:
+        extra = {key: tinygrad_edu.tensor(bce_weights(x.shape)) for key in weights}
+        return nn_functional.binary_cross_entropy_with_logits(
+            x, raw.sigmoid(), reduction=reduction, **extra)
+
+    return call
+
+
+def theirs_bce(reduction: str = "mean", weights: tuple[str, ...] = ()) -> Callable[..., Any]:
+    """The torch counterpart of ``our_bce``."""
+
+    def call(torch: Any, x: Any, raw: Any) -> Any:
+        extra = {key: torch.from_numpy(bce_weights(tuple(x.shape))).to(x.dtype)
+                 for key in weights}
+        return torch.nn.functional.binary_cross_entropy_with_logits(
+            x, raw.sigmoid(), reduction=reduction, **extra)
+
+    return call
+
+
+LOSS_CASES = [
+    loss_case("cross_entropy_mean", "cross_entropy", logits_inputs()),
+    loss_case("cross_entropy_sum", "cross_entropy", logits_inputs(), reduction="sum"),
+    loss_case("cross_entropy_none", "cross_entropy", logits_inputs(), reduction="none"),
+    loss_case("cross_entropy_single_sample", "cross_entropy", single_logits_inputs),
+    loss_case("cross_entropy_spatial_none", "cross_entropy", logits_inputs(extra_dims=1),
+              reduction="none"),
+    loss_case("cross_entropy_weight_ignore_mean", "cross_entropy", logits_inputs(extra_dims=1),
+              weighted=True, ignore_first=True),
+    loss_case("cross_entropy_label_smoothing_mean", "cross_entropy", logits_inputs(),
+              label_smoothing=0.2),
+    loss_case("cross_entropy_smoothing_weight_ignore_mean", "cross_entropy", logits_inputs(),
+              label_smoothing=0.3, weighted=True, ignore_first=True),
+    loss_case("cross_entropy_smoothing_weight_none", "cross_entropy", logits_inputs(),
+              label_smoothing=0.1, weighted=True, reduction="none"),
+    OpCase("cross_entropy_probabilities_mean", ours_probability_cross_entropy(),
+           theirs_probability_cross_entropy(), logits_inputs(probabilities=True)),
+    OpCase("cross_entropy_probabilities_smoothing_sum",
+           ours_probability_cross_entropy(label_smoothing=0.25, reduction="sum"),
+           theirs_probability_cross_entropy(label_smoothing=0.25, reduction="sum"),
+           logits_inputs(probabilities=True)),
+    OpCase("cross_entropy_probabilities_spatial_none",
+           ours_probability_cross_entropy(reduction="none"),
+           theirs_probability_cross_entropy(reduction="none"),
+           logits_inputs(extra_dims=1, probabilities=True)),
+    loss_case("nll_loss_mean", "nll_loss", logits_inputs()),
+    loss_case("nll_loss_sum", "nll_loss", logits_inputs(), reduction="sum"),
+    loss_case("nll_loss_spatial_none", "nll_loss", logits_inputs(extra_dims=1),
+              reduction="none"),
+    loss_case("nll_loss_weight_ignore_mean", "nll_loss", logits_inputs(extra_dims=1),
+              weighted=True, ignore_first=True),
+    OpCase("mse_loss_mean", lambda a, b: nn_functional.mse_loss(a, b),
+           lambda torch, a, b: torch.nn.functional.mse_loss(a, b), same_shape_pair),
+    OpCase("mse_loss_sum", lambda a, b: nn_functional.mse_loss(a, b, reduction="sum"),
+           lambda torch, a, b: torch.nn.functional.mse_loss(a, b, reduction="sum"),
+           same_shape_pair),
+    OpCase("mse_loss_none", lambda a, b: nn_functional.mse_loss(a, b, reduction="none"),
+           lambda torch, a, b: torch.nn.functional.mse_loss(a, b, reduction="none"),
+           same_shape_pair),
+    OpCase("bce_with_logits_mean", our_bce(), theirs_bce(), same_shape_pair),
+    OpCase("bce_with_logits_none", our_bce("none"), theirs_bce("none"), same_shape_pair),
+    OpCase("bce_with_logits_weight_sum", our_bce("sum", ("weight",)),
+           theirs_bce("sum", ("weight",)), same_shape_pair),
+    OpCase("bce_with_logits_pos_weight_mean", our_bce("mean", ("pos_weight",)),
+           theirs_bce("mean", ("pos_weight",)), same_shape_pair),
+    OpCase("bce_with_logits_both_weights_none", our_bce("none", ("weight", "pos_weight")),
+           theirs_bce("none", ("weight", "pos_weight")), same_shape_pair),
+]
+
+
+OP_CASES += LOSS_CASES

@@ -9,7 +9,7 @@ Example:
     tensor([2., 4., 6.])
 """
 
-from tinygrad_edu import autograd, functional, ops
+from tinygrad_edu import autograd, data, functional, nn, ops, optim
 from tinygrad_edu.creation import (
     arange,
     eye,
@@ -35,9 +35,9 @@ bool = bool_  # noqa: A001
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "arange", "autograd", "bool", "bool_", "cat", "enable_grad", "eye", "float16",
-    "float32", "float64", "from_numpy", "full", "functional", "int32", "int64",
-    "is_grad_enabled", "manual_seed", "maximum", "minimum", "no_grad", "ones", "ones_like",
-    "ops", "pad", "rand", "randn", "set_grad_enabled", "stack", "tensor", "uint8", "where",
-    "zeros", "zeros_like",
+    "Tensor", "arange", "autograd", "bool", "bool_", "cat", "data", "enable_grad", "eye",
+    "float16", "float32", "float64", "from_numpy", "full", "functional", "int32", "int64",
+    "is_grad_enabled", "manual_seed", "maximum", "minimum", "nn", "no_grad", "ones", "ones_like",
+    "ops", "optim", "pad", "rand", "randn", "set_grad_enabled", "stack", "tensor", "uint8",
+    "where", "zeros", "zeros_like",
 ]

@@ -17,6 +17,7 @@ from tinygrad_edu.ops.elementwise import (
     Where,
 )
 from tinygrad_edu.ops.fused import Linear, LogSoftmax
+from tinygrad_edu.ops.loss import BinaryCrossEntropyWithLogits, CrossEntropy
 from tinygrad_edu.ops.matmul import MatMul
 from tinygrad_edu.ops.movement import (
     Cat,
@@ -31,7 +32,8 @@ from tinygrad_edu.ops.movement import (
 from tinygrad_edu.ops.reduce import Max, Sum
 
 __all__ = [
-    "Abs", "Add", "Cast", "Cat", "Clone", "Exp", "Expand", "GetItem", "IndexAdd", "Linear",
-    "Log", "LogSoftmax", "MatMul", "Max", "Maximum", "Mul", "Neg", "Pad", "Permute", "Pow", "Relu",
-    "Reshape", "SetItem", "Sigmoid", "Sum", "Tanh", "Where",
+    "Abs", "Add", "BinaryCrossEntropyWithLogits", "Cast", "Cat", "Clone", "CrossEntropy", "Exp",
+    "Expand", "GetItem", "IndexAdd", "Linear", "Log", "LogSoftmax", "MatMul", "Max", "Maximum",
+    "Mul", "Neg", "Pad", "Permute", "Pow", "Relu", "Reshape", "SetItem", "Sigmoid", "Sum", "Tanh",
+    "Where",
 ]

@@ -1,0 +1,34 @@
+"""Neural-network building blocks with torch's names: modules, layers, losses, ``functional``
+and ``init``.
+
+Example:
+    >>> import tinygrad_edu as tge
+    >>> from tinygrad_edu import nn
+    >>> model = nn.Sequential(nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 10))
+    >>> loss = nn.CrossEntropyLoss()(model(tge.ones(8, 784)), tge.zeros(8, dtype=tge.int64))
+    >>> loss.backward()
+    >>> model[0].weight.grad.shape
+    (64, 784)
+"""
+
+from tinygrad_edu.nn import functional, init
+from tinygrad_edu.nn.containers import ModuleList, Sequential
+from tinygrad_edu.nn.layers import (
+    Dropout,
+    Flatten,
+    Identity,
+    Linear,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
+from tinygrad_edu.nn.loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+from tinygrad_edu.nn.module import IncompatibleKeys, Module, Parameter
+
+__all__ = [
+    "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Flatten", "Identity",
+    "IncompatibleKeys", "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleList", "NLLLoss",
+    "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh", "functional", "init",
+]

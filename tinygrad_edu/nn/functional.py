@@ -1,0 +1,314 @@
+"""Stateless neural-network functions with torch's names: ``import tinygrad_edu.nn.functional
+as F``. Activations, dropout, one_hot, and the losses (which check their arguments and raise
+errors that name the loss before calling the fused ops)."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from tinygrad_edu import dtypes, ops
+from tinygrad_edu.creation import _DefaultGenerator
+from tinygrad_edu.functional import linear, log_softmax, softmax
+from tinygrad_edu.function import constant
+from tinygrad_edu.tensor import Tensor
+
+__all__ = [
+    "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "linear", "log_softmax",
+    "mse_loss", "nll_loss", "one_hot", "relu", "sigmoid", "softmax", "tanh",
+]
+
+REDUCTIONS = ("none", "mean", "sum")
+
+
+def relu(input: Tensor) -> Tensor:
+    """max(input, 0), elementwise.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.relu(tge.tensor([-1.0, 2.0]))
+        tensor([0., 2.])
+    """
+    return input.relu()
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """1 / (1 + exp(-input)), elementwise.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.sigmoid(tge.tensor([0.0]))
+        tensor([0.5000])
+    """
+    return input.sigmoid()
+
+
+def tanh(input: Tensor) -> Tensor:
+    """Hyperbolic tangent, elementwise.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.tanh(tge.tensor([0.0]))
+        tensor([0.])
+    """
+    return input.tanh()
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True,
+            generator: np.random.Generator | None = None) -> Tensor:
+    """Inverted dropout: zero each element with probability p, scale the rest by 1 / (1 - p).
+
+    The scaling keeps the expected value of every element, so evaluation (``training=False``)
+    is the identity and needs no rescaling.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> from tinygrad_edu.nn import functional as F
+        >>> output = F.dropout(tge.ones(1000), p=0.5)
+        >>> sorted(set(output.tolist()))
+        [0.0, 2.0]
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    source = _DefaultGenerator.generator if generator is None else generator
+    keep = source.random(input.shape) >= p
+    return input * constant((keep * (1.0 / (1.0 - p))).astype(input.dtype))
+
+
+def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
+    """int64 one-hot rows: ``one_hot(labels, C)[..., c] = 1`` where ``labels == c``.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.one_hot(tge.tensor([0, 2]), 3)
+        tensor([[1, 0, 0],
+                [0, 0, 1]])
+    """
+    labels = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"one_hot is only applicable to index tensors, got dtype {labels.dtype}")
+    if labels.size and labels.min() < 0:
+        raise ValueError("one_hot: class values must be non-negative")
+    if num_classes == -1:
+        num_classes = int(labels.max()) + 1 if labels.size else 0
+    if labels.size and labels.max() >= num_classes:
+        raise ValueError(
+            f"one_hot: class values must be smaller than num_classes ({num_classes}), got "
+            f"{int(labels.max())}"
+        )
+    result = (labels[..., None] == np.arange(num_classes)).astype(np.int64)
+    return Tensor._wrap(result, False)
+
+
+def _check_reduction(reduction: str, op: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{op}: {reduction!r} is not a valid value for reduction; use one of "
+                         f"{REDUCTIONS}")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _class_weight(weight: Any, classes: int, dtype: np.dtype, op: str) -> np.ndarray | None:
+    """The class weights as an array of the logits' dtype, checked to have C entries."""
+    if weight is None:
+        return None
+    array = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+    if array.shape != (classes,):
+        raise ValueError(f"{op}: weight should have one entry per class, shape ({classes},), "
+                         f"got {array.shape}")
+    return array.astype(dtype)
+
+
+def _class_targets(target: np.ndarray, input: Tensor, class_dim: int, ignore_index: int,
+                   op: str) -> None:
+    """Check class-index targets: shape = input's without the class axis, values in range."""
+    classes = input.shape[class_dim]
+    expected = input.shape[:class_dim] + input.shape[class_dim + 1:]
+    if target.shape != expected:
+        raise ValueError(
+            f"{op}: expected class targets of shape {expected} for input of shape {input.shape} "
+            f"(class dimension {class_dim}), got {target.shape}"
+        )
+    wrong = (target != ignore_index) & ((target < 0) | (target >= classes))
+    if wrong.any():
+        raise IndexError(
+            f"{op}: target {int(target[wrong].flat[0])} is out of bounds; class targets must be "
+            f"in [0, {classes - 1}] (or ignore_index={ignore_index})"
+        )
+
+
+def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: int = -100,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """Cross-entropy of logits against class indices or class probabilities (one fused op).
+
+    ``input``: logits of shape (C,), (N, C) or (N, C, d1, ...). ``target``: int class indices
+    of shape (), (N,) or (N, d1, ...) (``ignore_index`` entries are skipped), or float
+    probabilities of the input's shape. ``weight``: one weight per class. The loss is
+    log-softmax with the maximum shifted out, so any logits give a finite loss, and its
+    gradient is softmax − targets, the article's ``dZ2 = A2 − Y`` (divided by N for "mean").
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> from tinygrad_edu.nn import functional as F
+        >>> logits = tge.tensor([[1000.0, 0.0], [0.0, 0.0]], requires_grad=True)
+        >>> loss = F.cross_entropy(logits, tge.tensor([0, 1]))
+        >>> round(loss.item(), 4)
+        0.3466
+        >>> loss.backward(); logits.grad
+        tensor([[ 0.0000,  0.0000],
+                [ 0.2500, -0.2500]])
+    """
+    op = "cross_entropy"
+    _check_reduction(reduction, op)
+    if not isinstance(input, Tensor) or input.dtype.kind != "f" or input.ndim == 0:
+        raise TypeError(f"{op}: input must be a floating point Tensor of logits with at least "
+                        "one dimension (C,), (N, C) or (N, C, d1, ...)")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got "
+                         f"{label_smoothing}")
+    class_dim = 0 if input.ndim == 1 else 1
+    target_tensor = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    if target_tensor.dtype.kind in "iu":
+        _class_targets(target_tensor.data, input, class_dim, ignore_index, op)
+        target_tensor = target_tensor.to(dtypes.int64)
+    elif target_tensor.dtype.kind == "f":
+        if target_tensor.shape != input.shape:
+            raise ValueError(
+                f"{op}: probability targets must have the input's shape {input.shape}, got "
+                f"{target_tensor.shape}; class-index targets must be an integer tensor"
+            )
+        if ignore_index >= 0:
+            raise ValueError(f"{op}: ignore_index is not supported for probability targets")
+        target_tensor = target_tensor.to(input.dtype)
+    else:
+        raise TypeError(f"{op}: target must hold integer class indices or float probabilities, "
+                        f"got dtype {target_tensor.dtype}")
+    class_weight = _class_weight(weight, input.shape[class_dim], input.dtype, op)
+    return ops.CrossEntropy.apply(
+        input, target_tensor, class_dim=class_dim, weight=class_weight,
+        ignore_index=ignore_index, label_smoothing=float(label_smoothing), reduction=reduction)
+
+
+def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int = -100,
+             reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood: -weight[y] · input[n, y] for log-probabilities ``input``.
+
+    ``nll_loss(log_softmax(z, 1), y)`` equals ``cross_entropy(z, y)``; the mean divides by the
+    sum of the weights of the targets that are not ``ignore_index``.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.nll_loss(tge.tensor([[-1.0, -2.0], [-3.0, -4.0]]), tge.tensor([0, 1]))
+        tensor(2.5000)
+    """
+    op = "nll_loss"
+    _check_reduction(reduction, op)
+    if not isinstance(input, Tensor) or input.dtype.kind != "f" or input.ndim == 0:
+        raise TypeError(f"{op}: input must be a floating point Tensor of log-probabilities "
+                        "with at least one dimension")
+    class_dim = 0 if input.ndim == 1 else 1
+    labels = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"{op}: target must hold integer class indices, got {labels.dtype}")
+    _class_targets(labels, input, class_dim, ignore_index, op)
+    classes = input.shape[class_dim]
+    # Class axis last, then one row per sample: pick row n's entry at column y_n.
+    rows = input if input.ndim <= 2 else input.permute(
+        0, *range(2, input.ndim), 1)
+    rows = rows.reshape(-1, classes)
+    flat_labels = labels.reshape(-1)
+    valid = flat_labels != ignore_index
+    safe_labels = np.where(valid, flat_labels, 0).astype(np.int64)
+    sample_weight = valid.astype(input.dtype)
+    class_weight = _class_weight(weight, classes, input.dtype, op)
+    if class_weight is not None:
+        sample_weight = sample_weight * class_weight[safe_labels]
+    picked = rows[np.arange(rows.shape[0]), safe_labels]
+    losses = picked * constant(-sample_weight)
+    if reduction == "none":
+        return losses.reshape(labels.shape)
+    total = losses.sum()
+    if reduction == "sum":
+        return total
+    denominator = float(sample_weight.sum())
+    if denominator == 0:
+        # Every target ignored: torch's loss is nan and its gradient 0; the same here.
+        return total * 0.0 + float("nan")
+    return total * (1.0 / denominator)
+
+
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean squared error: reduce((input - target)²).
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.mse_loss(tge.tensor([1.0, 3.0]), tge.tensor([0.0, 0.0]))
+        tensor(5.)
+    """
+    _check_reduction(reduction, "mse_loss")
+    target_tensor = target if isinstance(target, Tensor) else Tensor(target, dtype=input.dtype)
+    if target_tensor.shape != input.shape:
+        warnings.warn(
+            f"mse_loss: using a target size {target_tensor.shape} that is different to the input "
+            f"size {input.shape}. This will likely lead to incorrect results due to "
+            "broadcasting. Please ensure they have the same size.", stacklevel=2)
+    difference = input - target_tensor
+    return _reduce(difference * difference, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None,
+                                     reduction: str = "mean", pos_weight: Any = None) -> Tensor:
+    """Binary cross-entropy of logits, -[y log σ(x) + (1 - y) log σ(-x)], stable for any x.
+
+    Computed as max(x, 0) - x·y + log(1 + exp(-|x|)) in one fused op, so logits of ±1000 give
+    finite losses and gradients (σ(x) - y). ``pos_weight`` weighs the positive term (one entry
+    per class, broadcast along the last dimension); ``weight`` weighs each element.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.binary_cross_entropy_with_logits(tge.tensor([1000.0, -1000.0]),
+        ...                                    tge.tensor([0.0, 0.0]), reduction="none")
+        tensor([1000.,    0.])
+    """
+    op = "binary_cross_entropy_with_logits"
+    _check_reduction(reduction, op)
+    if not isinstance(input, Tensor) or input.dtype.kind != "f":
+        raise TypeError(f"{op}: input must be a floating point Tensor of logits")
+    target_tensor = target if isinstance(target, Tensor) else Tensor(target, dtype=input.dtype)
+    if target_tensor.shape != input.shape:
+        raise ValueError(f"{op}: target size ({target_tensor.shape}) must be the same as input "
+                         f"size ({input.shape})")
+    extra: dict[str, np.ndarray | None] = {}
+    for name, value in (("weight", weight), ("pos_weight", pos_weight)):
+        array = None if value is None else (
+            value.data if isinstance(value, Tensor) else np.asarray(value)).astype(input.dtype)
+        if array is not None:
+            try:
+                np.broadcast_shapes(array.shape, input.shape)
+            except ValueError:
+                raise ValueError(f"{op}: {name} of shape {array.shape} does not broadcast with "
+                                 f"input of shape {input.shape}") from None
+        extra[name] = array
+    losses = ops.BinaryCrossEntropyWithLogits.apply(
+        input, target_tensor.to(input.dtype), weight=extra["weight"],
+        pos_weight=extra["pos_weight"])
+    return _reduce(losses, reduction)
