@@ -5,7 +5,7 @@ forward (Linear-ReLU-Linear), mean cross-entropy, backward, SGD update, at batch
 
 - numpy:        the hand-derived gradients written out with NumPy (the article's version);
 - torch:        PyTorch CPU eager with autograd and torch.optim.SGD;
-- tinygrad_edu: the same network written with tinygrad_edu tensors and autograd.
+- tinygrad_edu: the same network with tinygrad_edu's nn, autograd and optim.
 
 Each contestant runs ``--steps`` steps per repeat; the script prints the median time per step
 over ``--repeats`` repeats and the ratios of tinygrad_edu to the others. Run it on an idle
@@ -70,24 +70,18 @@ def numpy_steps(problem: dict[str, np.ndarray], steps: int) -> None:
 
 
 def tinygrad_edu_steps(problem: dict[str, np.ndarray], steps: int) -> None:
-    """The same network with tinygrad_edu autograd."""
-    parameters = [tge.tensor(problem[name], requires_grad=True) for name in ("W1", "b1", "W2",
-                                                                             "b2")]
-    weights1, bias1, weights2, bias2 = parameters
-    rows = np.arange(BATCH)
+    """The same network as a user writes it: nn.Sequential, cross_entropy, optim.SGD."""
+    model = tge.nn.Sequential(tge.nn.Linear(784, 64), tge.nn.ReLU(), tge.nn.Linear(64, 10))
+    model.load_state_dict({"0.weight": problem["W1"], "0.bias": problem["b1"],
+                           "2.weight": problem["W2"], "2.bias": problem["b2"]})
+    optimizer = tge.optim.SGD(model.parameters(), lr=LEARNING_RATE)
     for step in range(steps):
         images = tge.from_numpy(problem["images"][step * BATCH:(step + 1) * BATCH])
-        labels = problem["labels"][step * BATCH:(step + 1) * BATCH]
-        hidden = tge.functional.linear(images, weights1, bias1).relu()
-        logits = tge.functional.linear(hidden, weights2, bias2)
-        loss = -logits.log_softmax(dim=1)[rows, labels].mean()
-        for parameter in parameters:
-            parameter.grad = None
+        labels = tge.from_numpy(problem["labels"][step * BATCH:(step + 1) * BATCH])
+        loss = tge.nn.functional.cross_entropy(model(images), labels)
+        optimizer.zero_grad()
         loss.backward()
-        with tge.no_grad():
-            for parameter in parameters:
-                assert parameter.grad is not None
-                parameter.sub_(parameter.grad, alpha=LEARNING_RATE)
+        optimizer.step()
 
 
 def torch_steps(problem: dict[str, np.ndarray], steps: int) -> None:

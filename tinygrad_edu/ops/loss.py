@@ -80,27 +80,40 @@ class CrossEntropy(Function):
     ) -> np.ndarray:
         log_probabilities = stable_log_softmax(logits, class_dim)
         classes = logits.shape[class_dim]
-        if target.dtype.kind in "iu":
-            coefficients, denominator = class_target_coefficients(
-                logits.shape, target, class_dim, weight, ignore_index, label_smoothing,
-                logits.dtype)
+        # The common case, (batch, classes) logits with plain class labels, skips the dense
+        # coefficients: its loss picks one log-probability per row.
+        plain_labels = (target.dtype.kind in "iu" and weight is None and label_smoothing == 0
+                        and logits.ndim == 2 and class_dim == 1)
+        coefficients = None
+        if plain_labels:
+            valid = target != ignore_index
+            picked = log_probabilities[np.arange(len(target)), np.where(valid, target, 0)]
+            per_sample = np.where(valid, -picked, 0)
+            denominator = float(np.count_nonzero(valid))
         else:
-            coefficients = target * (1 - label_smoothing) + label_smoothing / classes
-            if weight is not None:
-                weight_shape = [1] * logits.ndim
-                weight_shape[class_dim] = classes
-                coefficients = coefficients * weight.reshape(weight_shape)
-            denominator = float(logits.size // classes) if logits.size else 0.0
-        # Only the non-zero coefficients count: a -inf logit (a masked class) with a = 0 adds
-        # nothing instead of 0 * -inf = nan.
-        terms = np.where(coefficients != 0, coefficients * log_probabilities, 0)
-        per_sample = -terms.sum(axis=class_dim)
+            if target.dtype.kind in "iu":
+                coefficients, denominator = class_target_coefficients(
+                    logits.shape, target, class_dim, weight, ignore_index, label_smoothing,
+                    logits.dtype)
+            else:
+                coefficients = target * (1 - label_smoothing) + label_smoothing / classes
+                if weight is not None:
+                    weight_shape = [1] * logits.ndim
+                    weight_shape[class_dim] = classes
+                    coefficients = coefficients * weight.reshape(weight_shape)
+                denominator = float(logits.size // classes) if logits.size else 0.0
+            # Only the non-zero coefficients count: a -inf logit (a masked class) with a = 0
+            # adds nothing instead of 0 * -inf = nan.
+            terms = np.where(coefficients != 0, coefficients * log_probabilities, 0)
+            per_sample = -terms.sum(axis=class_dim)
+        ctx.coefficients = coefficients
+        ctx.ignore_index = ignore_index
         ctx.class_dim = class_dim
         ctx.weight = weight
         ctx.label_smoothing = label_smoothing
         ctx.reduction = reduction
         ctx.denominator = denominator
-        ctx.save_for_backward(logits, target, log_probabilities, coefficients)
+        ctx.save_for_backward(logits, target, log_probabilities)
         if reduction == "none":
             return per_sample.astype(logits.dtype, copy=False)
         total = per_sample.sum(dtype=logits.dtype)
@@ -111,7 +124,7 @@ class CrossEntropy(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        logits, target, saved_log_probabilities, saved_coefficients = ctx.saved_tensors
+        logits, target, saved_log_probabilities = ctx.saved_tensors
         class_dim = ctx.class_dim
         if ctx.reduction == "none":
             scale = grad_output.unsqueeze(class_dim)
@@ -121,12 +134,15 @@ class CrossEntropy(Function):
             # Every sample ignored: torch's loss is nan but its gradient is 0; so is ours.
             scale = grad_output * (1.0 / ctx.denominator if ctx.denominator else 0.0)
         probability_target = target.dtype.kind == "f"
+        if ctx.coefficients is None and (is_grad_enabled() or ctx.needs_input_grad[1]):
+            ctx.coefficients, _ = class_target_coefficients(
+                logits.shape, target.data, class_dim, None, ctx.ignore_index, 0.0, logits.dtype)
         if is_grad_enabled():
             # create_graph=True: the gradient must itself be differentiable with respect to the
             # logits (and the probability target), so softmax and a are rebuilt from the saved
             # inputs with Tensor ops, which record their own graph.
             log_probabilities = logits.log_softmax(class_dim)
-            coefficients = saved_coefficients
+            coefficients = constant(ctx.coefficients)
             if probability_target:
                 classes = logits.shape[class_dim]
                 coefficients = target * (1 - ctx.label_smoothing) + ctx.label_smoothing / classes
@@ -135,12 +151,23 @@ class CrossEntropy(Function):
                         [classes if axis == class_dim else 1 for axis in range(logits.ndim)]))
             probabilities = log_probabilities.exp()
             direction = probabilities * coefficients.sum(class_dim, keepdim=True) - coefficients
+        elif ctx.coefficients is None:
+            # Plain labels under no_grad (an ordinary backward): softmax minus one-hot, written
+            # into the softmax array in place, exactly the article's dZ2 = A2 - Y.
+            log_probabilities = saved_log_probabilities
+            labels = target.data
+            valid = labels != ctx.ignore_index
+            direction_array = np.exp(saved_log_probabilities.data)
+            direction_array[np.arange(len(labels)), np.where(valid, labels, 0)] -= 1
+            if not valid.all():
+                direction_array[~valid] = 0
+            direction = constant(direction_array)
         else:
             # Plain backward runs under no_grad: nothing is recorded, so the probabilities saved
             # by forward serve as a constant and the direction is one NumPy expression.
             log_probabilities = saved_log_probabilities
             probabilities = np.exp(saved_log_probabilities.data)
-            a = saved_coefficients.data
+            a = ctx.coefficients
             direction = constant(probabilities * a.sum(axis=class_dim, keepdims=True) - a)
         grad_logits = scale * direction if ctx.needs_input_grad[0] else None
         grad_target = None
