@@ -16,7 +16,7 @@ Each step costs time proportional to the size of the graph.
 
 from __future__ import annotations
 
-from typing import Sequence, Union
+from typing import Callable, Sequence, Union
 
 import numpy as np
 
@@ -30,12 +30,19 @@ from tinygrad_edu.grad_mode import (
 )
 
 __all__ = [
-    "Context", "Function", "backward", "enable_grad", "grad", "is_grad_enabled", "no_grad",
+    "BackwardObservers", "Context", "Function", "backward", "enable_grad", "grad", "is_grad_enabled", "no_grad",
     "run_backward", "set_grad_enabled",
 ]
 
 # A gradient is stored per node for computed tensors and per tensor for leaves.
 GraphKey = Union[Context, Tensor]
+
+
+class BackwardObservers:
+    """Callables ``observer(node, grad_output, input_grads)`` told about every node that
+    ``run_backward`` processes (``viz.trace_backward`` registers one). Empty: no cost."""
+
+    active: list[Callable[[Context, Tensor, list[Tensor | None]], None]] = []
 
 
 def unbroadcast(grad: Tensor, shape: tuple[int, ...], node: Context, index: int) -> Tensor:
@@ -193,19 +200,27 @@ def run_backward(
             if not retain_graph:
                 node.saved = ()
                 node.released = True
+            passed: list[Tensor | None] | None = [] if BackwardObservers.active else None
             for index, tensor in enumerate(node.inputs):
                 input_grad = input_grads[index]
                 if input_grad is None or not node.needs_input_grad[index]:
+                    if passed is not None:
+                        passed.append(None)
                     continue
                 if input_grad.shape != tensor.shape:
                     input_grad = unbroadcast(input_grad, tensor.shape, node, index)
                 _check_dtype(input_grad, tensor, node, index)
+                if passed is not None:
+                    passed.append(input_grad)
                 producer = tensor.grad_fn
                 if producer is not None:
                     _accumulate(grads, producer, input_grad)
                 else:
                     leaves[tensor] = None
                     _accumulate(grads, tensor, input_grad)
+            if passed is not None:
+                for observer in BackwardObservers.active:
+                    observer(node, grad, passed)
         for leaf in leaves:
             grad = grads.pop(leaf)
             if leaf._hooks is not None:
