@@ -30,8 +30,8 @@ from tinygrad_edu.grad_mode import (
 )
 
 __all__ = [
-    "BackwardObservers", "Context", "Function", "backward", "enable_grad", "grad", "is_grad_enabled", "no_grad",
-    "run_backward", "set_grad_enabled",
+    "BackwardObservers", "Context", "Function", "backward", "enable_grad", "grad",
+    "is_grad_enabled", "no_grad", "run_backward", "set_grad_enabled",
 ]
 
 # A gradient is stored per node for computed tensors and per tensor for leaves.
