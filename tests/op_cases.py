@@ -4,7 +4,9 @@ Every entry of ``OP_CASES`` pairs one tinygrad_edu call (``ours``) with the same
 against torch (``theirs``) and a hypothesis input domain (``inputs``). The forward, first-order,
 second-order, invariant, float32 and finite-difference tests are all driven by this one table.
 
-Rules the domains follow:
+The shape, array and value strategies come from the public test kit
+(``tinygrad_edu.testing.strategies``), so a learner testing a new op draws inputs exactly as the
+project does. Rules the domains follow:
 
 * Inputs are float64 arrays. Shapes are small (every side at most ``MAX_SIDE`` elements, at most
   ``MAX_DIMS`` dimensions) and include 0-d arrays wherever the op accepts them; binary
@@ -29,14 +31,21 @@ from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 import tinygrad_edu
 from tinygrad_edu import Tensor
 from tinygrad_edu.nn import functional as nn_functional
-
-MAX_SIDE = 4
-MAX_DIMS = 4
+from tinygrad_edu.testing.strategies import (
+    MAX_DIMS,
+    MAX_SIDE,
+    arrays,
+    away_from_zero,
+    broadcastable_shapes,
+    distinct_values,
+    positive_values,
+    real_values,
+    shapes,
+)
 
 InputsFunction = Callable[[st.DrawFn], list[np.ndarray]]
 ElementStrategy = st.SearchStrategy[float]
@@ -63,24 +72,9 @@ class OpCase:
 
 
 # ---------------------------------------------------------------------------------------------
-# Element strategies (value domains)
+# Value domains of this table (real_values, positive_values, away_from_zero and distinct_values
+# are the kit's)
 # ---------------------------------------------------------------------------------------------
-
-
-def real_values(low: float = -3.0, high: float = 3.0) -> ElementStrategy:
-    """Finite, normal (not subnormal) floats in the closed interval [low, high]."""
-    return st.floats(low, high, allow_nan=False, allow_infinity=False, allow_subnormal=False)
-
-
-def away_from_zero(low: float = 0.1, high: float = 3.0) -> ElementStrategy:
-    """Floats with ``low <= |value| <= high`` and either sign."""
-    return st.one_of(real_values(-high, -low), real_values(low, high))
-
-
-def positive_values(low: float = 0.1, high: float = 5.0) -> ElementStrategy:
-    """Floats in [low, high] with ``low > 0`` (domain of log, sqrt, fractional powers)."""
-    return real_values(low, high)
-
 
 # clamp bounds used by the clamp cases; the values below keep a gap of 0.1 from each bound.
 CLAMP_LOW = -0.5
@@ -96,27 +90,14 @@ def away_from_clamp_bounds() -> ElementStrategy:
     )
 
 
-def integer_plus_fraction(low_fraction: float, high_fraction: float) -> ElementStrategy:
-    """Floats ``k + f`` with integer ``k`` in [-3, 3] and ``f`` in [low_fraction, high_fraction].
-
-    Values drawn with fractions in [0, 0.3] and values drawn with fractions in [0.5, 0.8] are
-    always at least 0.2 apart, so a pair of such arrays never ties.
-    """
-    return st.tuples(st.integers(-3, 3), real_values(low_fraction, high_fraction)).map(sum)
+# Two interleaved grids for maximum/minimum: values of the first input are multiples of 2**-8,
+# those of the second are offset by half a step, so the two inputs never tie.
+TIE_FREE_OFFSET = 2.0**-9
 
 
 # ---------------------------------------------------------------------------------------------
 # Shapes and arrays
 # ---------------------------------------------------------------------------------------------
-
-
-def shapes(
-    min_dims: int = 0, max_dims: int = MAX_DIMS, min_side: int = 1, max_side: int = MAX_SIDE
-) -> st.SearchStrategy[tuple[int, ...]]:
-    """Array shapes with ``min_dims..max_dims`` dimensions of ``min_side..max_side`` each."""
-    return hnp.array_shapes(
-        min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side
-    )
 
 
 def draw_array(
@@ -125,21 +106,12 @@ def draw_array(
     """Draw one float64 array of ``shape`` with values from ``elements`` (default [-3, 3])."""
     if elements is None:
         elements = real_values()
-    return draw(hnp.arrays(np.float64, shape, elements=elements))
+    return draw(arrays(shape, elements))
 
 
 def draw_distinct_array(draw: st.DrawFn, shape: tuple[int, ...]) -> np.ndarray:
-    """Draw a float64 array whose values are pairwise at least 0.3 apart (no ties).
-
-    The values are a random permutation of ``0, 0.5, 1.0, ...`` (centred on 0) plus a jitter in
-    [0, 0.2], so neighbours in sorted order differ by at least 0.5 - 0.2 = 0.3.
-    """
-    size = math.prod(shape)
-    order = draw(st.permutations(range(size)))
-    jitter = draw_array(draw, shape, real_values(0.0, 0.2))
-    ranks = np.array(order, dtype=np.float64).reshape(shape)
-    # np.asarray: arithmetic on 0-d arrays returns NumPy scalars, not arrays.
-    return np.asarray((ranks - size / 2.0) * 0.5 + jitter)
+    """Draw a float64 array of pairwise distinct grid values (no ties, see distinct_values)."""
+    return draw(arrays(shape, distinct_values(), unique=True))
 
 
 def draw_shape_with_leading(
@@ -178,12 +150,7 @@ def binary_inputs(
     """Two arrays with mutually broadcastable shapes (0-d shapes included)."""
 
     def draw_inputs(draw: st.DrawFn) -> list[np.ndarray]:
-        broadcast = draw(
-            hnp.mutually_broadcastable_shapes(
-                num_shapes=2, min_dims=0, max_dims=MAX_DIMS, max_side=MAX_SIDE
-            )
-        )
-        first_shape, second_shape = broadcast.input_shapes
+        first_shape, second_shape = draw(broadcastable_shapes(num_shapes=2))
         return [
             draw_array(draw, first_shape, first_elements),
             draw_array(draw, second_shape, second_elements),
@@ -282,10 +249,7 @@ def matmul_matrix_matrix(draw: st.DrawFn) -> list[np.ndarray]:
 def matmul_batched(draw: st.DrawFn) -> list[np.ndarray]:
     """(*batch_a, n, m) @ (*batch_b, m, k) with broadcast-compatible batch shapes."""
     rows, inner, columns = draw_side(draw), draw_side(draw), draw_side(draw)
-    batch = draw(
-        hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=2, max_side=3)
-    )
-    first_batch, second_batch = batch.input_shapes
+    first_batch, second_batch = draw(broadcastable_shapes(num_shapes=2, max_dims=2, max_side=3))
     return [
         draw_array(draw, (*first_batch, rows, inner)),
         draw_array(draw, (*second_batch, inner, columns)),
@@ -446,21 +410,21 @@ ELEMENTWISE_CASES = [
         "maximum",
         lambda a, b: tinygrad_edu.maximum(a, b),
         lambda torch, a, b: torch.maximum(a, b),
-        binary_inputs(integer_plus_fraction(0.0, 0.3), integer_plus_fraction(0.5, 0.8)),
+        binary_inputs(distinct_values(), distinct_values(offset=TIE_FREE_OFFSET)),
         second_order=False,
     ),
     OpCase(
         "minimum",
         lambda a, b: tinygrad_edu.minimum(a, b),
         lambda torch, a, b: torch.minimum(a, b),
-        binary_inputs(integer_plus_fraction(0.0, 0.3), integer_plus_fraction(0.5, 0.8)),
+        binary_inputs(distinct_values(), distinct_values(offset=TIE_FREE_OFFSET)),
         second_order=False,
     ),
     OpCase(
         "maximum_method",
         lambda a, b: a.maximum(b),
         lambda torch, a, b: a.maximum(b),
-        binary_inputs(integer_plus_fraction(0.5, 0.8), integer_plus_fraction(0.0, 0.3)),
+        binary_inputs(distinct_values(offset=TIE_FREE_OFFSET), distinct_values()),
         second_order=False,
     ),
     # where: the condition is a comparison on one drawn input (values away from the threshold

@@ -1,26 +1,30 @@
-"""Every op of the shared case table against central differences.
+"""Every op of the shared case table against central differences, through the public test kit.
 
-The third oracle: no torch here, only the definition of the derivative. For each case of
-``tests/op_cases.py`` the inputs are drawn by hypothesis from the op's domain (float64, shapes
-including 0-d tensors and broadcast pairs), and ``gradcheck`` compares the backward pass with
-``(f(x + eps e_k) - f(x - eps e_k)) / (2 eps)`` at eps=1e-6, atol=1e-7, rtol=1e-6. Cases marked
-``second_order`` also go through ``gradgradcheck``, which differentiates the backward pass itself.
+The third oracle: no torch here, only the definition of the derivative. Each case of
+``tests/op_cases.py`` goes through ``tinygrad_edu.testing.check_function``, the checker learners
+use on their own ops: hypothesis draws the inputs from the op's domain (float64, shapes including
+0-d tensors and broadcast pairs), the forward and one backward pass are checked for the
+invariants (inputs and ``grad_output`` unchanged, gradient shape and dtype, no aliasing), and
+``gradcheck`` compares the backward pass with ``(f(x + eps e_k) - f(x - eps e_k)) / (2 eps)`` at
+eps=1e-6, atol=1e-7, rtol=1e-6. Cases marked ``second_order`` also go through
+``gradgradcheck``, which differentiates the backward pass itself.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.op_cases import OP_CASES, OpCase
-from tinygrad_edu.gradcheck import gradcheck, gradgradcheck
-from tinygrad_edu.tensor import Tensor
+from tinygrad_edu.testing import check_function
 
 EPS = 1e-6
 ATOL = 1e-7
 RTOL = 1e-6
+# gradgradcheck differentiates numerically with respect to every input and grad_output
+# element, so the second-order test runs fewer examples.
+SECOND_ORDER_EXAMPLES = 5
 
 SECOND_ORDER_CASES = [case for case in OP_CASES if case.second_order]
 
@@ -30,12 +34,9 @@ def case_name(case: OpCase) -> str:
     return case.name
 
 
-def draw_leaves(case: OpCase, data: st.DataObject) -> list[Tensor]:
-    """Draw the case's inputs and wrap them as float64 leaves that require grad."""
-    arrays = data.draw(st.composite(case.inputs)())
-    for index, array in enumerate(arrays):
-        assert array.dtype == np.float64, f"{case.name}: input {index} is {array.dtype}"
-    return [Tensor(array, requires_grad=True) for array in arrays]
+def case_inputs(case: OpCase) -> st.SearchStrategy[list[np.ndarray]]:
+    """The case's input-drawing function as a hypothesis strategy of float64 arrays."""
+    return st.composite(case.inputs)()
 
 
 def test_case_table_is_usable() -> None:
@@ -47,17 +48,18 @@ def test_case_table_is_usable() -> None:
 
 
 @pytest.mark.parametrize("case", OP_CASES, ids=case_name)
-@given(data=st.data())
-def test_first_derivatives_match_central_differences(case: OpCase, data: st.DataObject) -> None:
+def test_first_derivatives_match_central_differences(case: OpCase) -> None:
     """Backward agrees with central differences for every input of every op."""
-    inputs = draw_leaves(case, data)
-    assert gradcheck(case.ours, inputs, eps=EPS, atol=ATOL, rtol=RTOL)
+    check_function(
+        case.ours, inputs=case_inputs(case), second_order=False, eps=EPS, atol=ATOL, rtol=RTOL,
+        name=case.name,
+    )
 
 
 @pytest.mark.parametrize("case", SECOND_ORDER_CASES, ids=case_name)
-@settings(max_examples=5)
-@given(data=st.data())
-def test_second_derivatives_match_central_differences(case: OpCase, data: st.DataObject) -> None:
+def test_second_derivatives_match_central_differences(case: OpCase) -> None:
     """The backward pass is itself differentiated correctly (create_graph=True)."""
-    inputs = draw_leaves(case, data)
-    assert gradgradcheck(case.ours, inputs, eps=EPS, atol=ATOL, rtol=RTOL)
+    check_function(
+        case.ours, inputs=case_inputs(case), second_order=True, eps=EPS, atol=ATOL, rtol=RTOL,
+        max_examples=SECOND_ORDER_EXAMPLES, name=case.name,
+    )

@@ -441,6 +441,56 @@ def test_float64_input_does_not_warn() -> None:
 
 
 # ----------------------------------------------------------------------------------------------
+# The message names the likely mistake (more kinds in test_gradcheck_diagnosis.py).
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("function", "shapes", "input_index", "phrase"),
+    [
+        (SignFlippedCube, [(3,)], 0, "analytical = -1.000 × numerical: wrong sign"),
+        (SlightlyScaledCube, [(3,)], 0, "a constant relative error of +1.0e-04"),
+        (MeanInsteadOfSumMul, [(4, 3), (1, 3)], 1,
+         "missing sum over broadcast axis 0: analytical = numerical / 4"),
+        (FirstSliceOnlyMul, [(4, 3), (1, 3)], 1,
+         "missing sum over broadcast axis 0: the gradient keeps only the slice at index 0"),
+        (WrongInputMul, [(3,), (3,)], 0,
+         "gradient of the wrong input: the analytical gradient of input 0 equals the numerical "
+         "gradient of input 1"),
+        (SignFlippedSecondInputMul, [(2, 2), (2, 2)], 1, "wrong sign"),
+    ],
+)
+def test_jacobian_mismatch_names_the_likely_mistake(
+    function: type[Function], shapes: list[tuple[int, ...]], input_index: int, phrase: str
+) -> None:
+    """Every broken toy Function above is rejected with the mistake it actually makes."""
+    inputs = [random_leaf(40 + seed, shape) for seed, shape in enumerate(shapes)]
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(function.apply, inputs)
+    message = str(caught.value)
+    assert f"{function.__name__} (output grad_fn {function.__name__}Backward), input " \
+        f"{input_index} (Jacobian mismatch)" in message
+    assert "worst at output index" in message and "Likely mistake: " in message
+    assert phrase in message.split("Likely mistake: ")[1]
+
+
+def test_backward_that_leaves_the_graph_is_explained_by_gradgradcheck() -> None:
+    """Second derivatives of a backward computed in NumPy are zero: the message says so."""
+    with pytest.raises(GradcheckError) as caught:
+        gradgradcheck(DetachedCube.apply, [random_leaf(50, (3,))])
+    assert "the analytical gradient of input 0 is zero everywhere" in str(caught.value)
+    assert "leaves the graph" in str(caught.value)
+
+
+def test_only_jacobian_mismatches_get_a_likely_mistake() -> None:
+    """Reentrancy and zero grad_output failures keep their own explanation only."""
+    for function in (NoisyCube, AffineBackwardCube):
+        with pytest.raises(GradcheckError) as caught:
+            gradcheck(function.apply, [random_leaf(51, (3,))])
+        assert "Likely mistake" not in str(caught.value)
+
+
+# ----------------------------------------------------------------------------------------------
 # gradgradcheck.
 # ----------------------------------------------------------------------------------------------
 

@@ -12,22 +12,27 @@ two independent ways to obtain ``J``:
 ``gradcheck`` demands that both agree elementwise, plus PyTorch's extra checks (see its
 docstring). ``gradgradcheck`` checks second derivatives: it applies ``gradcheck`` to the function
 ``(inputs, grad_outputs) -> gradients``.
+Each Jacobian mismatch is explained by ``gradcheck_diagnosis.diagnose``; ``check_graph`` (from
+``gradcheck_graph``) finds the first wrong backward inside a whole model.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from tinygrad_edu import autograd
 from tinygrad_edu.functional import cat
+from tinygrad_edu.gradcheck_diagnosis import count_uses, diagnose, worst_entry
+from tinygrad_edu.gradcheck_graph import GraphCheckReport, check_graph
 from tinygrad_edu.tensor import Tensor
 
 __all__ = [
-    "GradcheckError", "analytical_jacobian", "gradcheck", "gradgradcheck", "numerical_jacobian",
+    "GradcheckError", "GraphCheckReport", "analytical_jacobian", "check_graph", "gradcheck",
+    "gradgradcheck", "numerical_jacobian",
 ]
 
 TensorFunction = Callable[..., Tensor]
@@ -37,10 +42,10 @@ class GradcheckError(RuntimeError):
     """Raised when a backward pass disagrees with the numerical derivative of its forward."""
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class _Failure:
-    """One failed check. Every failure goes through ``_report``, Jacobians included, so that
-    an explanation of the likely mistake can be derived in that one place."""
+    """One failed check. Every failure goes through ``_report``, with what explaining the likely
+    mistake needs: Jacobians, shapes, every input's numerical Jacobian, uses in the graph."""
 
     function_name: str
     check: str
@@ -48,6 +53,11 @@ class _Failure:
     detail: str
     numerical: np.ndarray | None = None
     analytical: np.ndarray | None = None
+    input_shapes: tuple[tuple[int, ...], ...] = ()
+    output_shape: tuple[int, ...] | None = None
+    numerical_of_inputs: tuple[np.ndarray, ...] = ()
+    uses: int = 1
+    tolerances: tuple[float, float] = (1e-7, 1e-6)
 
 
 class _CheckFailed(Exception):
@@ -63,6 +73,11 @@ def _report(failure: _Failure, raise_exception: bool) -> bool:
     location = "" if failure.input_index is None else f", input {failure.input_index}"
     message = f"gradcheck failed for {failure.function_name}{location} ({failure.check}): "
     message += failure.detail
+    numerical, analytical = failure.numerical, failure.analytical
+    if failure.check == "Jacobian mismatch" and numerical is not None and analytical is not None:
+        message += ". Likely mistake: " + diagnose(
+            numerical, analytical, failure.input_index or 0, failure.input_shapes,
+            failure.output_shape, failure.numerical_of_inputs, failure.uses, *failure.tolerances)
     if raise_exception:
         raise GradcheckError(message)
     return False
@@ -227,22 +242,20 @@ def _compare(
     """
     reference, candidate = failure.numerical, failure.analytical
     assert reference is not None and candidate is not None
-    allowed = atol + rtol * np.abs(reference)
-    difference = np.abs(candidate - reference)
-    bad = ~(difference <= allowed)  # written negated so that NaN counts as bad
-    if not bad.any():
+    worst = worst_entry(reference, candidate, atol, rtol)
+    if worst is None:
         return None
-    excess = np.where(np.isnan(difference), np.inf, difference - allowed)
-    row, column = np.unravel_index(int(np.argmax(np.where(bad, excess, -np.inf))), bad.shape)
+    count, row, column = worst
+    difference = abs(candidate[row, column] - reference[row, column])
+    allowed = atol + rtol * abs(reference[row, column])
     detail = (
-        f"{int(bad.sum())} of {bad.size} Jacobian entries differ; worst at output index "
+        f"{count} of {reference.size} Jacobian entries differ; worst at output index "
         f"{_element_index(int(row), shapes[0])}, input index "
         f"{_element_index(int(column), shapes[1])}: {labels[0]} {reference[row, column]:.10g}, "
-        f"{labels[1]} {candidate[row, column]:.10g} (difference {difference[row, column]:.3g}, "
-        f"allowed {allowed[row, column]:.3g} = atol {atol:g} + rtol {rtol:g} * |{labels[0]}|)"
+        f"{labels[1]} {candidate[row, column]:.10g} (difference {difference:.3g}, "
+        f"allowed {allowed:.3g} = atol {atol:g} + rtol {rtol:g} * |{labels[0]}|)"
     )
-    return _Failure(failure.function_name, failure.check, failure.input_index, detail,
-                    reference, candidate)
+    return dataclasses.replace(failure, detail=detail, tolerances=(atol, rtol))
 
 
 def _run_checks(
@@ -262,12 +275,14 @@ def _run_checks(
         numerical = numerical_jacobian(fn, inputs, eps)
         # Reentrancy: a second backward over the same graph must repeat the first exactly.
         repeated = _jacobian_from_output(name, output, inputs)
+        uses = count_uses(output, inputs)
         for index, tensor in enumerate(inputs):
             if not tensor.requires_grad:
                 continue
             shapes = (tuple(output.shape), tuple(tensor.shape))
-            jacobian = _Failure(name, "Jacobian mismatch", index, "",
-                                numerical[index], analytical[index])
+            jacobian = _Failure(name, "Jacobian mismatch", index, "", numerical[index],
+                                analytical[index], tuple(tuple(t.shape) for t in inputs),
+                                tuple(output.shape), tuple(numerical), uses[index])
             reentrancy = _Failure(name, "backward is not reentrant", index, "",
                                   analytical[index], repeated[index])
             failure = (_compare(jacobian, shapes, ("numerical", "analytical"), atol, rtol)
@@ -314,7 +329,7 @@ def gradcheck(
 
     Raises:
         GradcheckError: A check failed; the message names the function, the input, the worst
-            element and both values.
+            element, both values and, for a Jacobian mismatch, the likely mistake.
         ValueError: No input requires grad.
 
     Example:
