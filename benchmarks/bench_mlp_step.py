@@ -17,13 +17,20 @@ machine: other processes competing for the cores distort every number.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from typing import Callable
 
-import numpy as np
+# One BLAS (and torch) thread for every contestant, as in examples/mlp_mnist.py, unless the
+# environment says otherwise: batch-32 products are too small to gain from more threads. Set
+# before NumPy and torch load.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 
-import tinygrad_edu as tge
+import numpy as np  # noqa: E402
+
+import tinygrad_edu as tge  # noqa: E402
 
 BATCH = 32
 LEARNING_RATE = 1e-3
@@ -129,16 +136,16 @@ def main() -> None:
         "tinygrad_edu": tinygrad_edu_steps,
     }
     try:
-        import torch
+        import torch  # noqa: F401
 
-        torch.set_num_threads(1)
         contestants["torch (CPU eager)"] = torch_steps
     except ImportError:
         print("torch is not installed: comparing with NumPy only")
     results = {name: median_step_time(run, problem, arguments.steps, arguments.repeats)
                for name, run in contestants.items()}
     print(f"784-64-10 MLP, batch {BATCH}, float32, {arguments.steps} steps x "
-          f"{arguments.repeats} repeats (median)")
+          f"{arguments.repeats} repeats (median), "
+          f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}")
     for name, microseconds in results.items():
         print(f"  {name:<22} {microseconds:8.1f} us/step")
     ours = results["tinygrad_edu"]

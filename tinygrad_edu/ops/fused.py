@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tinygrad_edu.function import Context, Function
+from tinygrad_edu.function import Context, Function, constant
+from tinygrad_edu.grad_mode import is_grad_enabled
 
 if TYPE_CHECKING:
     from tinygrad_edu.tensor import Tensor
@@ -57,13 +58,23 @@ class Linear(Function):
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, ...]:
         x, weight = ctx.saved_tensors
+        needs_x, needs_weight, needs_bias = ctx.needs_input_grad
+        if not is_grad_enabled():
+            # An ordinary backward records nothing, so the three products are computed on the
+            # arrays directly: the same formulas, without a Tensor op around each.
+            g = grad_output.data
+            rows_of_g = g.reshape(-1, g.shape[-1])
+            return (
+                constant(g @ weight.data) if needs_x else None,
+                constant(rows_of_g.T @ x.data.reshape(-1, x.shape[-1])) if needs_weight else None,
+                constant(rows_of_g.sum(axis=0)) if needs_bias else None,
+            )
+        # create_graph=True: Tensor ops, so that these gradients can be differentiated again.
         # Leading dimensions of x (if any) are all rows of one big matrix product.
         rows_of_grad = grad_output if grad_output.ndim == 2 else grad_output.reshape(
             -1, weight.shape[0])
         rows_of_x = x if x.ndim == 2 else x.reshape(-1, weight.shape[1])
-        grad_x = grad_output @ weight if ctx.needs_input_grad[0] else None
-        grad_weight = None
-        if ctx.needs_input_grad[1]:
-            grad_weight = rows_of_grad.transpose(0, 1) @ rows_of_x
-        grad_bias = rows_of_grad.sum(dim=0) if ctx.needs_input_grad[2] else None
+        grad_x = grad_output @ weight if needs_x else None
+        grad_weight = rows_of_grad.transpose(0, 1) @ rows_of_x if needs_weight else None
+        grad_bias = rows_of_grad.sum(dim=0) if needs_bias else None
         return grad_x, grad_weight, grad_bias
