@@ -581,3 +581,13 @@ def test_check_graph_warns_about_float32_leaves() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert check_graph(lambda: (w64 * w64).sum()).ok
+
+
+def test_a_single_entry_claims_only_a_small_factor() -> None:
+    # One Jacobian entry fits any ratio, so an odd one such as -27/14 must not be sold as a
+    # "constant factor"; a small one such as 2 is still worth naming, with a caution.
+    odd = diagnose(np.array([[1.4]]), np.array([[-2.7]]))
+    assert odd.startswith("no simple pattern")
+    doubled = diagnose(np.array([[1.5]]), np.array([[3.0]]))
+    assert "a factor of 2 too large" in doubled
+    assert "seen at a single entry" in doubled
