@@ -13,6 +13,19 @@ if TYPE_CHECKING:
     from tinygrad_edu.tensor import Tensor
 
 
+def stable_log_softmax(logits: np.ndarray, axis: int) -> np.ndarray:
+    """log softmax(logits) along ``axis``: z - m - log Σ exp(z - m), with m the maximum.
+
+    After the shift the largest exponent is exp(0) = 1, so the sum lies in [1, C] and its log
+    never overflows or hits log(0).
+    """
+    row_max = logits.max(axis=axis, keepdims=True)
+    # A row of all -inf would give -inf - (-inf) = nan; shifting it by 0 keeps -inf instead.
+    row_max = np.where(np.isfinite(row_max), row_max, 0)
+    shifted = logits - row_max
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
 class LogSoftmax(Function):
     """out = a - logsumexp(a, dim).   dL/da = g - softmax(a) * Σ_dim g, with g = dL/dout.
 
@@ -23,11 +36,7 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, *, dim: int) -> np.ndarray:
-        row_max = a.max(axis=dim, keepdims=True)
-        # A row of all -inf would give -inf - (-inf) = nan; shifting it by 0 keeps -inf instead.
-        row_max = np.where(np.isfinite(row_max), row_max, 0)
-        shifted = a - row_max
-        output = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        output = stable_log_softmax(a, dim)
         ctx.dim = dim
         ctx.save_for_backward(output)
         return output

@@ -13,23 +13,16 @@ import numpy as np
 
 from tinygrad_edu.function import Context, Function, constant
 from tinygrad_edu.grad_mode import is_grad_enabled
-from tinygrad_edu.ops.fused import LogSoftmax
+from tinygrad_edu.ops.fused import LogSoftmax, stable_log_softmax
 from tinygrad_edu.ops.movement import Cat
 
 if TYPE_CHECKING:
     from tinygrad_edu.tensor import Tensor
 
 
-def stable_log_softmax(logits: np.ndarray, axis: int) -> np.ndarray:
-    """log softmax(logits) along ``axis``: z - m - log Σ exp(z - m), with m the maximum.
-
-    After the shift the largest exponent is exp(0) = 1, so the sum lies in [1, C] and its log
-    never overflows or hits log(0).
-    """
-    row_max = logits.max(axis=axis, keepdims=True)
-    row_max = np.where(np.isfinite(row_max), row_max, 0)
-    shifted = logits - row_max
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+def along_class_axis(weight: np.ndarray, ndim: int, class_dim: int) -> np.ndarray:
+    """The per-class ``weight`` reshaped to broadcast along ``class_dim`` of an ndim array."""
+    return weight.reshape([weight.size if axis == class_dim else 1 for axis in range(ndim)])
 
 
 def class_target_coefficients(
@@ -48,9 +41,8 @@ def class_target_coefficients(
     sample_weight = valid.astype(dtype)
     if weight is not None:
         sample_weight = sample_weight * weight[safe_target]
-    weight_shape = [1] * len(shape)
-    weight_shape[class_dim] = classes
-    class_weight = np.ones(weight_shape, dtype) if weight is None else weight.reshape(weight_shape)
+    class_weight = np.ones(classes, dtype) if weight is None else weight
+    class_weight = along_class_axis(class_weight, len(shape), class_dim)
     coefficients = np.zeros(shape, dtype)
     if label_smoothing > 0:
         coefficients += (label_smoothing / classes) * class_weight * np.expand_dims(
@@ -98,9 +90,7 @@ class CrossEntropy(Function):
             else:
                 coefficients = target * (1 - label_smoothing) + label_smoothing / classes
                 if weight is not None:
-                    weight_shape = [1] * logits.ndim
-                    weight_shape[class_dim] = classes
-                    coefficients = coefficients * weight.reshape(weight_shape)
+                    coefficients = coefficients * along_class_axis(weight, logits.ndim, class_dim)
                 denominator = float(logits.size // classes) if logits.size else 0.0
             # Only the non-zero coefficients count: a -inf logit (a masked class) with a = 0
             # adds nothing instead of 0 * -inf = nan.
@@ -147,8 +137,8 @@ class CrossEntropy(Function):
                 classes = logits.shape[class_dim]
                 coefficients = target * (1 - ctx.label_smoothing) + ctx.label_smoothing / classes
                 if ctx.weight is not None:
-                    coefficients = coefficients * constant(ctx.weight.reshape(
-                        [classes if axis == class_dim else 1 for axis in range(logits.ndim)]))
+                    coefficients = coefficients * constant(
+                        along_class_axis(ctx.weight, logits.ndim, class_dim))
             probabilities = log_probabilities.exp()
             direction = probabilities * coefficients.sum(class_dim, keepdim=True) - coefficients
         elif ctx.coefficients is None:
@@ -175,9 +165,8 @@ class CrossEntropy(Function):
             # d(-Σ a log p)/dq = -(1 - ε) w log p, the class weights broadcast along class_dim.
             grad_target = scale * log_probabilities * -(1 - ctx.label_smoothing)
             if ctx.weight is not None:
-                grad_target = grad_target * constant(ctx.weight.reshape(
-                    [logits.shape[class_dim] if axis == class_dim else 1
-                     for axis in range(logits.ndim)]))
+                grad_target = grad_target * constant(
+                    along_class_axis(ctx.weight, logits.ndim, class_dim))
         return grad_logits, grad_target
 
 
