@@ -28,11 +28,12 @@ from tinygrad_edu import autograd
 from tinygrad_edu.functional import cat
 from tinygrad_edu.gradcheck_diagnosis import count_uses, diagnose, worst_entry
 from tinygrad_edu.gradcheck_graph import GraphCheckReport, check_graph
+from tinygrad_edu.gradcheck_numerical import call_checked, function_name, numerical_jacobian
 from tinygrad_edu.tensor import Tensor
 
 __all__ = [
-    "GradcheckError", "GraphCheckReport", "analytical_jacobian", "check_graph", "gradcheck",
-    "gradgradcheck", "numerical_jacobian",
+    "GradcheckError", "GraphCheckReport", "analytical_jacobian", "check_graph", "function_name",
+    "gradcheck", "gradgradcheck", "numerical_jacobian",
 ]
 
 TensorFunction = Callable[..., Tensor]
@@ -83,86 +84,9 @@ def _report(failure: _Failure, raise_exception: bool) -> bool:
     return False
 
 
-def _function_name(fn: Callable[..., object]) -> str:
-    """Name of ``fn`` for messages: the Function class for ``SomeFunction.apply``."""
-    owner = getattr(fn, "__self__", None)
-    if isinstance(owner, type):
-        return owner.__name__
-    wrapped = getattr(fn, "func", None)  # functools.partial keeps the function in .func
-    if callable(wrapped):
-        return _function_name(wrapped)
-    name = getattr(fn, "__name__", None)
-    return str(name) if name else type(fn).__name__
-
-
-def _call(fn: TensorFunction, inputs: Sequence[Tensor]) -> Tensor:
-    """Call ``fn`` and check that it returned a single Tensor."""
-    output = fn(*inputs)
-    if not isinstance(output, Tensor):
-        kind = type(output).__name__
-        raise TypeError(f"gradcheck expects {_function_name(fn)} to return a Tensor, not {kind}")
-    return output
-
-
 def _element_index(flat_index: int, shape: tuple[int, ...]) -> tuple[int, ...]:
     """Multi-index of a flat (row-major) position in an array of ``shape``."""
     return tuple(int(i) for i in np.unravel_index(flat_index, shape))
-
-
-def _fresh_leaves(arrays: Sequence[np.ndarray], flags: Sequence[bool]) -> list[Tensor]:
-    """New leaf tensors holding copies of ``arrays``, requiring grad where ``flags`` says."""
-    return [Tensor(array.copy(), requires_grad=flag) for array, flag in zip(arrays, flags)]
-
-
-def numerical_jacobian(
-    fn: TensorFunction, inputs: Sequence[Tensor], eps: float = 1e-6
-) -> list[np.ndarray]:
-    """Jacobians of ``fn`` by central differences, one per input.
-
-    Column ``k`` of the Jacobian for input ``i`` is ``(f(x + eps e_k) - f(x - eps e_k)) / 2 eps``
-    where only element ``k`` of input ``i`` moves; the truncation error is ``O(eps ** 2)``.
-    ``fn`` is evaluated on fresh leaf copies of the inputs, so the originals are never touched.
-    Inputs that are not floating point cannot be perturbed and get a zero Jacobian.
-
-    Args:
-        fn: Function of Tensors returning one Tensor.
-        inputs: The point at which to differentiate.
-        eps: Half the width of the central difference.
-
-    Returns:
-        One float64 array of shape ``(output.numel(), input.numel())`` per input.
-
-    Example:
-        >>> import numpy as np
-        >>> from tinygrad_edu.tensor import Tensor
-        >>> x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
-        >>> np.round(numerical_jacobian(lambda t: t * t, [x])[0], 6)
-        array([[2., 0.],
-               [0., 4.]])
-    """
-    arrays = [np.array(t.data, copy=True) for t in inputs]
-    flags = [bool(t.requires_grad) for t in inputs]
-    output_size = int(_call(fn, _fresh_leaves(arrays, flags)).data.size)
-
-    def evaluate() -> np.ndarray:
-        output = _call(fn, _fresh_leaves(arrays, flags))
-        return np.array(output.data, dtype=np.float64).reshape(-1)
-
-    jacobians = []
-    for array in arrays:
-        jacobian = np.zeros((output_size, array.size), dtype=np.float64)
-        if np.issubdtype(array.dtype, np.floating):
-            flat = array.reshape(-1)  # a view: writing flat[k] moves the input element k
-            for column in range(array.size):
-                original = flat[column].copy()
-                flat[column] = original + eps
-                forward_value = evaluate()
-                flat[column] = original - eps
-                backward_value = evaluate()
-                flat[column] = original
-                jacobian[:, column] = (forward_value - backward_value) / (2.0 * eps)
-        jacobians.append(jacobian)
-    return jacobians
 
 
 def _vector_jacobian_product(
@@ -227,7 +151,7 @@ def analytical_jacobian(fn: TensorFunction, inputs: Sequence[Tensor]) -> list[np
                [0., 4.]])
     """
     try:
-        return _jacobian_from_output(_function_name(fn), _call(fn, inputs), inputs)
+        return _jacobian_from_output(function_name(fn), call_checked(fn, inputs), inputs)
     except _CheckFailed as failed:
         _report(failed.failure, raise_exception=True)
         raise  # unreachable: _report raised already
@@ -263,9 +187,9 @@ def _run_checks(
 ) -> _Failure | None:
     """All checks of ``gradcheck`` in order; the first failure found, or ``None``."""
     snapshots = [np.array(t.data, copy=True) for t in inputs]
-    output = _call(fn, inputs)
+    output = call_checked(fn, inputs)
     node = "leaf" if output.grad_fn is None else output.grad_fn.name()
-    name = f"{_function_name(fn)} (output grad_fn {node})"
+    name = f"{function_name(fn)} (output grad_fn {node})"
     try:
         analytical = _jacobian_from_output(name, output, inputs)
         for index, (tensor, snapshot) in enumerate(zip(inputs, snapshots)):
@@ -337,7 +261,7 @@ def gradcheck(
         >>> gradcheck(lambda t: (t * t * t).sum(), [x])
         True
     """
-    name = _function_name(fn)
+    name = function_name(fn)
     if not all(isinstance(t, Tensor) for t in inputs):
         raise TypeError(f"gradcheck expects a sequence of Tensors as inputs of {name}")
     if not any(t.requires_grad for t in inputs):
@@ -386,7 +310,7 @@ def gradgradcheck(
     count = len(inputs)
     differentiable = [i for i, t in enumerate(inputs) if t.requires_grad]
     if grad_outputs is None:
-        output = _call(fn, inputs)
+        output = call_checked(fn, inputs)
         # A fixed seed keeps the check deterministic; random values avoid lucky cancellations.
         values = np.random.default_rng(0).standard_normal(output.shape)
         grad_outputs = [Tensor(np.asarray(values, dtype=output.data.dtype), requires_grad=True)]
@@ -396,7 +320,7 @@ def gradgradcheck(
     def first_order_gradients(*tensors: Tensor) -> Tensor:
         """Gradients of ``fn``'s inputs for the given output gradient, as one flat vector."""
         primal, seeds = tensors[:count], tensors[count:]
-        output = _call(fn, primal)
+        output = call_checked(fn, primal)
         targets = [primal[i] for i in differentiable]
         results: Sequence[Tensor | None] = [None] * len(targets)
         if output.requires_grad:
@@ -410,6 +334,6 @@ def gradgradcheck(
             pieces.append(gradient.reshape(-1))
         return pieces[0] if len(pieces) == 1 else cat(pieces)
 
-    first_order_gradients.__name__ = f"gradient of {_function_name(fn)}"
+    first_order_gradients.__name__ = f"gradient of {function_name(fn)}"
     all_inputs = [*inputs, *grad_outputs]
     return gradcheck(first_order_gradients, all_inputs, eps, atol, rtol, raise_exception)

@@ -25,7 +25,8 @@ from tinygrad_edu.nn.layers import (
     Tanh,
 )
 from tinygrad_edu.nn.loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
-from tinygrad_edu.nn.module import IncompatibleKeys, Module, Parameter
+from tinygrad_edu.nn.module import IncompatibleKeys, Module
+from tinygrad_edu.nn.parameter import Parameter
 
 __all__ = [
     "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Flatten", "Identity",

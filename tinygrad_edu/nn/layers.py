@@ -13,7 +13,8 @@ import numpy as np
 from tinygrad_edu import dtypes
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.nn import init
-from tinygrad_edu.nn.module import Module, Parameter
+from tinygrad_edu.nn.module import Module
+from tinygrad_edu.nn.parameter import Parameter
 from tinygrad_edu.tensor import Tensor
 
 __all__ = [

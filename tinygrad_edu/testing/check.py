@@ -26,7 +26,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from tinygrad_edu.function import Function
-from tinygrad_edu.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from tinygrad_edu.gradcheck import GradcheckError, function_name, gradcheck, gradgradcheck
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.testing import strategies
 
@@ -74,16 +74,6 @@ def _where(setup: _Setup, stage: str, arrays: Sequence[np.ndarray]) -> str:
     return f"check_function({setup.name}) failed the {stage} on {noun} {shapes}"
 
 
-def _function_name(function: Any) -> str:
-    """A readable name: the class of a Function, else the callable's ``__name__``."""
-    if isinstance(function, type):
-        return function.__name__
-    inner = getattr(function, "func", None)  # functools.partial keeps the function in .func
-    if callable(inner):
-        return _function_name(inner)
-    return str(getattr(function, "__name__", type(function).__name__))
-
-
 def _is_function_class(function: Any) -> bool:
     """True for a ``Function`` subclass (called through ``.apply``)."""
     return isinstance(function, type) and issubclass(function, Function)
@@ -107,14 +97,14 @@ def _arity(function: Any, domains: Any, shapes: Any) -> int:
     for parameter in parameters:
         if parameter.kind == parameter.VAR_POSITIONAL:
             raise ValueError(
-                f"cannot tell how many inputs {_function_name(function)} takes from *args: "
+                f"cannot tell how many inputs {function_name(function)} takes from *args: "
                 "pass domains as a list with one strategy per input"
             )
         positional = parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
         if positional and parameter.default is parameter.empty:
             count += 1
     if count == 0:
-        raise ValueError(f"{_function_name(function)} takes no Tensor inputs to check")
+        raise ValueError(f"{function_name(function)} takes no Tensor inputs to check")
     return count
 
 
@@ -372,7 +362,7 @@ def check_function(
         call = function.apply
     else:
         call = function
-    label = name if name is not None else _function_name(function)
+    label = name if name is not None else function_name(function)
     if inputs is not None:
         if domains is not None or shapes is not None or broadcast:
             raise ValueError("inputs replaces domains, shapes and broadcast: pass only inputs")

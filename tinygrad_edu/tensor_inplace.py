@@ -1,0 +1,115 @@
+"""In-place ops of ``Tensor``: ``add_``, ``sub_``, ``mul_``, ``div_``, ``fill_``, ``zero_``,
+``copy_`` and ``t[index] = value``, all through one mechanism, ``_inplace``.
+
+torch's rules: an in-place op on a leaf that requires grad is refused outside ``no_grad``; every
+in-place op bumps the tensor's version counter, so a backward that saved the old value refuses
+to run; with grad mode on, an in-place op on a computed tensor is recorded like any other op.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tinygrad_edu import ops
+import tinygrad_edu.tensor as tensor_module
+from tinygrad_edu.grad_mode import GradMode
+from tinygrad_edu.tensor_shape import normalize_index
+
+if TYPE_CHECKING:
+    from tinygrad_edu.function import Function
+    from tinygrad_edu.tensor import Tensor
+
+
+class InPlaceMethods:
+    """In-place methods of ``Tensor``."""
+
+    __slots__ = ()
+
+    def _inplace(self: Tensor, function: type[Function], *others: Tensor, **params: Any) -> Tensor:
+        """Compute ``function(self, *others)`` and write the result into self's memory.
+
+        With grad mode on and something requiring grad, the op is recorded: self becomes the
+        op's output, and the op's input is a snapshot of self's old value and history.
+        """
+        record = GradMode.enabled and (
+            self._requires_grad or any(other._requires_grad for other in others)
+        )
+        if GradMode.enabled and self._requires_grad and self.grad_fn is None:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation. "
+                "Wrap the update in `with tinygrad_edu.no_grad():` or use an out-of-place op."
+            )
+        if record and self._base is not None and self._base._requires_grad:
+            raise RuntimeError(
+                f"in-place {function.__name__} on a view of a tensor that requires grad is not "
+                "supported; use an out-of-place op (e.g. torch-style where/cat) instead."
+            )
+        if not self.data.flags.writeable:
+            raise RuntimeError(
+                f"in-place {function.__name__}: this tensor is an expanded (read-only) view; "
+                "clone() it before modifying it in place."
+            )
+        if record:
+            snapshot = tensor_module.Tensor._wrap(self.data.copy(), self._requires_grad)
+            snapshot.grad_fn = self.grad_fn
+            result = function.apply(snapshot, *others, **params)
+        else:
+            result = function.apply(self, *others, **params)
+        if result.shape != self.shape:
+            raise RuntimeError(
+                f"in-place {function.__name__}: output with shape {self.shape} doesn't match the "
+                f"broadcast shape {result.shape}"
+            )
+        if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
+            raise RuntimeError(
+                f"in-place {function.__name__}: result type {result.dtype} can't be cast to the "
+                f"desired output type {self.dtype}"
+            )
+        np.copyto(self.data, result.data, casting="same_kind")
+        self._version.value += 1
+        if record:
+            result = result.to(self.dtype)
+            self.grad_fn = result.grad_fn
+            self._requires_grad = True
+        return self
+
+    def add_(self: Tensor, other: Any, alpha: float = 1) -> Tensor:
+        """self += alpha * other, in place."""
+        other = self._operand(other)
+        if alpha != 1:
+            other = other * alpha
+        return self._inplace(ops.Add, other)
+
+    def sub_(self: Tensor, other: Any, alpha: float = 1) -> Tensor:
+        """self -= alpha * other, in place."""
+        return self.add_(-self._operand(other), alpha)
+
+    def mul_(self: Tensor, other: Any) -> Tensor:
+        """self *= other, in place."""
+        return self._inplace(ops.Mul, self._operand(other))
+
+    def div_(self: Tensor, other: Any) -> Tensor:
+        """self /= other, in place."""
+        return self.mul_(self._operand(other) ** -1)
+
+    def fill_(self: Tensor, value: Any) -> Tensor:
+        """Set every element to ``value``, in place."""
+        self[...] = value
+        return self
+
+    def zero_(self: Tensor) -> Tensor:
+        """Set every element to 0, in place."""
+        return self.fill_(0)
+
+    def copy_(self: Tensor, source: Any) -> Tensor:
+        """Copy ``source`` (broadcast to self's shape) into self, in place."""
+        self[...] = source
+        return self
+
+    def __setitem__(self: Tensor, index: Any, value: Any) -> None:
+        value_tensor = self._operand(value)
+        if value_tensor.dtype != self.dtype:
+            value_tensor = value_tensor.to(self.dtype)
+        self._inplace(ops.SetItem, value_tensor, index=normalize_index(index))
