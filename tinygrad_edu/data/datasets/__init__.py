@@ -11,11 +11,17 @@ from tinygrad_edu.data.datasets.mnist import (
     MIRRORS,
     MNIST,
     DatasetError,
+    MnistLocation,
+    MnistNotFoundError,
     default_root,
     download_file,
+    locate_mnist,
     md5_of,
     parse_idx,
+    shared_data_dir,
+    user_cache_dir,
 )
 
-__all__ = ["MD5SUMS", "MIRRORS", "MNIST", "DatasetError", "default_root", "download_file",
-           "md5_of", "parse_idx"]
+__all__ = ["MD5SUMS", "MIRRORS", "MNIST", "DatasetError", "MnistLocation", "MnistNotFoundError",
+           "default_root", "download_file", "locate_mnist", "md5_of", "parse_idx",
+           "shared_data_dir", "user_cache_dir"]

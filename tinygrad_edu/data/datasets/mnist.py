@@ -1,11 +1,19 @@
 """MNIST handwritten digits from the four standard IDX gz files, with md5 checks and download.
 
-Where the files are looked for, in order: the ``root`` argument, the ``TINYGRAD_EDU_DATA``
-environment variable, then a user cache folder (``$XDG_CACHE_HOME/tinygrad_edu/mnist``, by default
-``~/.cache/tinygrad_edu/mnist``). Each file's md5 is checked against the known sums (the same
-ones torchvision checks) before it is parsed. ``download=True`` fetches only the missing files,
-trying each mirror in turn, retrying with a growing pause, and writes each file through a
-temporary file in the same folder that replaces the target only once its md5 is right.
+Where the files are looked for: one resolution order, used by the library, its examples, its
+exercises and its tests (``locate_mnist``):
+
+1. the ``root`` argument, when given;
+2. the folder named by the ``TINYGRAD_EDU_DATA`` environment variable, when set;
+3. ``../shared/data/mnist`` beside a source checkout of the project, when that folder exists;
+4. the user cache folder (``$XDG_CACHE_HOME/tinygrad_edu/mnist``, by default
+   ``~/.cache/tinygrad_edu/mnist``), where missing files are downloaded.
+
+Each file's md5 is checked against the known sums (the same ones torchvision checks) before it
+is parsed. A download fetches only the missing files, trying each mirror in turn, retrying with a
+growing pause, and writes each file through a temporary file in the same folder that replaces
+the target only once its md5 is right; a download that fails removes what it created (the
+files of that call and any folder it made), so no empty or partial folder is left behind.
 
 IDX format: a 4-byte big-endian magic number (2051 for images, 2049 for labels; its last byte is
 the number of dimensions), one 4-byte big-endian size per dimension, then the uint8 values.
@@ -21,6 +29,7 @@ import tempfile
 import time
 import urllib.request
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -47,32 +56,141 @@ DOWNLOAD_TIMEOUT_SECONDS = 30.0
 DOWNLOAD_ATTEMPTS = 3  # rounds over all mirrors
 DOWNLOAD_BACKOFF_SECONDS = 1.0  # pause after round k is this times 2**k
 
+ENVIRONMENT_VARIABLE = "TINYGRAD_EDU_DATA"
+# Where each step of the resolution order is named in messages and in ``MnistLocation.source``.
+SOURCE_ARGUMENT = "root argument"
+SOURCE_ENVIRONMENT = "$" + ENVIRONMENT_VARIABLE
+SOURCE_SHARED = "../shared/data/mnist"
+SOURCE_CACHE = "user cache"
+
 _FOLDER_HINT = ("point root= or the TINYGRAD_EDU_DATA environment variable at a folder holding "
                 "the four MNIST files (" + ", ".join(MD5SUMS) + ")")
 _OFFLINE_HINT = f"Offline, {_FOLDER_HINT}; online, pass download=True."
 
 
 class DatasetError(ValueError):
-    """A data file exists but is not what it should be (wrong md5, bad header, truncated)."""
+    """A data file exists but is not what it should be (wrong md5, bad header, truncated), or
+    could not be downloaded.
+
+    Attributes:
+        path: the file concerned (``None`` when unknown).
+        problem: the problem in a few words, without the advice on how to fix it.
+    """
+
+    def __init__(self, message: str, path: str | os.PathLike | None = None,
+                 problem: str | None = None) -> None:
+        super().__init__(message)
+        self.path = None if path is None else Path(path)
+        self.problem = problem if problem is not None else message
+
+
+class MnistNotFoundError(FileNotFoundError):
+    """An MNIST file is not in the folder chosen by the resolution order, and was not to be
+    downloaded there.
+
+    Attributes:
+        path: the missing file.
+        location: the folder and the step of the resolution order that chose it.
+    """
+
+    def __init__(self, message: str, path: Path, location: "MnistLocation") -> None:
+        super().__init__(message)
+        self.path = path
+        self.location = location
+
+
+@dataclass(frozen=True)
+class MnistLocation:
+    """Where MNIST is read from, and which step of the resolution order chose the folder.
+
+    Attributes:
+        folder: the folder that holds (or will hold) the four gz files.
+        source: ``"root argument"``, ``"$TINYGRAD_EDU_DATA"``, ``"../shared/data/mnist"`` or
+            ``"user cache"``.
+    """
+
+    folder: Path
+    source: str
+
+    @property
+    def downloads_by_default(self) -> bool:
+        """Only the user cache is filled by downloading unless ``download=True`` is asked for:
+        a folder the user named, or the shared data folder, is used as it is."""
+        return self.source == SOURCE_CACHE
+
+
+def shared_data_dir() -> Path | None:
+    """``../shared/data/mnist`` beside the source checkout this package was loaded from, or
+    ``None`` when the package is not in a source checkout (an installed wheel, say).
+
+    A source checkout is recognised by the ``setup.cfg`` next to the ``tinygrad_edu`` folder.
+
+    Example:
+        >>> folder = shared_data_dir()
+        >>> folder is None or folder.parts[-3:] == ("shared", "data", "mnist")
+        True
+    """
+    checkout = Path(__file__).resolve().parents[3]
+    if not (checkout / "setup.cfg").is_file() or not (checkout / "tinygrad_edu").is_dir():
+        return None
+    return checkout.parent / "shared" / "data" / "mnist"
+
+
+def user_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """``$XDG_CACHE_HOME/tinygrad_edu/mnist``, by default ``~/.cache/tinygrad_edu/mnist``.
+
+    Example:
+        >>> user_cache_dir({"XDG_CACHE_HOME": "/cache"}).as_posix()
+        '/cache/tinygrad_edu/mnist'
+    """
+    variables = os.environ if environ is None else environ
+    cache = variables.get("XDG_CACHE_HOME") or os.path.join("~", ".cache")
+    return Path(cache).expanduser() / "tinygrad_edu" / "mnist"
+
+
+def locate_mnist(root: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None,
+                 shared: Path | None | bool = True) -> MnistLocation:
+    """The one resolution order for MNIST's folder (see the module docstring).
+
+    Args:
+        root: an explicit folder; it wins over everything else.
+        environ: the environment variables to read; default ``os.environ``.
+        shared: the shared data folder to consider: ``True`` (default) for
+            ``shared_data_dir()``, a path, or ``None`` to skip that step.
+
+    The explicit folder and ``$TINYGRAD_EDU_DATA`` are used even when the files are not there
+    (the error then names that folder); the shared folder only when it exists.
+
+    Example:
+        >>> locate_mnist("/data/mnist").source
+        'root argument'
+        >>> located = locate_mnist(environ={"TINYGRAD_EDU_DATA": "/data/mnist"})
+        >>> located.folder.as_posix(), located.source
+        ('/data/mnist', '$TINYGRAD_EDU_DATA')
+        >>> located = locate_mnist(environ={"XDG_CACHE_HOME": "/cache"}, shared=None)
+        >>> located.folder.as_posix(), located.source, located.downloads_by_default
+        ('/cache/tinygrad_edu/mnist', 'user cache', True)
+    """
+    variables = os.environ if environ is None else environ
+    if root is not None:
+        return MnistLocation(Path(root).expanduser(), SOURCE_ARGUMENT)
+    if variables.get(ENVIRONMENT_VARIABLE):
+        return MnistLocation(Path(variables[ENVIRONMENT_VARIABLE]).expanduser(),
+                             SOURCE_ENVIRONMENT)
+    shared_folder = shared_data_dir() if shared is True else shared
+    if isinstance(shared_folder, Path) and shared_folder.is_dir():
+        return MnistLocation(shared_folder, SOURCE_SHARED)
+    return MnistLocation(user_cache_dir(variables), SOURCE_CACHE)
 
 
 def default_root(environ: Mapping[str, str] | None = None) -> Path:
-    """The folder used when ``root`` is not given: $TINYGRAD_EDU_DATA, else the user cache.
-
-    Args:
-        environ: the environment variables to read; default ``os.environ``.
+    """The folder used when ``root`` is not given: ``locate_mnist(None, environ).folder``.
 
     Example:
         >>> default_root({"TINYGRAD_EDU_DATA": "/data/mnist"}).as_posix()
         '/data/mnist'
-        >>> default_root({"XDG_CACHE_HOME": "/cache"}).as_posix()
-        '/cache/tinygrad_edu/mnist'
     """
-    variables = os.environ if environ is None else environ
-    if variables.get("TINYGRAD_EDU_DATA"):
-        return Path(variables["TINYGRAD_EDU_DATA"]).expanduser()
-    cache = variables.get("XDG_CACHE_HOME") or os.path.join("~", ".cache")
-    return Path(cache).expanduser() / "tinygrad_edu" / "mnist"
+    return locate_mnist(None, environ).folder
 
 
 def md5_of(path: Path) -> str:
@@ -110,36 +228,37 @@ def parse_idx(raw: bytes, expected_magic: int, name: str = "<bytes>") -> np.ndar
         array([7, 0, 9], dtype=uint8)
     """
     if len(raw) < 4:
-        raise DatasetError(f"{name}: truncated IDX file ({len(raw)} bytes, shorter than the "
-                           f"4-byte magic number). {_OFFLINE_HINT}")
+        problem = f"truncated IDX file ({len(raw)} bytes, shorter than the 4-byte magic number)"
+        raise DatasetError(f"{name}: {problem}. {_OFFLINE_HINT}", name, problem)
     magic = int.from_bytes(raw[:4], "big")
     if magic != expected_magic:
-        raise DatasetError(f"{name}: wrong IDX magic number: expected {expected_magic}, found "
-                           f"{magic}; this is not the MNIST file it is named after. "
-                           f"{_OFFLINE_HINT}")
+        problem = (f"wrong IDX magic number: expected {expected_magic}, found {magic}; this is "
+                   "not the MNIST file it is named after")
+        raise DatasetError(f"{name}: {problem}. {_OFFLINE_HINT}", name, problem)
     ndim = magic & 0xFF
     header_size = 4 + 4 * ndim
     if len(raw) < header_size:
-        raise DatasetError(f"{name}: truncated IDX header: expected {header_size} bytes, found "
-                           f"{len(raw)}. {_OFFLINE_HINT}")
+        problem = f"truncated IDX header: expected {header_size} bytes, found {len(raw)}"
+        raise DatasetError(f"{name}: {problem}. {_OFFLINE_HINT}", name, problem)
     shape = tuple(int.from_bytes(raw[4 + 4 * axis:8 + 4 * axis], "big") for axis in range(ndim))
     expected = header_size + int(np.prod(shape))
     if len(raw) != expected:
-        problem = "truncated IDX file" if len(raw) < expected else "trailing bytes in IDX file"
-        raise DatasetError(f"{name}: {problem}: the header announces shape {shape}, so "
-                           f"{expected} bytes are expected, found {len(raw)}. {_OFFLINE_HINT}")
+        kind = "truncated IDX file" if len(raw) < expected else "trailing bytes in IDX file"
+        problem = (f"{kind}: the header announces shape {shape}, so {expected} bytes are "
+                   f"expected, found {len(raw)}")
+        raise DatasetError(f"{name}: {problem}. {_OFFLINE_HINT}", name, problem)
     return np.frombuffer(bytearray(raw), dtype=np.uint8, offset=header_size).reshape(shape)
 
 
 def _check_md5(path: Path) -> None:
     found = md5_of(path)
     if found != MD5SUMS[path.name]:
+        problem = (f"md5 mismatch: expected {MD5SUMS[path.name]}, found {found} "
+                   f"({path.stat().st_size} bytes); the file is corrupt, truncated or another "
+                   "version")
         raise DatasetError(
-            f"{path}: md5 mismatch: expected {MD5SUMS[path.name]}, found {found} "
-            f"({path.stat().st_size} bytes); the file is corrupt, truncated or another version. "
-            f"Delete it and load again with download=True, or replace it by a good copy. "
-            f"{_OFFLINE_HINT}"
-        )
+            f"{path}: {problem}. Delete it and load again with download=True, or replace it by "
+            f"a good copy. {_OFFLINE_HINT}", path, problem)
 
 
 def _read_idx_gz(path: Path, expected_magic: int) -> np.ndarray:
@@ -147,8 +266,8 @@ def _read_idx_gz(path: Path, expected_magic: int) -> np.ndarray:
     try:
         raw = gzip.decompress(path.read_bytes())
     except (OSError, EOFError, zlib.error) as error:
-        raise DatasetError(f"{path}: not a complete gzip file ({error}). {_OFFLINE_HINT}") \
-            from None
+        problem = f"not a complete gzip file ({error})"
+        raise DatasetError(f"{path}: {problem}. {_OFFLINE_HINT}", path, problem) from None
     return parse_idx(raw, expected_magic, str(path))
 
 
@@ -191,7 +310,8 @@ def download_file(filename: str, root: str | os.PathLike, mirrors: Sequence[str]
         timeout: seconds each connection may stall; default ``DOWNLOAD_TIMEOUT_SECONDS``.
 
     A failed or corrupt transfer leaves nothing behind: the data goes to a temporary file in
-    ``root`` that replaces the target (``os.replace``) only after its md5 matched.
+    ``root`` that replaces the target (``os.replace``) only after its md5 matched, and the
+    folders this call created are removed again when every attempt failed.
 
     Raises:
         DatasetError: every attempt failed; the message lists each URL and its error.
@@ -209,7 +329,7 @@ def download_file(filename: str, root: str | os.PathLike, mirrors: Sequence[str]
     timeout = DOWNLOAD_TIMEOUT_SECONDS if timeout is None else timeout
     urls = [mirror.rstrip("/") + "/" + filename for mirror in (mirrors or MIRRORS)]
     destination = Path(root) / filename
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    created = make_folders(destination.parent)
     failures = []
     for attempt in range(attempts):
         if attempt:
@@ -222,27 +342,67 @@ def download_file(filename: str, root: str | os.PathLike, mirrors: Sequence[str]
             # http.client.IncompleteRead; a bad md5 or URL raises a ValueError (DatasetError).
             except (OSError, ValueError, http.client.HTTPException) as error:
                 failures.append(f"  attempt {attempt + 1}, {url}: {error}")
+    remove_empty_folders(created)
+    problem = (f"could not be downloaded ({len(failures)} failed attempts; last: "
+               f"{failures[-1].strip() if failures else 'none made'})")
     raise DatasetError(f"could not download {filename} into {destination.parent}:\n"
                        + "\n".join(failures) + "\nCheck the connection or pass other "
-                       f"mirrors=[...]; offline, {_FOLDER_HINT}.")
+                       f"mirrors=[...]; offline, {_FOLDER_HINT}.", destination, problem)
+
+
+def make_folders(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; return the created ones, deepest first.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> with tempfile.TemporaryDirectory() as base:
+        ...     created = make_folders(pathlib.Path(base) / "a" / "b")
+        ...     [path.name for path in created]
+        ['b', 'a']
+    """
+    missing = []
+    current = folder
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+def remove_empty_folders(folders: Sequence[Path]) -> None:
+    """Remove each folder (deepest first) if it is empty; folders with content stay."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            break
 
 
 class MNIST:
     """The MNIST digits: 60,000 training or 10,000 test images (torchvision.datasets.MNIST).
 
     Args:
-        root: the folder holding the four gz files; default: ``default_root()``.
+        root: the folder holding the four gz files; default: the resolution order of
+            ``locate_mnist`` ($TINYGRAD_EDU_DATA, ../shared/data/mnist beside a source
+            checkout, the user cache).
         train: the training split (60,000 images) if true, else the test split (10,000).
         download: fetch the split's missing files from ``mirrors`` (existing ones are kept).
+            ``None`` (the default) downloads only into the user cache, the last step of the
+            resolution order; a folder you named is used as it is unless ``download=True``.
         mirrors: base URLs to download from, tried in order; default ``MIRRORS``.
 
     Attributes:
         images: uint8 array of shape (N, 28, 28), values 0..255.
         labels: int64 array of shape (N,), values 0..9.
+        location: the folder read and the step of the resolution order that chose it.
 
     Raises:
-        FileNotFoundError: a file is missing and ``download`` is false.
-        DatasetError: a file's md5, magic number or size is wrong.
+        MnistNotFoundError: (a ``FileNotFoundError``) a file is missing and is not to be
+            downloaded.
+        DatasetError: a file's md5, magic number or size is wrong, or a download failed (what
+            that download created is removed again).
 
     Typical use: ``test = MNIST(train=False)`` gives ``test.images.shape == (10000, 28, 28)``,
     and ``test[0]`` is a float32 28x28 Tensor with the label 7.
@@ -251,32 +411,49 @@ class MNIST:
         >>> MNIST(root="/nonexistent", train=False)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        FileNotFoundError: MNIST file not found: ...t10k-images-idx3-ubyte.gz. Offline, point ...
+        tinygrad_edu.data.datasets.mnist.MnistNotFoundError: MNIST file not found: ...
     """
 
     def __init__(self, root: str | os.PathLike | None = None, train: bool = True,
-                 download: bool = False, mirrors: Sequence[str] | None = None) -> None:
-        self.root = Path(root).expanduser() if root is not None else default_root()
+                 download: bool | None = None, mirrors: Sequence[str] | None = None) -> None:
+        self.location = locate_mnist(root)
+        self.root = self.location.folder
         self.train = train
+        if download is None:
+            download = self.location.downloads_by_default
         images_name, labels_name = TRAIN_FILES if train else TEST_FILES
-        for filename in (images_name, labels_name):
-            if (self.root / filename).exists():
-                continue
-            if not download:
-                raise FileNotFoundError(
-                    f"MNIST file not found: {self.root / filename}. {_OFFLINE_HINT}")
-            download_file(filename, self.root, mirrors)
+        missing = [name for name in (images_name, labels_name) if not (self.root / name).exists()]
+        if missing and not download:
+            path = self.root / missing[0]
+            raise MnistNotFoundError(
+                f"MNIST file not found: {path} (folder from the {self.location.source}). "
+                f"{_OFFLINE_HINT}", path, self.location)
+        created = make_folders(self.root) if missing else []
+        fetched: list[Path] = []
+        try:
+            for filename in missing:
+                fetched.append(download_file(filename, self.root, mirrors))
+        except BaseException:
+            # All of the split or nothing: a file fetched before the failure goes too.
+            for path in fetched:
+                path.unlink(missing_ok=True)
+            remove_empty_folders(created)
+            raise
         self.images = _read_idx_gz(self.root / images_name, IMAGES_MAGIC)
         labels = _read_idx_gz(self.root / labels_name, LABELS_MAGIC)
         if self.images.ndim != 3 or self.images.shape[1:] != (28, 28):
-            raise DatasetError(f"{self.root / images_name}: expected images of shape "
-                               f"(N, 28, 28), found {self.images.shape}. {_OFFLINE_HINT}")
+            problem = f"expected images of shape (N, 28, 28), found {self.images.shape}"
+            raise DatasetError(f"{self.root / images_name}: {problem}. {_OFFLINE_HINT}",
+                               self.root / images_name, problem)
         if labels.ndim != 1 or len(labels) != len(self.images):
-            raise DatasetError(f"{self.root / labels_name}: expected {len(self.images)} labels "
-                               f"(one per image), found shape {labels.shape}. {_OFFLINE_HINT}")
+            problem = (f"expected {len(self.images)} labels (one per image), found shape "
+                       f"{labels.shape}")
+            raise DatasetError(f"{self.root / labels_name}: {problem}. {_OFFLINE_HINT}",
+                               self.root / labels_name, problem)
         if labels.size and labels.max() > 9:
-            raise DatasetError(f"{self.root / labels_name}: labels must be 0..9, found "
-                               f"{labels.max()}. {_OFFLINE_HINT}")
+            problem = f"labels must be 0..9, found {labels.max()}"
+            raise DatasetError(f"{self.root / labels_name}: {problem}. {_OFFLINE_HINT}",
+                               self.root / labels_name, problem)
         self.labels = labels.astype(np.int64)
 
     def __len__(self) -> int:
