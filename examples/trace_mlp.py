@@ -25,9 +25,9 @@ of both when Graphviz is installed.
     python examples/trace_mlp.py                  # real MNIST if present, else random pixels
     python examples/trace_mlp.py --random --batch 8 --out /tmp/trace
 
-Data: the first batch of the MNIST test images from ``--data-dir`` (default
-../shared/data/mnist next to the repository) when the files are there, else random pixels and
-labels; nothing is downloaded.
+Data: the first batch of the MNIST test images when the files are found (``--data-dir``, else
+the library's resolution order: $TINYGRAD_EDU_DATA, ../shared/data/mnist beside the checkout,
+the user cache), else random pixels and labels; nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -40,32 +40,36 @@ import numpy as np
 
 import tinygrad_edu as tge
 from tinygrad_edu import nn
-from tinygrad_edu.data.datasets import MNIST, DatasetError
+from tinygrad_edu.data.datasets import MNIST, DatasetError, locate_mnist
 from tinygrad_edu.viz import BackwardTrace, render, to_dot, trace_backward
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_MNIST = REPO_ROOT.parent / "shared" / "data" / "mnist"
 DEFAULT_OUT = REPO_ROOT / "examples" / "out"
 
 # The backward nodes of Linear -> ReLU -> Linear -> cross-entropy, in the order they run.
 EXPECTED_ORDER = ["CrossEntropyBackward", "LinearBackward", "ReluBackward", "LinearBackward"]
 
 
-def load_batch(batch_size: int, seed: int, data_dir: Path,
+def load_batch(batch_size: int, seed: int, data_dir: Path | None,
                force_random: bool) -> tuple[np.ndarray, np.ndarray, str]:
-    """One batch: pixels (m, 784) float32 in [0, 1], labels (m,) int64, and where they came from."""
+    """One batch: pixels (m, 784) float32 in [0, 1], labels (m,) int64, and where they came from.
+
+    ``data_dir`` None follows the library's resolution order; nothing is downloaded.
+    """
+    location = locate_mnist(data_dir)
     if not force_random:
         try:
-            test = MNIST(root=data_dir, train=False)
+            test = MNIST(root=location.folder, train=False, download=False)
             pixels = test.images[:batch_size].reshape(batch_size, -1).astype(np.float32) / 255
             labels = test.labels[:batch_size].astype(np.int64)
-            return pixels, labels, f"MNIST test images ({data_dir})"
+            return pixels, labels, f"MNIST test images ({location.folder})"
         except (OSError, DatasetError):
             pass
     rng = np.random.default_rng(seed)
     random_pixels = rng.random((batch_size, 784), dtype=np.float32)
     random_labels = rng.integers(0, 10, size=batch_size).astype(np.int64)
-    why = "as asked" if force_random else f"MNIST not found in {data_dir}"
+    why = "as asked" if force_random else (f"MNIST not found in {location.folder}, the folder "
+                                           f"from the {location.source}")
     return random_pixels, random_labels, f"random pixels and labels ({why})"
 
 
@@ -132,7 +136,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for DOT/SVG files")
     parser.add_argument("--batch", type=int, default=32, help="examples in the batch (m)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the weights (and data)")
-    parser.add_argument("--data-dir", type=Path, default=SHARED_MNIST, help="MNIST folder")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="MNIST folder (default: $TINYGRAD_EDU_DATA, else "
+                             "../shared/data/mnist beside the checkout, else the user cache)")
     parser.add_argument("--random", action="store_true", help="random data even if MNIST exists")
     return parser.parse_args(argv)
 

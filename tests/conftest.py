@@ -7,11 +7,16 @@ the number of examples modest so the whole suite stays fast. The "ci" profile is
 
 With ``TINYGRAD_EDU_REQUIRE_TORCH`` set (as ``.ci/run`` does), a missing torch is an error rather
 than a reason to skip the torch-comparison tests.
+
+The ``mnist_dir`` fixture gives the tests that need real MNIST its folder, found by the library's
+one resolution order (``tinygrad_edu.data.datasets.locate_mnist``): $TINYGRAD_EDU_DATA, else
+``../shared/data/mnist`` beside the checkout, else the user cache, downloaded once.
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -39,3 +44,39 @@ if os.environ.get("CI") or os.environ.get("HYPOTHESIS_PROFILE") == "ci":
     settings.load_profile("ci")
 else:
     settings.load_profile("dev")
+
+
+def _mnist_folder_or_failure() -> Path | str:
+    """The folder holding all four MNIST files, found by the library's resolution order
+    (downloading them into the user cache when that is where the order ends), or the one-line
+    reason why there is none."""
+    from tinygrad_edu.data.datasets import MNIST, DatasetError, MnistNotFoundError
+
+    try:
+        train = MNIST(train=True)
+        MNIST(train=False)
+    except (MnistNotFoundError, DatasetError) as error:
+        location = getattr(error, "location", None)
+        where = f" (folder from the {location.source})" if location is not None else ""
+        return (f"MNIST is needed by this test: {error.path}{where}: {error.problem}. Provide it "
+                "by setting TINYGRAD_EDU_DATA to a folder holding the four MNIST .gz files, or "
+                "connect to the internet once so that the tests download them into "
+                "~/.cache/tinygrad_edu/mnist.")
+    return train.root
+
+
+_MNIST_FOLDER: list[Path | str] = []
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    """The real MNIST files' folder, for every test that needs them.
+
+    Offline with no data this fails (never skips) with one line saying how to provide it.
+    """
+    if not _MNIST_FOLDER:
+        _MNIST_FOLDER.append(_mnist_folder_or_failure())
+    found = _MNIST_FOLDER[0]
+    if isinstance(found, str):
+        pytest.fail(found, pytrace=False)
+    return found

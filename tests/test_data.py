@@ -1,8 +1,8 @@
 """Tests of tinygrad_edu.data: TensorDataset, Subset, random_split, DataLoader and MNIST.
 
-MNIST is read from the real files in ../shared/data/mnist (relative to the project root); the
-error cases use altered copies in a temporary folder, and downloads come from a local HTTP server
-on 127.0.0.1, so no test needs the network.
+MNIST is read from the real files in the folder the library's resolution order finds (the
+``mnist_dir`` fixture of conftest.py); the error cases use altered copies in a temporary folder,
+and downloads come from a local HTTP server on 127.0.0.1, so no test here needs the network.
 """
 
 from __future__ import annotations
@@ -21,11 +21,20 @@ import pytest
 
 import tinygrad_edu as tge
 from tinygrad_edu.data import DataLoader, Dataset, Subset, TensorDataset, collate, random_split
-from tinygrad_edu.data.datasets import MNIST, DatasetError, default_root, download_file, md5_of
+from tinygrad_edu.data.datasets import (
+    MNIST,
+    DatasetError,
+    MnistNotFoundError,
+    default_root,
+    download_file,
+    locate_mnist,
+    md5_of,
+    shared_data_dir,
+)
 from tinygrad_edu.data.datasets import mnist as mnist_module
 from tinygrad_edu.data.datasets import parse_idx
+from tinygrad_edu.data.datasets.mnist import TEST_FILES, TRAIN_FILES
 
-MNIST_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 TEST_IMAGES, TEST_LABELS = "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"
 
 
@@ -323,13 +332,13 @@ def read_idx_independently(path: Path, header_size: int) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def mnist_train() -> MNIST:
-    return MNIST(root=MNIST_DIR, train=True)
+def mnist_train(mnist_dir: Path) -> MNIST:
+    return MNIST(root=mnist_dir, train=True)
 
 
 @pytest.fixture(scope="module")
-def mnist_test() -> MNIST:
-    return MNIST(root=MNIST_DIR, train=False)
+def mnist_test(mnist_dir: Path) -> MNIST:
+    return MNIST(root=mnist_dir, train=False)
 
 
 def test_mnist_shapes_dtypes_and_labels(mnist_train: MNIST, mnist_test: MNIST) -> None:
@@ -346,14 +355,15 @@ def test_mnist_shapes_dtypes_and_labels(mnist_train: MNIST, mnist_test: MNIST) -
         [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
-def test_mnist_matches_an_independent_reading(mnist_train: MNIST, mnist_test: MNIST) -> None:
-    pixels = read_idx_independently(MNIST_DIR / "train-images-idx3-ubyte.gz", 16)
+def test_mnist_matches_an_independent_reading(mnist_train: MNIST, mnist_test: MNIST,
+                                              mnist_dir: Path) -> None:
+    pixels = read_idx_independently(mnist_dir / "train-images-idx3-ubyte.gz", 16)
     assert np.array_equal(mnist_train.images.reshape(-1), pixels)
     assert mnist_train.images.sum(dtype=np.int64) == pixels.sum(dtype=np.int64)
     mean = mnist_train.images.mean(dtype=np.float64)
     assert mean == pixels.mean(dtype=np.float64)
     assert abs(mean - 33.3184) < 1e-3  # MNIST's usual normalisation mean, 0.1307 * 255
-    labels = read_idx_independently(MNIST_DIR / TEST_LABELS, 8)
+    labels = read_idx_independently(mnist_dir / TEST_LABELS, 8)
     assert np.array_equal(mnist_test.labels, labels.astype(np.int64))
 
 
@@ -373,30 +383,104 @@ def test_mnist_through_data_loader(mnist_test: MNIST) -> None:
     assert labels.tolist() == mnist_test.labels[:16].tolist()
 
 
-def test_md5_sums_match_shared_list_and_files() -> None:
-    listed = dict(line.split()[::-1] for line in (MNIST_DIR / "MD5SUMS").read_text().splitlines())
-    assert listed == mnist_module.MD5SUMS
-    for name, expected in listed.items():
-        assert md5_of(MNIST_DIR / name) == expected
-        assert hashlib.md5((MNIST_DIR / name).read_bytes()).hexdigest() == expected
+def test_md5_sums_match_the_files(mnist_dir: Path) -> None:
+    assert sorted(mnist_module.MD5SUMS) == sorted(TRAIN_FILES + TEST_FILES)
+    for name, expected in mnist_module.MD5SUMS.items():
+        assert md5_of(mnist_dir / name) == expected
+        assert hashlib.md5((mnist_dir / name).read_bytes()).hexdigest() == expected
+    listing = mnist_dir / "MD5SUMS"  # the shared folder also lists the sums (a download does not)
+    if listing.exists():
+        listed = dict(line.split()[::-1] for line in listing.read_text().splitlines())
+        assert listed == mnist_module.MD5SUMS
 
 
-def test_root_from_environment(monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("TINYGRAD_EDU_DATA", str(MNIST_DIR))
-    assert MNIST(train=False).root == MNIST_DIR
-    monkeypatch.delenv("TINYGRAD_EDU_DATA")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert default_root() == tmp_path / "tinygrad_edu" / "mnist"
-    monkeypatch.delenv("XDG_CACHE_HOME")
-    monkeypatch.setenv("HOME", str(tmp_path))
-    assert default_root() == tmp_path / ".cache" / "tinygrad_edu" / "mnist"
+def test_resolution_order(monkeypatch, tmp_path: Path) -> None:
+    """Explicit argument, then $TINYGRAD_EDU_DATA, then ../shared when present, then the cache."""
+    shared = tmp_path / "shared" / "data" / "mnist"
+    environment = {"TINYGRAD_EDU_DATA": str(tmp_path / "from_variable"),
+                   "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    explicit = locate_mnist(tmp_path / "explicit", environment, shared)
+    assert (explicit.folder, explicit.source) == (tmp_path / "explicit", "root argument")
+    assert not explicit.downloads_by_default
+    from_variable = locate_mnist(None, environment, shared)
+    assert (from_variable.folder, from_variable.source) == (tmp_path / "from_variable",
+                                                            "$TINYGRAD_EDU_DATA")
+    del environment["TINYGRAD_EDU_DATA"]
+    cache = locate_mnist(None, environment, shared)  # the shared folder does not exist yet
+    assert (cache.folder, cache.source) == (tmp_path / "cache" / "tinygrad_edu" / "mnist",
+                                            "user cache")
+    assert cache.downloads_by_default
+    shared.mkdir(parents=True)
+    from_shared = locate_mnist(None, environment, shared)
+    assert (from_shared.folder, from_shared.source) == (shared, "../shared/data/mnist")
+    assert locate_mnist(None, environment, None).source == "user cache"
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert locate_mnist(None, {}, None).folder == tmp_path / "home" / ".cache" / "tinygrad_edu" / \
+        "mnist"
+    assert default_root({"TINYGRAD_EDU_DATA": str(shared)}) == shared
+
+
+def test_shared_folder_is_found_beside_this_checkout() -> None:
+    checkout = Path(__file__).resolve().parents[1]
+    assert shared_data_dir() == checkout.parent / "shared" / "data" / "mnist"
+
+
+def test_environment_variable_is_used_by_mnist(monkeypatch, mnist_dir: Path) -> None:
+    monkeypatch.setenv("TINYGRAD_EDU_DATA", str(mnist_dir))
+    data = MNIST(train=False)
+    assert data.root == mnist_dir and data.location.source == "$TINYGRAD_EDU_DATA"
+    assert len(data) == 10_000
+
+
+def test_a_named_folder_is_never_downloaded_into(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TINYGRAD_EDU_DATA", str(tmp_path / "empty"))
+    with pytest.raises(MnistNotFoundError) as caught:
+        MNIST(train=False)
+    assert caught.value.location.source == "$TINYGRAD_EDU_DATA"
+    assert caught.value.path == tmp_path / "empty" / TEST_IMAGES
+    assert "TINYGRAD_EDU_DATA" in str(caught.value) and not (tmp_path / "empty").exists()
+
+
+def without_shared_folder(monkeypatch, tmp_path: Path) -> Path:
+    """Make the resolution order end in a user cache under ``tmp_path``; return that cache."""
+    monkeypatch.delenv("TINYGRAD_EDU_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(mnist_module, "shared_data_dir", lambda: None)
+    return tmp_path / "cache" / "tinygrad_edu" / "mnist"
+
+
+def test_the_user_cache_is_filled_by_download(mirror, monkeypatch, tmp_path: Path) -> None:
+    url, requests = mirror
+    cache = without_shared_folder(monkeypatch, tmp_path)
+    data = MNIST(train=False, mirrors=[url + "/good/"])
+    assert data.location.source == "user cache" and data.root == cache
+    assert sorted(path.name for path in cache.iterdir()) == sorted([TEST_IMAGES, TEST_LABELS])
+    MNIST(train=False, mirrors=[url + "/good/"])  # the second time, nothing is downloaded
+    assert len(requests) == 2
+    with pytest.raises(MnistNotFoundError):
+        MNIST(train=True, download=False)  # download=False is never overruled
+
+
+def test_failed_download_into_the_cache_leaves_no_folder(mirror, monkeypatch,
+                                                         tmp_path: Path) -> None:
+    url, _ = mirror
+    monkeypatch.setattr(mnist_module, "DOWNLOAD_BACKOFF_SECONDS", 0.0)
+    without_shared_folder(monkeypatch, tmp_path)
+    # The labels exist on the mirror, the images do not: all of the split or nothing.
+    (tmp_path / "served" / "partial").mkdir()
+    (tmp_path / "served" / "partial" / TEST_LABELS).write_bytes(
+        (tmp_path / "served" / "good" / TEST_LABELS).read_bytes())
+    with pytest.raises(DatasetError, match=f"could not download {TEST_IMAGES}") as caught:
+        MNIST(train=False, mirrors=[url + "/partial/"])
+    assert caught.value.path is not None and caught.value.path.name == TEST_IMAGES
+    assert not (tmp_path / "cache").exists()
 
 
 # ----------------------------------------------------------------------------- MNIST, bad files
-def copy_test_split(folder: Path) -> Path:
+def copy_test_split(folder: Path, source: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name in (TEST_IMAGES, TEST_LABELS):
-        (folder / name).write_bytes((MNIST_DIR / name).read_bytes())
+        (folder / name).write_bytes((source / name).read_bytes())
     return folder
 
 
@@ -406,8 +490,8 @@ def write_accepted_fake(monkeypatch, path: Path, raw: bytes) -> None:
     monkeypatch.setitem(mnist_module.MD5SUMS, path.name, md5_of(path))
 
 
-def test_missing_file_says_what_to_do(tmp_path: Path) -> None:
-    root = copy_test_split(tmp_path / "mnist")
+def test_missing_file_says_what_to_do(tmp_path: Path, mnist_dir: Path) -> None:
+    root = copy_test_split(tmp_path / "mnist", mnist_dir)
     (root / TEST_LABELS).unlink()
     with pytest.raises(FileNotFoundError) as caught:
         MNIST(root=root, train=False)
@@ -416,8 +500,8 @@ def test_missing_file_says_what_to_do(tmp_path: Path) -> None:
         assert expected in message
 
 
-def test_corrupt_byte_is_an_md5_mismatch(tmp_path: Path) -> None:
-    root = copy_test_split(tmp_path / "mnist")
+def test_corrupt_byte_is_an_md5_mismatch(tmp_path: Path, mnist_dir: Path) -> None:
+    root = copy_test_split(tmp_path / "mnist", mnist_dir)
     damaged = bytearray((root / TEST_IMAGES).read_bytes())
     damaged[len(damaged) // 2] ^= 0xFF
     (root / TEST_IMAGES).write_bytes(bytes(damaged))
@@ -429,8 +513,8 @@ def test_corrupt_byte_is_an_md5_mismatch(tmp_path: Path) -> None:
     assert isinstance(caught.value, ValueError)
 
 
-def test_truncated_gz_file(monkeypatch, tmp_path: Path) -> None:
-    root = copy_test_split(tmp_path / "mnist")
+def test_truncated_gz_file(monkeypatch, tmp_path: Path, mnist_dir: Path) -> None:
+    root = copy_test_split(tmp_path / "mnist", mnist_dir)
     whole = (root / TEST_IMAGES).read_bytes()
     (root / TEST_IMAGES).write_bytes(whole[:len(whole) // 2])
     with pytest.raises(DatasetError, match=f"md5 mismatch.*{len(whole) // 2} bytes"):
@@ -441,8 +525,8 @@ def test_truncated_gz_file(monkeypatch, tmp_path: Path) -> None:
         MNIST(root=root, train=False)
 
 
-def test_wrong_magic_number(monkeypatch, tmp_path: Path) -> None:
-    root = copy_test_split(tmp_path / "mnist")
+def test_wrong_magic_number(monkeypatch, tmp_path: Path, mnist_dir: Path) -> None:
+    root = copy_test_split(tmp_path / "mnist", mnist_dir)
     raw = gzip.decompress((root / TEST_LABELS).read_bytes())
     write_accepted_fake(monkeypatch, root / TEST_LABELS, (2051).to_bytes(4, "big") + raw[4:])
     with pytest.raises(DatasetError, match="magic number: expected 2049, found 2051") as caught:
@@ -450,8 +534,8 @@ def test_wrong_magic_number(monkeypatch, tmp_path: Path) -> None:
     assert TEST_LABELS in str(caught.value)
 
 
-def test_truncated_idx_payload(monkeypatch, tmp_path: Path) -> None:
-    root = copy_test_split(tmp_path / "mnist")
+def test_truncated_idx_payload(monkeypatch, tmp_path: Path, mnist_dir: Path) -> None:
+    root = copy_test_split(tmp_path / "mnist", mnist_dir)
     raw = gzip.decompress((root / TEST_IMAGES).read_bytes())
     write_accepted_fake(monkeypatch, root / TEST_IMAGES, raw[:-100])
     expected = f"truncated IDX file.*{len(raw)} bytes are expected, found {len(raw) - 100}"
@@ -459,8 +543,8 @@ def test_truncated_idx_payload(monkeypatch, tmp_path: Path) -> None:
         MNIST(root=root, train=False)
 
 
-def test_label_count_must_match_images(monkeypatch, tmp_path: Path) -> None:
-    root = copy_test_split(tmp_path / "mnist")
+def test_label_count_must_match_images(monkeypatch, tmp_path: Path, mnist_dir: Path) -> None:
+    root = copy_test_split(tmp_path / "mnist", mnist_dir)
     raw = gzip.decompress((root / TEST_LABELS).read_bytes())
     fake = raw[:4] + (9999).to_bytes(4, "big") + raw[8:-1]
     write_accepted_fake(monkeypatch, root / TEST_LABELS, fake)
@@ -511,11 +595,11 @@ class MirrorHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def mirror(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
+def mirror(tmp_path: Path, mnist_dir: Path) -> Iterator[tuple[str, list[str]]]:
     """A local server: /good/ holds the test split, /corrupt/ a damaged copy; (url, requests)."""
     served = tmp_path / "served"
-    copy_test_split(served / "good")
-    corrupt = copy_test_split(served / "corrupt")
+    copy_test_split(served / "good", mnist_dir)
+    corrupt = copy_test_split(served / "corrupt", mnist_dir)
     damaged = bytearray((corrupt / TEST_IMAGES).read_bytes())
     damaged[1000] ^= 0x01
     (corrupt / TEST_IMAGES).write_bytes(bytes(damaged))
@@ -544,11 +628,11 @@ def test_download_fetches_verifies_and_loads(mirror, tmp_path: Path) -> None:
     assert len(requests) == 2
 
 
-def test_download_fetches_only_missing_files(mirror, tmp_path: Path) -> None:
+def test_download_fetches_only_missing_files(mirror, tmp_path: Path, mnist_dir: Path) -> None:
     url, requests = mirror
     root = tmp_path / "mnist"
     root.mkdir()
-    (root / TEST_LABELS).write_bytes((MNIST_DIR / TEST_LABELS).read_bytes())
+    (root / TEST_LABELS).write_bytes((mnist_dir / TEST_LABELS).read_bytes())
     MNIST(root=root, train=False, download=True, mirrors=[url + "/good"])
     assert requests == ["/good/" + TEST_IMAGES]
 
@@ -594,7 +678,8 @@ def test_corrupt_download_leaves_nothing_and_says_why(mirror, monkeypatch,
     assert message.count("md5 mismatch") == mnist_module.DOWNLOAD_ATTEMPTS == len(requests)
     assert mnist_module.MD5SUMS[TEST_IMAGES] in message and "TINYGRAD_EDU_DATA" in message
     assert "mirrors=" in message
-    assert list(root.iterdir()) == []
+    assert not root.exists()  # the folder this call created is removed again
+    assert list(tmp_path.iterdir()) == [tmp_path / "served"]
 
 
 def test_failed_download_never_replaces_an_existing_file(mirror, tmp_path: Path) -> None:
@@ -621,4 +706,4 @@ def test_download_retries_with_growing_pauses(mirror, monkeypatch, tmp_path: Pat
     assert len(requests) == 6 and str(caught.value).count("attempt 3") == 2
     assert str(caught.value).count("404") == 3
     assert str(caught.value).count("truncated transfer: received 824438 of 1648877 bytes") == 3
-    assert list(root.iterdir()) == []
+    assert not root.exists()  # created by the call, removed again when it failed

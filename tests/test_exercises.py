@@ -289,14 +289,25 @@ def test_stubs_and_solutions_are_packaged() -> None:
 
 
 def test_mnist_trains_on_the_reference_pieces_of_an_unfinished_folder(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from tinygrad_edu.exercises.mnist import default_data_dir, train_mnist
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], mnist_dir: Path) -> None:
+    from tinygrad_edu.exercises.mnist import train_mnist
 
-    if default_data_dir() is None:
-        pytest.fail("MNIST is expected in ../shared/data/mnist or $TINYGRAD_EDU_DATA")
     accuracy = train_mnist(tmp_path, epochs=1, train_size=4_000, test_size=1_000)
     output = capsys.readouterr().out
     assert "reference solution's Linear" in output
     assert "reference solution's SoftmaxCrossEntropy" in output
     assert "accuracy on 1000 test images" in output
     assert accuracy > 0.75  # far above chance (0.1) after one epoch on 4,000 images
+
+
+def test_mnist_command_without_data_prints_one_message(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tinygrad_edu.exercises.cli import main
+
+    code = main(["mnist", "--dir", str(tmp_path), "--data-dir", str(tmp_path / "nothing")])
+    error = capsys.readouterr().err
+    assert code == 1
+    assert error.count("\n") == 1 and "Traceback" not in error
+    for expected in ("train-images-idx3-ubyte.gz", "file not found", "--data-dir",
+                     "TINYGRAD_EDU_DATA", "downloaded"):
+        assert expected in error

@@ -493,12 +493,14 @@ def test_trace_to_dot_draws_the_backward_pass() -> None:
 # ---------------------------------------------------------------------------------- example
 
 
-def test_trace_mlp_example_runs_and_writes_its_drawings(tmp_path: Path) -> None:
+def test_trace_mlp_example_runs_and_writes_its_drawings(tmp_path: Path, mnist_dir: Path) -> None:
     completed = subprocess.run(
         [sys.executable, str(EXAMPLES / "trace_mlp.py"), "--out", str(tmp_path), "--batch", "8"],
         capture_output=True, text=True, timeout=120, check=False)
     assert completed.returncode == 0, completed.stderr
     output = completed.stdout
+    # The data comes through the library's resolution order, like the test's own.
+    assert f"MNIST test images ({mnist_dir})" in output
     assert "dZ2 = A2 − Y" in output and "dZ1 = W2ᵀ·dZ2 ⊙ 1[Z1 > 0]" in output
     assert "step  node" in output and "Largest relative gap" in output
     drawn = "no SVG drawings" not in output

@@ -102,10 +102,19 @@ def command_reset(number: int, directory: Path) -> int:
 
 
 def command_mnist(directory: Path, epochs: int, train_size: int, data_dir: Path | None) -> int:
-    """Train on MNIST with the learner's pieces (see ``tinygrad_edu.exercises.mnist``)."""
+    """Train on MNIST with the learner's pieces (see ``tinygrad_edu.exercises.mnist``); exit
+    code 1 with one message when the data is missing or damaged."""
+    from tinygrad_edu.data.datasets import DatasetError, MnistNotFoundError
     from tinygrad_edu.exercises.mnist import train_mnist  # loads data: only when asked
 
-    train_mnist(directory, epochs=epochs, train_size=train_size, data_dir=data_dir)
+    try:
+        train_mnist(directory, epochs=epochs, train_size=train_size, data_dir=data_dir)
+    except (MnistNotFoundError, DatasetError) as error:
+        print(f"error: MNIST: {error.path}: {error.problem}. Pass --data-dir DIR (a folder "
+              "with the four MNIST .gz files), or set TINYGRAD_EDU_DATA to such a folder, or "
+              "connect to the internet so that they are downloaded into the user cache.",
+              file=sys.stderr)
+        return 1
     return 0
 
 
@@ -135,7 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     mnist.add_argument("--dir", type=Path, default=Path("."), help="your folder (default .)")
     mnist.add_argument("--epochs", type=int, default=1)
     mnist.add_argument("--train-size", type=int, default=10_000)
-    mnist.add_argument("--data-dir", type=Path, default=None)
+    mnist.add_argument("--data-dir", type=Path, default=None,
+                       help="folder of the four MNIST .gz files (default: $TINYGRAD_EDU_DATA, "
+                            "else ../shared/data/mnist beside a checkout, else the user cache, "
+                            "downloaded once)")
     return parser
 
 

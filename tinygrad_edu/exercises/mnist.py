@@ -7,7 +7,6 @@ and a note says so. Run it with ``python -m tinygrad_edu.exercises mnist --dir D
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -18,21 +17,7 @@ from tinygrad_edu.exercises.fallback import piece
 from tinygrad_edu.grad_mode import no_grad
 from tinygrad_edu.tensor import Tensor
 
-__all__ = ["default_data_dir", "train_mnist"]
-
-
-def default_data_dir() -> Path | None:
-    """$TINYGRAD_EDU_DATA, else the project's ``../shared/data/mnist`` when it exists, else
-    ``None`` (MNIST's own default: the user cache, downloading what is missing).
-
-    Example:
-        >>> default_data_dir() is None or default_data_dir().is_dir()
-        True
-    """
-    if os.environ.get("TINYGRAD_EDU_DATA"):
-        return Path(os.environ["TINYGRAD_EDU_DATA"]).expanduser()
-    shared = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"
-    return shared if shared.is_dir() else None
+__all__ = ["train_mnist"]
 
 
 def train_mnist(directory: str | Path, epochs: int = 1, train_size: int = 10_000,
@@ -43,7 +28,9 @@ def train_mnist(directory: str | Path, epochs: int = 1, train_size: int = 10_000
     Args:
         directory: The learner's folder (their ex06 and ex07 files are used from there).
         epochs: Passes over the ``train_size`` first training images.
-        data_dir: The folder with MNIST's four .gz files (default: ``default_data_dir()``).
+        data_dir: The folder with MNIST's four .gz files (default: the library's resolution
+            order, ``tinygrad_edu.data.datasets.locate_mnist``: $TINYGRAD_EDU_DATA, then
+            ../shared/data/mnist beside a checkout, then the user cache, downloaded once).
         seed: Seeds the initial weights and the batch order.
 
     Example:
@@ -57,9 +44,8 @@ def train_mnist(directory: str | Path, epochs: int = 1, train_size: int = 10_000
     """
     Linear = piece(7, "Linear", directory)
     SoftmaxCrossEntropy = piece(6, "SoftmaxCrossEntropy", directory)
-    folder = data_dir if data_dir is not None else default_data_dir()
-    train = MNIST(root=folder, train=True, download=folder is None)
-    test = MNIST(root=folder, train=False, download=folder is None)
+    train = MNIST(root=data_dir, train=True)
+    test = MNIST(root=data_dir, train=False)
     images = train.images[:train_size].reshape(-1, 784).astype(np.float32) / 255
     labels = train.labels[:train_size]
     generator = np.random.default_rng(seed)

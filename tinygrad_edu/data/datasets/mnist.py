@@ -91,12 +91,14 @@ class MnistNotFoundError(FileNotFoundError):
     Attributes:
         path: the missing file.
         location: the folder and the step of the resolution order that chose it.
+        problem: the problem in a few words (``"file not found"``).
     """
 
     def __init__(self, message: str, path: Path, location: "MnistLocation") -> None:
         super().__init__(message)
         self.path = path
         self.location = location
+        self.problem = "file not found"
 
 
 @dataclass(frozen=True)
