@@ -14,30 +14,40 @@ Contestants, all trained on the same images in the same batch order and measured
   (4) torch-article-adam the same as (3) in PyTorch, from the same initial weights (skipped when
                          torch is not installed);
   (5) tge-recommended    our recipe: 784-512-256-10, dropout, AdamW with OneCycleLR, label
-                         smoothing and random shifts of up to 2 pixels.
+                         smoothing and random shifts of up to 2 pixels, batch 128.
 
 Protocols. ``article`` (the default): 42,000 images drawn with a fixed seed from MNIST's 60,000
 training images, split 80/20 into 33,600 training and 8,400 validation images, pixels / 255.
 ``standard``: all 60,000 training images, evaluated on the 10,000 test images.
 
-Outputs: the table on stdout, and under ``--out`` (default examples/out/) a PNG of the curves
-and a JSON file of every number (mlp_mnist_<protocol>.png / .json).
-
     python examples/mlp_mnist.py                       # article protocol, a few minutes
     python examples/mlp_mnist.py --protocol standard   # 60k train / 10k test
     python examples/mlp_mnist.py --quick               # small subset, 2 epochs: seconds
 
-Data: ``--data-dir``, else $TINYGRAD_EDU_DATA, else ../shared/data/mnist next to the repository
-when it exists, else the user cache (~/.cache/tinygrad_edu/mnist), downloading what is missing.
+Outputs. The terminal gets one line per contestant and epoch (or progress bars when stderr is a
+terminal, or with ``--progress``) and a plain table; the folder ``--out`` (default
+examples/out/<protocol>, examples/out/<protocol>-quick with --quick) gets the same table in
+Markdown (results.md), every number in mlp_mnist_<protocol>[_quick].json (metrics, timings and
+the environment, apart) and the curves in mlp_mnist_<protocol>[_quick].png. The tables, the
+plot and the environment record are made by mlp_mnist_report.py; this file trains and measures.
+
+Data: the library's one resolution order (``tinygrad_edu.data.datasets.locate_mnist``):
+``--data-dir``, else $TINYGRAD_EDU_DATA, else ../shared/data/mnist beside the checkout when it
+exists, else the user cache (~/.cache/tinygrad_edu/mnist), where missing files are downloaded.
+
+Exit status: 0 done; 1 MNIST missing, damaged or not downloadable (one message says which file,
+what is wrong and how to fix it; --debug shows the traceback); 2 a bad argument (nothing is
+loaded or trained); 130 interrupted by Ctrl-C (the results so far are written to --out first).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
+import shlex
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,8 +57,34 @@ from typing import Any, Callable, Iterable
 # (e.g. OPENBLAS_NUM_THREADS=2): the batch-32 matrix products are too small to gain from more,
 # and waiting BLAS threads slow down many times over when other programs share the cores. It
 # must be set before NumPy and torch load.
-for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+THREADS_SET_HERE = [name for name in THREAD_VARIABLES if name not in os.environ]
+for _variable in THREAD_VARIABLES:
     os.environ.setdefault(_variable, "1")
+
+
+def cpu_flags() -> set[str]:
+    """The instruction-set flags of the processor (Linux's /proc/cpuinfo; empty elsewhere)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+# OpenBLAS chooses its matrix kernels by processor when it loads (AVX2 "Haswell", AVX-512
+# "SkylakeX", ...), and those kernels add float32 products in different orders. The Adam rows
+# (3) and (5), trained to near-zero loss, amplify such last-bit differences into different final
+# accuracies (e.g. 96.94 % with the AVX2 kernels, 96.51 % with the AVX-512 ones). So that the
+# table is the same on every x86-64 machine with AVX2, the AVX2 kernels are used unless the
+# environment already chooses (OPENBLAS_CORETYPE); the JSON records the kernels that ran.
+CORETYPE_SET_HERE = ("OPENBLAS_CORETYPE" not in os.environ and platform.machine() == "x86_64"
+                     and {"avx2", "fma"} <= cpu_flags())
+if CORETYPE_SET_HERE:
+    os.environ["OPENBLAS_CORETYPE"] = "Haswell"
 
 import numpy as np  # noqa: E402
 
@@ -56,22 +92,45 @@ import article_numpy  # noqa: E402
 import tinygrad_edu as tge  # noqa: E402
 from tinygrad_edu import nn, optim  # noqa: E402
 from tinygrad_edu.data import DataLoader, TensorDataset  # noqa: E402
-from tinygrad_edu.data.datasets import MNIST  # noqa: E402
+from tinygrad_edu.data.datasets import (  # noqa: E402
+    MD5SUMS,
+    MNIST,
+    DatasetError,
+    MnistLocation,
+    MnistNotFoundError,
+    locate_mnist,
+    user_cache_dir,
+)
+from tinygrad_edu.data.datasets.mnist import (  # noqa: E402
+    SOURCE_ARGUMENT,
+    SOURCE_CACHE,
+    SOURCE_ENVIRONMENT,
+    SOURCE_SHARED,
+    make_folders,
+    remove_empty_folders,
+)
 from tinygrad_edu.nn import functional as F  # noqa: E402
 
+from mlp_mnist_report import (  # noqa: E402
+    ARTICLE_REPORTED,
+    TARGET_ACCURACY,
+    environment_record,
+    files_listing,
+    percent,
+    terminal_table,
+    wrap,
+    write_outputs,
+)
+
+PROGRAM = "mlp_mnist.py"
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data" / "mnist"
-DEFAULT_OUT = REPO_ROOT / "examples" / "out"
+OUT_ROOT = REPO_ROOT / "examples" / "out"
 
 ARTICLE_POOL = 42_000  # images drawn from the 60,000 training images
 ARTICLE_TRAIN = 33_600  # the first 80 % of them train, the other 8,400 validate
 QUICK_TRAIN, QUICK_EVAL, QUICK_EPOCHS = 2_000, 500, 2
-TARGET_ACCURACY = 0.98  # what (5) must reach on the evaluation set
-# What the article reports, for reference (validation accuracy, article protocol).
-ARTICLE_REPORTED = {
-    "article-numpy": (0.9101, "NumPy by hand, SGD, 100 epochs"),
-    "torch-article-adam": (0.9717, "PyTorch, Adam (softmax applied twice)"),
-}
+LARGEST_SEED = 2**32 - 1
+EXIT_DATA_PROBLEM, EXIT_INTERRUPTED = 1, 130  # argparse exits with 2 on a bad argument
 
 KEYS = ["article-numpy", "tge-article-sgd", "tge-article-adam", "torch-article-adam",
         "tge-recommended"]
@@ -79,14 +138,25 @@ KEYS = ["article-numpy", "tge-article-sgd", "tge-article-adam", "torch-article-a
 # (OneCycleLR) for 20. The whole run takes a few minutes on 2 cores.
 DEFAULT_EPOCHS = {"article-numpy": 100, "tge-article-sgd": 100, "tge-article-adam": 100,
                   "torch-article-adam": 100, "tge-recommended": 20}
+# Each recipe's own batch size; --batch-size replaces all of them.
+RECOMMENDED_BATCH_SIZE = 128
+DEFAULT_BATCH_SIZES = {"article-numpy": article_numpy.BATCH_SIZE,
+                       "tge-article-sgd": article_numpy.BATCH_SIZE,
+                       "tge-article-adam": 32, "torch-article-adam": 32,
+                       "tge-recommended": RECOMMENDED_BATCH_SIZE}
+# {batch_size} is filled in with the batch size the contestant trains with.
 RECIPES = {
-    "article-numpy": "NumPy by hand: 784-64-10, U(-0.5, 0.5) init, SGD lr 1e-3, batch 32",
+    "article-numpy": ("NumPy by hand: 784-64-10, U(-0.5, 0.5) init, SGD lr 1e-3, "
+                      "batch {batch_size}"),
     "tge-article-sgd": "tinygrad_edu, recipe and initial weights of (1)",
-    "tge-article-adam": "tinygrad_edu: 784-64-10, torch's default init, Adam lr 1e-3, batch 32",
+    "tge-article-adam": ("tinygrad_edu: 784-64-10, torch's default init, Adam lr 1e-3, "
+                         "batch {batch_size}"),
     "torch-article-adam": "PyTorch, recipe and initial weights of (3)",
     "tge-recommended": ("tinygrad_edu: 784-512-256-10, dropout 0.2, AdamW (wd 1e-2) + "
-                        "OneCycleLR (max lr 2e-3), label smoothing 0.1, ±2 px shifts, batch 128"),
+                        "OneCycleLR (max lr 2e-3), label smoothing 0.1, ±2 px shifts, "
+                        "batch {batch_size}"),
 }
+TORCH_MISSING = "torch not installed"
 
 # Independent random streams, one per purpose, all derived from --seed.
 SPLIT_STREAM, BATCH_STREAM, INIT_STREAM, NOISE_STREAM = 0, 1, 2, 3
@@ -113,24 +183,14 @@ class Splits:
     eval_labels: np.ndarray
     eval_name: str  # "val" (article protocol) or "test" (standard protocol)
     description: str
+    location: MnistLocation | None = None  # where MNIST was read from
 
 
-def default_data_dir() -> tuple[Path, bool]:
-    """(folder, download): $TINYGRAD_EDU_DATA, else ../shared/data/mnist, else the user cache.
-
-    Only the user cache is filled by downloading; the other folders are used as they are.
-    """
-    if os.environ.get("TINYGRAD_EDU_DATA"):
-        return Path(os.environ["TINYGRAD_EDU_DATA"]).expanduser(), False
-    if SHARED_DATA.is_dir():
-        return SHARED_DATA, False
-    return Path("~/.cache/tinygrad_edu/mnist").expanduser(), True
-
-
-def load_mnist(data_dir: Path, download: bool, train: bool) -> tuple[np.ndarray, np.ndarray]:
-    """MNIST's training (60,000) or test (10,000) split: uint8 images (N, 28, 28), labels."""
-    dataset = MNIST(root=data_dir, train=train, download=download)
-    return dataset.images, dataset.labels
+def load_mnist(data_dir: Path | None, train: bool) -> MNIST:
+    """MNIST's training (60,000) or test (10,000) split, from ``data_dir`` when given, else
+    from the folder the library's resolution order chooses (downloading only into the user
+    cache). ``.images`` are uint8 (N, 28, 28), ``.labels`` int64, ``.location`` says where."""
+    return MNIST(root=data_dir, train=train)
 
 
 def scale(images: np.ndarray, dtype: Any = np.float32) -> np.ndarray:
@@ -159,23 +219,37 @@ def standard_split(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray,
                   description)
 
 
-def quick_subset(splits: Splits, train_count: int = QUICK_TRAIN,
-                 eval_count: int = QUICK_EVAL) -> Splits:
-    """The first images of each set, for smoke tests."""
+def first_images(splits: Splits, train_count: int, eval_count: int,
+                 what: str = "quick subset") -> Splits:
+    """The first images of each set (for --quick and smoke tests)."""
+    train_count = min(train_count, len(splits.train_images))
+    eval_count = min(eval_count, len(splits.eval_images))
     return Splits(splits.train_images[:train_count], splits.train_labels[:train_count],
                   splits.eval_images[:eval_count], splits.eval_labels[:eval_count],
                   splits.eval_name,
-                  f"quick subset ({train_count:,} train / {eval_count:,} {splits.eval_name}) "
-                  f"of the {splits.description}")
+                  f"{what} ({train_count:,} train / {eval_count:,} {splits.eval_name}) "
+                  f"of the {splits.description}", splits.location)
 
 
-def make_splits(protocol: str, data_dir: Path, download: bool, seed: int,
+def make_splits(protocol: str, data_dir: Path | None, seed: int,
                 dtype: Any = np.float32) -> Splits:
-    """Load MNIST and split it by ``protocol`` ("article" or "standard")."""
-    train = load_mnist(data_dir, download, train=True)
+    """Load MNIST and split it by ``protocol`` ("article" or "standard").
+
+    ``data_dir`` None: the library's resolution order chooses the folder (``locate_mnist``).
+
+    Raises:
+        MnistNotFoundError: a file is missing (and not to be downloaded there).
+        DatasetError: a file is damaged, or could not be downloaded.
+    """
+    train = load_mnist(data_dir, train=True)
     if protocol == "article":
-        return article_split(*train, seed=seed, dtype=dtype)
-    return standard_split(train, load_mnist(data_dir, download, train=False), dtype)
+        splits = article_split(train.images, train.labels, seed=seed, dtype=dtype)
+    else:
+        test = load_mnist(data_dir, train=False)
+        splits = standard_split((train.images, train.labels), (test.images, test.labels),
+                                dtype)
+    splits.location = train.location
+    return splits
 
 
 def make_loader(images: np.ndarray, labels: np.ndarray, batch_size: int,
@@ -201,10 +275,10 @@ def random_shift(images: np.ndarray, generator: np.random.Generator,
 class ArticleNumpy:
     """Contestant (1): the hand-written NumPy network of ``article_numpy``."""
 
-    batch_size = article_numpy.BATCH_SIZE
-
-    def __init__(self, params: article_numpy.Params) -> None:
+    def __init__(self, params: article_numpy.Params,
+                 batch_size: int = article_numpy.BATCH_SIZE) -> None:
         self.params = params
+        self.batch_size = batch_size
 
     def train_step(self, images: tge.Tensor, labels: tge.Tensor) -> float:
         """One SGD step on a batch; returns its loss. The article keeps one example per
@@ -297,27 +371,31 @@ def article_mlp(dtype: Any = tge.float32, generator: np.random.Generator | None 
                          nn.Linear(64, 10, dtype=dtype, generator=generator))
 
 
-def make_article_numpy(seed: int, dtype: Any = np.float32) -> ArticleNumpy:
+def make_article_numpy(seed: int, dtype: Any = np.float32,
+                       batch_size: int = article_numpy.BATCH_SIZE) -> ArticleNumpy:
     """(1): the article's U(-0.5, 0.5) weights, drawn from the init stream of ``seed``."""
-    return ArticleNumpy(article_numpy.init(stream(seed, INIT_STREAM), dtype))
+    return ArticleNumpy(article_numpy.init(stream(seed, INIT_STREAM), dtype), batch_size)
 
 
-def make_tge_article_sgd(seed: int, dtype: Any = np.float32) -> TinygradContestant:
+def make_tge_article_sgd(seed: int, dtype: Any = np.float32,
+                         batch_size: int = article_numpy.BATCH_SIZE) -> TinygradContestant:
     """(2): tinygrad_edu modules loaded with exactly the initial weights of (1), plain SGD."""
     model = article_mlp(dtype)
     initial = make_article_numpy(seed, dtype).weights()
     model.load_state_dict({name: tge.from_numpy(value) for name, value in initial.items()})
     optimizer = optim.SGD(model.parameters(), lr=article_numpy.LEARNING_RATE)
-    return TinygradContestant(model, optimizer, article_numpy.BATCH_SIZE)
+    return TinygradContestant(model, optimizer, batch_size)
 
 
-def make_tge_article_adam(seed: int, dtype: Any = np.float32) -> TinygradContestant:
+def make_tge_article_adam(seed: int, dtype: Any = np.float32,
+                          batch_size: int = 32) -> TinygradContestant:
     """(3): 784-64-10 with torch's default init (seeded), Adam lr 1e-3, batch 32."""
     model = article_mlp(dtype, stream(seed, INIT_STREAM))
-    return TinygradContestant(model, optim.Adam(model.parameters(), lr=1e-3), 32)
+    return TinygradContestant(model, optim.Adam(model.parameters(), lr=1e-3), batch_size)
 
 
-def make_torch_article_adam(seed: int, dtype: Any = np.float32) -> TorchContestant:
+def make_torch_article_adam(seed: int, dtype: Any = np.float32,
+                            batch_size: int = 32) -> TorchContestant:
     """(4): the same network in PyTorch, loaded with the initial weights of (3)."""
     import torch
 
@@ -328,12 +406,17 @@ def make_torch_article_adam(seed: int, dtype: Any = np.float32) -> TorchContesta
     # tinygrad_edu's state_dict has torch's keys and shapes: the conversion is one line.
     model.load_state_dict({name: torch.from_numpy(value.numpy()) for name, value in
                            initial.items()})
-    return TorchContestant(torch, model, torch.optim.Adam(model.parameters(), lr=1e-3), 32)
+    return TorchContestant(torch, model, torch.optim.Adam(model.parameters(), lr=1e-3),
+                           batch_size)
 
 
-def make_tge_recommended(seed: int, steps_per_epoch: int, epochs: int,
-                         dtype: Any = np.float32) -> TinygradContestant:
-    """(5): a wider network, regularised, with a one-cycle schedule (see RECIPES)."""
+def make_tge_recommended(seed: int, steps_per_epoch: int, epochs: int, dtype: Any = np.float32,
+                         batch_size: int = RECOMMENDED_BATCH_SIZE) -> TinygradContestant:
+    """(5): a wider network, regularised, with a one-cycle schedule (see RECIPES).
+
+    ``steps_per_epoch`` must be the number of batches of ``batch_size`` in an epoch: the
+    schedule spans ``epochs * steps_per_epoch`` steps.
+    """
     init_generator = stream(seed, INIT_STREAM)
     noise_generator = stream(seed, NOISE_STREAM)  # dropout masks and shifts
     model = nn.Sequential(
@@ -346,24 +429,29 @@ def make_tge_recommended(seed: int, steps_per_epoch: int, epochs: int,
     optimizer = optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-2)
     scheduler = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=2e-3,
                                               total_steps=epochs * steps_per_epoch)
-    return TinygradContestant(model, optimizer, 128, scheduler, label_smoothing=0.1,
+    return TinygradContestant(model, optimizer, batch_size, scheduler, label_smoothing=0.1,
                               augment=lambda images: random_shift(images, noise_generator))
 
 
 def make_contestant(key: str, seed: int, train_count: int, epochs: int,
-                    dtype: Any = np.float32) -> Any:
-    """Build contestant ``key`` (one of KEYS) for ``train_count`` images and ``epochs``."""
+                    dtype: Any = np.float32, batch_size: int | None = None) -> Any:
+    """Build contestant ``key`` (one of KEYS) for ``train_count`` images and ``epochs``.
+
+    ``batch_size`` None: the recipe's own (DEFAULT_BATCH_SIZES).
+    """
+    if key not in KEYS:
+        raise ValueError(f"unknown contestant {key!r}; expected one of {KEYS}")
+    size = DEFAULT_BATCH_SIZES[key] if batch_size is None else batch_size
     if key == "article-numpy":
-        return make_article_numpy(seed, dtype)
+        return make_article_numpy(seed, dtype, size)
     if key == "tge-article-sgd":
-        return make_tge_article_sgd(seed, dtype)
+        return make_tge_article_sgd(seed, dtype, size)
     if key == "tge-article-adam":
-        return make_tge_article_adam(seed, dtype)
+        return make_tge_article_adam(seed, dtype, size)
     if key == "torch-article-adam":
-        return make_torch_article_adam(seed, dtype)
-    if key == "tge-recommended":
-        return make_tge_recommended(seed, -(-train_count // 128), epochs, dtype)
-    raise ValueError(f"unknown contestant {key!r}; expected one of {KEYS}")
+        return make_torch_article_adam(seed, dtype, size)
+    steps_per_epoch = -(-train_count // size)  # the DataLoader keeps the last, short batch
+    return make_tge_recommended(seed, steps_per_epoch, epochs, dtype, size)
 
 
 def torch_available() -> bool:
@@ -394,44 +482,75 @@ def train_epoch(contestant: Any, loader: Iterable[tuple[tge.Tensor, tge.Tensor]]
     return [contestant.train_step(images, labels) for images, labels in loader]
 
 
-def epoch_bar(epochs: int, description: str, progress: bool) -> Any:
-    """A tqdm progress bar over the epochs (plain range when tqdm is missing or disabled)."""
-    if progress:
-        try:
-            from tqdm import tqdm
-        except ImportError:
-            return range(epochs)
-        return tqdm(range(epochs), desc=description, unit="epoch", leave=True,
-                    dynamic_ncols=True)
-    return range(epochs)
+def show_bars(progress: bool | None) -> bool:
+    """Progress bars or not: --progress / --no-progress decide, else whether stderr is a
+    terminal (a log file or a pipe gets plain lines, not a stream of carriage returns)."""
+    if progress is None:
+        progress = sys.stderr.isatty()
+    if not progress:
+        return False
+    try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def epoch_bar(epochs: int, description: str, bars: bool) -> Any:
+    """A tqdm progress bar (on stderr) over the epochs, or a plain range without bars."""
+    if not bars:
+        return range(epochs)
+    from tqdm import tqdm
+
+    return tqdm(range(epochs), desc=description, unit="epoch", leave=True, dynamic_ncols=True,
+                file=sys.stderr)
+
+
+def epoch_line(label: str, record: dict[str, float], epochs: int, seconds: float,
+               eval_name: str) -> str:
+    """One finished epoch, for a terminal without progress bars or a log file, e.g.
+    ``(3) tge-article-adam  epoch  7/100  loss 0.0123  val 96.51 %  0.32 s``."""
+    width = len(str(epochs))
+    return (f"{label:<22}  epoch {record['epoch']:>{width}}/{epochs}  "
+            f"loss {record['loss']:.4f}  {eval_name} {percent(record['eval_accuracy'])}  "
+            f"{seconds:.2f} s")
 
 
 def train_contestant(contestant: Any, splits: Splits, epochs: int, seed: int,
-                     description: str = "", progress: bool = True) -> list[dict[str, float]]:
+                     entry: dict[str, Any], label: str = "", bars: bool = False) -> None:
     """Train for ``epochs`` and measure after each: mean step loss, full-set train and
-    evaluation accuracy, and the wall time of the epoch's training steps (measuring excluded).
+    evaluation accuracy (``entry["history"]``), and apart from these metrics the wall time of
+    the epoch's training steps and of the measuring (``entry["timing"]``).
+
+    Each epoch is added to ``entry`` as soon as it is finished, so that an interruption
+    (Ctrl-C) keeps every finished epoch.
     """
     loader = make_loader(splits.train_images, splits.train_labels, contestant.batch_size,
                          batch_seed(seed))
-    history = []
-    bar = epoch_bar(epochs, description, progress)
-    for epoch in bar:
-        start = time.perf_counter()
-        losses = train_epoch(contestant, loader)
-        seconds = time.perf_counter() - start
-        record = {
-            "epoch": epoch + 1,
-            "loss": float(np.mean(losses)),
-            "train_accuracy": evaluate(contestant, splits.train_images, splits.train_labels),
-            "eval_accuracy": evaluate(contestant, splits.eval_images, splits.eval_labels),
-            "seconds": seconds,
-            "measure_seconds": time.perf_counter() - start - seconds,
-        }
-        history.append(record)
-        if hasattr(bar, "set_postfix"):
-            bar.set_postfix(loss=f"{record['loss']:.4f}",
-                            **{splits.eval_name: f"{100 * record['eval_accuracy']:.2f}%"})
-    return history
+    bar = epoch_bar(epochs, label, bars)
+    try:
+        for epoch in bar:
+            start = time.perf_counter()
+            losses = train_epoch(contestant, loader)
+            seconds = time.perf_counter() - start
+            record = {
+                "epoch": epoch + 1,
+                "loss": float(np.mean(losses)),
+                "train_accuracy": evaluate(contestant, splits.train_images,
+                                           splits.train_labels),
+                "eval_accuracy": evaluate(contestant, splits.eval_images, splits.eval_labels),
+            }
+            entry["timing"]["train_seconds"].append(seconds)
+            entry["timing"]["measure_seconds"].append(time.perf_counter() - start - seconds)
+            entry["history"].append(record)
+            if bars:
+                bar.set_postfix(loss=f"{record['loss']:.4f}",
+                                **{splits.eval_name: percent(record["eval_accuracy"])})
+            else:
+                print(epoch_line(label, record, epochs, seconds, splits.eval_name), flush=True)
+    finally:
+        if bars:
+            bar.close()
 
 
 def max_weight_difference(first: dict[str, np.ndarray], second: dict[str, np.ndarray]) -> float:
@@ -439,128 +558,221 @@ def max_weight_difference(first: dict[str, np.ndarray], second: dict[str, np.nda
     return max(float(np.abs(first[name] - second[name]).max()) for name in first)
 
 
-# ------------------------------------------------------------------------------- reporting
-def percent(value: float | None) -> str:
-    """0.98765 -> '98.77 %'; None -> '–'."""
-    return "–" if value is None else f"{100 * value:.2f} %"
+def train_all(arguments: argparse.Namespace, splits: Splits, results: dict[str, Any],
+              bars: bool) -> None:
+    """Train every contestant in turn, filling ``results`` as each epoch finishes."""
+    trained: dict[str, Any] = {}
+    for entry in results["contestants"]:
+        key, label = entry["key"], f"({entry['index']}) {entry['key']}"
+        if key == "torch-article-adam":
+            if not torch_available():
+                entry["status"], entry["skipped"] = "skipped", TORCH_MISSING
+                print(f"{label}: skipped ({TORCH_MISSING}; pip install torch to run it)",
+                      flush=True)
+                continue
+            import torch
+
+            results["environment"]["versions"]["torch"] = torch.__version__
+            results["environment"]["threads"]["torch"] = torch.get_num_threads()
+        contestant = make_contestant(key, arguments.seed, len(splits.train_images),
+                                     entry["epochs"], batch_size=arguments.batch_size)
+        entry["status"] = "running"
+        train_contestant(contestant, splits, entry["epochs"], arguments.seed, entry, label,
+                         bars)
+        entry["status"] = "finished"
+        trained[key] = contestant
+        if key == "tge-article-sgd" and "article-numpy" in trained:
+            difference = max_weight_difference(trained["article-numpy"].weights(),
+                                               contestant.weights())
+            results["max_weight_difference_1_2"] = difference
+            results["notes"].append(
+                f"(1) vs (2), same initial weights and batches: after training, max |W(1) − "
+                f"W(2)| = {difference:.1e} (float32 rounding; in float64 they agree to 1e-10, "
+                "see tests/test_examples.py)")
+        if key == "tge-recommended":
+            accuracy = entry["history"][-1]["eval_accuracy"]
+            results["target_reached"] = accuracy >= TARGET_ACCURACY
+            results["notes"].append(
+                f"(5) target: {splits.eval_name} accuracy ≥ {percent(TARGET_ACCURACY)}: "
+                f"{'reached' if results['target_reached'] else 'NOT reached'} "
+                f"({percent(accuracy)})")
 
 
-def format_table(results: dict[str, Any]) -> str:
-    """The one table (Markdown) of a run, with notes below it."""
-    name = results["eval_name"]
-    runs = [run for run in results["contestants"] if run["history"]]
-    common = min(run["epochs"] for run in runs) if runs else 0
-    lines = [
-        f"MNIST, {results['description']}; {results['dtype']}; accuracy measured on the whole "
-        "sets after every epoch; s / epoch = training steps only",
-        "",
-        f"| # | contestant | recipe | epochs | s / epoch | train acc | {name} acc @ epoch "
-        f"{common} | {name} acc (final) | best {name} acc (epoch) |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for run in results["contestants"]:
-        history = run["history"]
-        if not history:
-            lines.append(f"| {run['index']} | {run['key']} | {run['recipe']} | – | – | – | – | "
-                         f"– | skipped: {run['skipped']} |")
-            continue
-        seconds = np.mean([record["seconds"] for record in history])
-        best = max(history, key=lambda record: record["eval_accuracy"])
-        lines.append(
-            f"| {run['index']} | {run['key']} | {run['recipe']} | {run['epochs']} | "
-            f"{seconds:.2f} | {percent(history[-1]['train_accuracy'])} | "
-            f"{percent(history[common - 1]['eval_accuracy'])} | "
-            f"**{percent(history[-1]['eval_accuracy'])}** | "
-            f"{percent(best['eval_accuracy'])} ({best['epoch']}) |")
-    if results["protocol"] == "article" and not results["quick"]:
-        for key, (accuracy, what) in ARTICLE_REPORTED.items():
-            lines.append(f"| – | {key} (article) | reported in the article: {what} | – | – | – |"
-                         f" – | {percent(accuracy)} | – |")
-    lines.append("")
-    lines.extend(results["notes"])
-    return "\n".join(lines)
-
-
-PLOT_STYLES: list[dict[str, Any]] = [
-    {"color": "tab:blue", "linewidth": 5, "alpha": 0.35},
-    {"color": "tab:blue", "linewidth": 1.5, "linestyle": "--"},
-    {"color": "tab:green", "linewidth": 5, "alpha": 0.35},
-    {"color": "tab:red", "linewidth": 1.5, "linestyle": "--"},
-    {"color": "tab:purple", "linewidth": 2},
-]
-
-
-def save_plot(results: dict[str, Any], path: Path) -> bool:
-    """Curves of evaluation accuracy and training loss per epoch; False without matplotlib."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return False
-    figure, (accuracy_axes, loss_axes) = plt.subplots(1, 2, figsize=(13, 5))
-    for run in results["contestants"]:
-        if not run["history"]:
-            continue
-        epochs = [record["epoch"] for record in run["history"]]
-        label = f"({run['index']}) {run['key']}"
-        # The pairs (1, 2) and (3, 4) overlap: wide pale lines under thin dashed ones.
-        style = PLOT_STYLES[run["index"] - 1]
-        accuracy_axes.plot(epochs, [100 * record["eval_accuracy"] for record in run["history"]],
-                           label=label, **style)
-        loss_axes.plot(epochs, [record["loss"] for record in run["history"]], label=label,
-                       **style)
-    if results["protocol"] == "article" and not results["quick"]:
-        for key, (accuracy, _) in ARTICLE_REPORTED.items():
-            accuracy_axes.axhline(100 * accuracy, color="grey", linestyle=":", linewidth=1)
-            accuracy_axes.annotate(f"{key} (article): {100 * accuracy:.2f} %",
-                                   (1, 100 * accuracy), fontsize=8, color="grey",
-                                   xytext=(2, 2), textcoords="offset points")
-    accuracy_axes.axhline(100 * TARGET_ACCURACY, color="black", linestyle="--", linewidth=1,
-                          label=f"target of (5): {100 * TARGET_ACCURACY:.0f} %")
-    accuracy_axes.set_ylim(80, 100)
-    accuracy_axes.set_xlabel("epoch")
-    accuracy_axes.set_ylabel(f"{results['eval_name']} accuracy (%)")
-    accuracy_axes.set_title(f"{results['eval_name']} accuracy, whole set")
-    accuracy_axes.grid(alpha=0.3)
-    accuracy_axes.legend(fontsize=8, loc="lower right")
-    loss_axes.set_yscale("log")
-    loss_axes.set_xlabel("epoch")
-    loss_axes.set_ylabel("mean training loss over the epoch's steps")
-    loss_axes.set_title("training loss (5: with label smoothing and dropout)")
-    loss_axes.grid(alpha=0.3)
-    loss_axes.legend(fontsize=8)
-    figure.suptitle(f"MNIST, {results['description']}", fontsize=9)
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return True
+def mark_interrupted(results: dict[str, Any]) -> None:
+    """Record a Ctrl-C: the running contestant is interrupted, the ones after it did not run."""
+    results["interrupted"] = True
+    for entry in results["contestants"]:
+        if entry["status"] == "running":
+            entry["status"] = "interrupted"
+            results["notes"].append(
+                f"interrupted (Ctrl-C) during ({entry['index']}) {entry['key']}, after "
+                f"{len(entry['history'])} of its {entry['epochs']} epochs")
+        elif entry["status"] == "pending":
+            entry["status"] = "not run"
 
 
 # -------------------------------------------------------------------------------- the run
-def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
-    """The command-line flags."""
+def positive_integer(text: str) -> int:
+    """argparse type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer (1 or more), got {value}")
+    return value
+
+
+def seed_value(text: str) -> int:
+    """argparse type: a seed in 0..2**32 − 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if not 0 <= value <= LARGEST_SEED:
+        raise argparse.ArgumentTypeError(f"must be in 0..{LARGEST_SEED} (2**32 - 1), got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line flags (their values are checked as they are parsed)."""
     parser = argparse.ArgumentParser(
+        prog=PROGRAM,
         description="Train the article's MNIST network five ways and print one table.")
     parser.add_argument("--protocol", choices=["article", "standard"], default="article",
                         help="article: 33,600 / 8,400 of 42,000 drawn images (default); "
                              "standard: 60,000 train / 10,000 test")
-    parser.add_argument("--epochs", type=int, default=None,
+    parser.add_argument("--epochs", type=positive_integer, default=None,
                         help="epochs for every contestant (default: 100 for (1) to (4), 20 for "
-                             "(5); 2 with --quick)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="seed of the split, the batch order and the initial weights")
+                             f"(5); {QUICK_EPOCHS} with --quick)")
+    parser.add_argument("--batch-size", type=positive_integer, default=None,
+                        help="batch size for every contestant (default: each recipe's own, "
+                             f"32 for (1) to (4), {RECOMMENDED_BATCH_SIZE} for (5))")
+    parser.add_argument("--seed", type=seed_value, default=0,
+                        help="seed of the split, the batch order and the initial weights, "
+                             f"0..{LARGEST_SEED} (default 0)")
     parser.add_argument("--data-dir", type=Path, default=None,
-                        help="folder of the four MNIST .gz files (default: $TINYGRAD_EDU_DATA, "
-                             "else ../shared/data/mnist, else the user cache, downloading)")
+                        help="folder of the four MNIST .gz files, used as it is (default: "
+                             "$TINYGRAD_EDU_DATA, else ../shared/data/mnist beside the "
+                             "checkout, else the user cache, downloading what is missing)")
     parser.add_argument("--quick", action="store_true",
                         help=f"{QUICK_TRAIN:,} train / {QUICK_EVAL} eval images, "
                              f"{QUICK_EPOCHS} epochs: a smoke test in seconds")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help="folder for the PNG and JSON (default: examples/out)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
-    return parser.parse_args(argv)
+    parser.add_argument("--out", type=Path, default=None,
+                        help="folder for results.md, the JSON and the PNG (default: "
+                             "examples/out/<protocol>, examples/out/<protocol>-quick with "
+                             "--quick)")
+    progress = parser.add_mutually_exclusive_group()
+    progress.add_argument("--progress", dest="progress", action="store_true", default=None,
+                          help="progress bars even when stderr is not a terminal")
+    progress.add_argument("--no-progress", dest="progress", action="store_false",
+                          help="no progress bars: one line per contestant and epoch "
+                               "(the default when stderr is not a terminal)")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the traceback of a data problem (or of Ctrl-C) instead of a "
+                             "message")
+    # For tests: train and evaluate on the first N images only.
+    parser.add_argument("--train-limit", type=positive_integer, default=None,
+                        help=argparse.SUPPRESS)
+    parser.add_argument("--eval-limit", type=positive_integer, default=None,
+                        help=argparse.SUPPRESS)
+    return parser
+
+
+def default_out(protocol: str, quick: bool) -> Path:
+    """examples/out/<protocol>, or examples/out/<protocol>-quick: one folder per kind of run,
+    so each keeps its own results.md.
+
+    Example:
+        >>> default_out("standard", quick=True).parts[-3:]
+        ('examples', 'out', 'standard-quick')
+    """
+    return OUT_ROOT / (protocol + ("-quick" if quick else ""))
+
+
+def output_stem(protocol: str, quick: bool) -> str:
+    """The JSON's and the PNG's name without suffix: mlp_mnist_<protocol>[_quick]."""
+    return f"mlp_mnist_{protocol}" + ("_quick" if quick else "")
+
+
+def prepare_out_folder(parser: argparse.ArgumentParser, out: Path) -> list[Path]:
+    """Create ``out`` and check that a file can be written there (a probe file, removed at
+    once); a bad folder ends the program through ``parser.error`` before any data is read.
+
+    Returns the folders created, deepest first (removed again if the run fails early).
+    """
+    try:
+        created = make_folders(out)
+    except OSError as error:
+        blocking = next((folder for folder in (out, *out.parents)
+                         if folder.exists() and not folder.is_dir()), None)
+        reason = (f"{blocking} is a file, not a folder" if blocking is not None
+                  else error.strerror or str(error))
+        parser.error(f"argument --out: cannot create the folder {out}: {reason}")
+    try:
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".mlp_mnist_probe_"):
+            pass
+    except OSError as error:
+        remove_empty_folders(created)
+        parser.error(f"argument --out: cannot write into {out}: {error.strerror or error}")
+    return created
+
+
+# How each step of the library's resolution order is named for people.
+SOURCE_NAMES = {
+    SOURCE_ARGUMENT: "given by --data-dir",
+    SOURCE_ENVIRONMENT: "given by the TINYGRAD_EDU_DATA environment variable",
+    SOURCE_SHARED: "../shared/data/mnist beside the checkout",
+    SOURCE_CACHE: "the user cache, where missing files are downloaded",
+}
+
+
+def data_problem_message(error: Exception, location: MnistLocation) -> str:
+    """The one message for missing, damaged or undownloadable MNIST: the file, the problem,
+    and the three ways to fix it."""
+    path = getattr(error, "path", None) or getattr(error, "filename", None) or location.folder
+    if isinstance(error, MnistNotFoundError):
+        problem = "file not found"
+    elif isinstance(error, DatasetError):
+        problem = error.problem
+    else:
+        problem = getattr(error, "strerror", None) or str(error)
+    lines = [
+        wrap(f"{PROGRAM}: error: MNIST file {path}: {problem}"),
+        wrap(f"(the folder {location.folder}, {SOURCE_NAMES[location.source]})", "  ", " "),
+        "Three ways to fix it:",
+        wrap("--data-dir DIR, a folder that holds the four MNIST files: "
+             + ", ".join(MD5SUMS), "  1. ", ""),
+        wrap("the TINYGRAD_EDU_DATA environment variable, set to such a folder", "  2. ", ""),
+        wrap("connect to the internet and run without --data-dir and TINYGRAD_EDU_DATA: the "
+             f"files are downloaded into the user cache, {user_cache_dir()}", "  3. ", ""),
+    ]
+    if location.source == SOURCE_SHARED:
+        lines.append(wrap(f"({location.folder} comes before the user cache: repair it, or use "
+                          "1 or 2)", "  ", " "))
+    damaged = isinstance(error, DatasetError) and error.path is not None and error.path.exists()
+    if damaged and location.source == SOURCE_CACHE:
+        lines.append(wrap(f"(a damaged file in the user cache is downloaded again once "
+                          f"deleted: rm {path})", "  ", " "))
+    elif damaged:
+        lines.append(wrap(f"(or replace {path} by a good copy)", "  ", " "))
+    lines.append("Run with --debug to see the traceback.")
+    return "\n".join(lines)
+
+
+def prepare_splits(arguments: argparse.Namespace) -> Splits:
+    """The run's data: the protocol's split, cut to the first images with --quick (and the
+    hidden --train-limit / --eval-limit)."""
+    splits = make_splits(arguments.protocol, arguments.data_dir, arguments.seed)
+    train_count, eval_count = len(splits.train_images), len(splits.eval_images)
+    if arguments.quick:
+        train_count, eval_count = min(train_count, QUICK_TRAIN), min(eval_count, QUICK_EVAL)
+    train_count = min(train_count, arguments.train_limit or train_count)
+    eval_count = min(eval_count, arguments.eval_limit or eval_count)
+    if (train_count, eval_count) == (len(splits.train_images), len(splits.eval_images)):
+        return splits
+    return first_images(splits, train_count, eval_count,
+                        "quick subset" if arguments.quick else "subset")
 
 
 def epochs_for(key: str, arguments: argparse.Namespace) -> int:
@@ -570,90 +782,88 @@ def epochs_for(key: str, arguments: argparse.Namespace) -> int:
     return QUICK_EPOCHS if arguments.quick else DEFAULT_EPOCHS[key]
 
 
-def run(arguments: argparse.Namespace) -> dict[str, Any]:
-    """Train every contestant; return all the numbers (what the JSON file holds)."""
-    data_dir, download = default_data_dir()
-    if arguments.data_dir is not None:
-        data_dir, download = arguments.data_dir, False
-    splits = make_splits(arguments.protocol, data_dir, download, arguments.seed)
-    if arguments.quick:
-        splits = quick_subset(splits)
-    results: dict[str, Any] = {
-        "command": " ".join(["python", *sys.argv]),
+def new_results(arguments: argparse.Namespace, splits: Splits, command: str) -> dict[str, Any]:
+    """The record of a run before training: settings, data, environment, one entry per
+    contestant (filled in as it trains). Metrics (``history``) and timings (``timing``) are
+    kept apart, so that the metrics of two runs can be compared for equality."""
+    location = splits.location
+    contestants: list[dict[str, Any]] = []
+    for index, key in enumerate(KEYS, start=1):
+        batch_size = arguments.batch_size or DEFAULT_BATCH_SIZES[key]
+        contestants.append({
+            "index": index, "key": key, "recipe": RECIPES[key].format(batch_size=batch_size),
+            "epochs": epochs_for(key, arguments), "batch_size": batch_size,
+            "status": "pending", "skipped": None, "history": [],
+            "timing": {"train_seconds": [], "measure_seconds": []},
+        })
+    return {
+        "command": command,
         "protocol": arguments.protocol, "quick": arguments.quick, "seed": arguments.seed,
+        "settings": {"epochs": arguments.epochs, "batch_size": arguments.batch_size,
+                     "train_limit": arguments.train_limit, "eval_limit": arguments.eval_limit},
         "description": splits.description, "eval_name": splits.eval_name, "dtype": "float32",
         "train_count": len(splits.train_images), "eval_count": len(splits.eval_images),
-        "data_dir": str(data_dir), "target_accuracy": TARGET_ACCURACY,
+        "data": {"folder": None if location is None else str(location.folder),
+                 "source": None if location is None else location.source},
+        "target_accuracy": TARGET_ACCURACY,
         "article_reported": {key: value[0] for key, value in ARTICLE_REPORTED.items()},
-        "versions": {"python": platform.python_version(), "numpy": np.__version__,
-                     "tinygrad_edu": tge.__version__},
-        "cpu_count": os.cpu_count(), "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
-        "contestants": [], "notes": [],
+        "environment": environment_record(THREAD_VARIABLES, THREADS_SET_HERE,
+                                          CORETYPE_SET_HERE),
+        "contestants": contestants, "notes": [], "interrupted": False,
+        "timing": {"total_seconds": None},
     }
-    trained: dict[str, Any] = {}
-    for index, key in enumerate(KEYS, start=1):
-        epochs = epochs_for(key, arguments)
-        entry: dict[str, Any] = {"index": index, "key": key, "recipe": RECIPES[key],
-                                 "epochs": epochs, "history": [], "skipped": None}
-        results["contestants"].append(entry)
-        if key == "torch-article-adam" and not torch_available():
-            entry["skipped"] = "torch is not installed (pip install torch)"
-            print(f"({index}) {key}: skipped, {entry['skipped']}", flush=True)
-            continue
-        if key == "torch-article-adam":
-            import torch
-
-            results["versions"]["torch"] = torch.__version__
-            entry["torch_threads"] = torch.get_num_threads()
-        contestant = make_contestant(key, arguments.seed, len(splits.train_images), epochs)
-        entry["batch_size"] = contestant.batch_size
-        entry["history"] = train_contestant(contestant, splits, epochs, arguments.seed,
-                                            f"({index}) {key}", not arguments.no_progress)
-        trained[key] = contestant
-    if "article-numpy" in trained and "tge-article-sgd" in trained:
-        difference = max_weight_difference(trained["article-numpy"].weights(),
-                                           trained["tge-article-sgd"].weights())
-        results["max_weight_difference_1_2"] = difference
-        results["notes"].append(
-            f"(1) vs (2), same initial weights and batches: after training, max |W(1) − W(2)| = "
-            f"{difference:.1e} (float32 rounding; in float64 they agree to 1e-10, see "
-            "tests/test_examples.py)")
-    final = results["contestants"][-1]["history"]
-    if final:
-        accuracy = final[-1]["eval_accuracy"]
-        reached = accuracy >= TARGET_ACCURACY
-        results["target_reached"] = reached
-        results["notes"].append(
-            f"(5) target: {splits.eval_name} accuracy ≥ {percent(TARGET_ACCURACY)}: "
-            f"{'reached' if reached else 'NOT reached'} ({percent(accuracy)})")
-    return results
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run, print the table, write the JSON and the PNG."""
-    arguments = parse_arguments(argv)
+    """Check the arguments, load MNIST, train, write results.md, the JSON and the PNG, print
+    the table. Returns the exit status (see the module docstring)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    arguments = parser.parse_args(argv)  # a bad value exits here (status 2)
+    if arguments.out is None:
+        arguments.out = default_out(arguments.protocol, arguments.quick)
+    created = prepare_out_folder(parser, arguments.out)  # and here
+    location = locate_mnist(arguments.data_dir)
+    print(f"MNIST from {location.folder} ({SOURCE_NAMES[location.source]})", flush=True)
+    try:
+        splits = prepare_splits(arguments)
+    except (MnistNotFoundError, DatasetError, OSError) as error:
+        remove_empty_folders(created)
+        if arguments.debug:
+            raise
+        print(data_problem_message(error, location), file=sys.stderr)
+        return EXIT_DATA_PROBLEM
+    except KeyboardInterrupt:
+        remove_empty_folders(created)
+        if arguments.debug:
+            raise
+        print(f"{PROGRAM}: interrupted while loading MNIST; nothing was trained or written",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    results = new_results(arguments, splits, shlex.join(["python", "examples/mlp_mnist.py",
+                                                         *argv]))
+    print(wrap(f"{splits.description}; results go to {arguments.out}"), flush=True)
     start = time.perf_counter()
-    results = run(arguments)
-    results["total_seconds"] = time.perf_counter() - start
-    results["notes"].append(f"total wall time of the run: {results['total_seconds']:.0f} s "
-                            f"on {os.cpu_count()} cores, OPENBLAS_NUM_THREADS="
-                            f"{results['blas_threads']}")
-    arguments.out.mkdir(parents=True, exist_ok=True)
-    stem = f"mlp_mnist_{arguments.protocol}" + ("_quick" if arguments.quick else "")
-    png_path = arguments.out / f"{stem}.png"
-    json_path = arguments.out / f"{stem}.json"
-    plotted = save_plot(results, png_path)
-    results["png"] = str(png_path) if plotted else None
-    if not plotted:
-        results["notes"].append("no plot: matplotlib is not installed (pip install matplotlib)")
-    table = format_table(results)
-    results["table"] = table
-    json_path.write_text(json.dumps(results, indent=1) + "\n")
+    try:
+        train_all(arguments, splits, results, show_bars(arguments.progress))
+    except KeyboardInterrupt as interruption:
+        mark_interrupted(results)
+        interrupted: KeyboardInterrupt | None = interruption
+    else:
+        interrupted = None
+    results["timing"]["total_seconds"] = time.perf_counter() - start
+    paths = write_outputs(results, arguments.out,
+                          output_stem(arguments.protocol, arguments.quick))
     print()
-    print(table)
+    print(terminal_table(results))
     print()
-    print(f"curves: {png_path if plotted else '(none)'}")
-    print(f"numbers: {json_path}")
+    print(files_listing(arguments.out, paths), flush=True)
+    if interrupted is not None:
+        print(f"{PROGRAM}: interrupted (Ctrl-C); the results so far were written to "
+              f"{arguments.out}", file=sys.stderr)
+        if arguments.debug:
+            raise interrupted
+        return EXIT_INTERRUPTED
     return 0
 
 

@@ -7,7 +7,9 @@
 - (3) == (4): tinygrad_edu and PyTorch, float64, same initial weights and batches, Adam: the
   losses of the first 100 steps are equal to 1e-9.
 
-Real MNIST is read from ../shared/data/mnist (or $TINYGRAD_EDU_DATA), as in CI.
+Real MNIST is found by the library's one resolution order (``locate_mnist``: $TINYGRAD_EDU_DATA,
+else ../shared/data/mnist beside the checkout, else the user cache), as in CI. The command line
+of the example (arguments, messages, outputs, Ctrl-C) is tested in test_example_cli.py.
 """
 
 from __future__ import annotations
@@ -27,15 +29,20 @@ sys.path.insert(0, str(EXAMPLES))
 
 import article_numpy  # noqa: E402
 import mlp_mnist  # noqa: E402
+import mlp_mnist_report  # noqa: E402
+
+from tinygrad_edu.data.datasets import locate_mnist  # noqa: E402
 
 SEED = 0
 
 
 @pytest.fixture(scope="module")
-def article_splits_float64() -> mlp_mnist.Splits:
-    """The article protocol's 33,600 / 8,400 split of real MNIST, in float64."""
-    data_dir, download = mlp_mnist.default_data_dir()
-    return mlp_mnist.make_splits("article", data_dir, download, SEED, dtype=np.float64)
+def article_splits_float64(mnist_dir: Path) -> mlp_mnist.Splits:
+    """The article protocol's 33,600 / 8,400 split of real MNIST, in float64 (read from the
+    folder of the library's resolution order: ``root=None``)."""
+    splits = mlp_mnist.make_splits("article", None, SEED, dtype=np.float64)
+    assert splits.location is not None and splits.location.folder == mnist_dir
+    return splits
 
 
 def test_article_split_follows_the_protocol(article_splits_float64: mlp_mnist.Splits) -> None:
@@ -45,8 +52,9 @@ def test_article_split_follows_the_protocol(article_splits_float64: mlp_mnist.Sp
     assert splits.train_images.dtype == np.float64
     assert splits.train_images.min() == 0.0 and splits.train_images.max() == 1.0
     assert splits.eval_name == "val"
+    assert splits.location is not None and splits.location == locate_mnist()
     # The 42,000 drawn images are distinct training images: no image is in both sets.
-    images, _ = mlp_mnist.load_mnist(*mlp_mnist.default_data_dir(), train=True)
+    images = mlp_mnist.load_mnist(None, train=True).images
     drawn = mlp_mnist.stream(SEED, mlp_mnist.SPLIT_STREAM).permutation(60_000)[:42_000]
     assert len(set(drawn.tolist())) == 42_000
     np.testing.assert_array_equal(splits.eval_images[0] * 255,
@@ -57,6 +65,16 @@ def test_article_numpy_docstring_examples() -> None:
     """The examples in article_numpy's docstrings (examples/ is outside the doctest paths)."""
     failed, attempted = doctest.testmod(article_numpy, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert attempted >= 10 and failed == 0
+
+
+def test_mlp_mnist_docstring_examples() -> None:
+    """The examples in the docstrings of mlp_mnist and its reporting module."""
+    attempted_in_all = 0
+    for module in (mlp_mnist, mlp_mnist_report):
+        failed, attempted = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert failed == 0, module.__name__
+        attempted_in_all += attempted
+    assert attempted_in_all >= 4
 
 
 def test_random_shift_moves_whole_images() -> None:
@@ -141,23 +159,40 @@ def test_tinygrad_edu_adam_equals_torch_for_100_steps(
                                    err_msg=name)
 
 
-def test_quick_run_writes_table_json_and_plot(tmp_path: Path) -> None:
-    """Smoke run of the command line with --quick: every contestant, the JSON and the PNG."""
+def test_batch_size_override_reaches_every_contestant_and_the_schedule() -> None:
+    """--batch-size replaces each recipe's own; (5)'s OneCycleLR spans exactly the batches of
+    that size (one step more would raise), with the DataLoader's last, short batch counted."""
+    keys = [key for key in mlp_mnist.KEYS
+            if key != "torch-article-adam" or mlp_mnist.torch_available()]
+    for key in keys:
+        assert mlp_mnist.make_contestant(key, SEED, 100, 2, batch_size=7).batch_size == 7
+        default = mlp_mnist.make_contestant(key, SEED, 100, 2).batch_size
+        assert default == (128 if key == "tge-recommended" else 32)
+    recommended = mlp_mnist.make_contestant("tge-recommended", SEED, 100, 2, batch_size=7)
+    images = np.zeros((100, 784), np.float32)
+    loader = mlp_mnist.make_loader(images, np.zeros(100, np.int64), 7, SEED)
+    assert len(loader) == 15  # 14 batches of 7 and one of 2
+    assert recommended.scheduler.total_steps == 2 * len(loader)
+
+
+def test_quick_run_writes_table_json_and_plot(mnist_dir: Path, tmp_path: Path) -> None:
+    """Smoke run of the command line as documented, ``--quick``: every contestant for its two
+    epochs, results.md, the JSON and the PNG (test_example_cli.py tests the rest of the CLI)."""
     completed = subprocess.run(
         [sys.executable, str(EXAMPLES / "mlp_mnist.py"), "--quick", "--no-progress",
          "--out", str(tmp_path)],
         capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONHASHSEED": "0"},
     )
     assert completed.returncode == 0, completed.stderr
-    table_rows = [line for line in completed.stdout.splitlines() if line.startswith("| ")]
+    markdown = (tmp_path / "results.md").read_text(encoding="utf-8")
     for index, key in enumerate(mlp_mnist.KEYS, start=1):
-        assert any(row.startswith(f"| {index} | {key} |") for row in table_rows), key
-    results = json.loads((tmp_path / "mlp_mnist_article_quick.json").read_text())
+        assert f"\n| {index} | {key} |" in markdown, key
+    results = json.loads((tmp_path / "mlp_mnist_article_quick.json").read_text(encoding="utf-8"))
     assert [run["key"] for run in results["contestants"]] == mlp_mnist.KEYS
     assert results["train_count"] == mlp_mnist.QUICK_TRAIN
     assert results["eval_count"] == mlp_mnist.QUICK_EVAL
     for run in results["contestants"]:
-        if run["skipped"] is not None:
+        if run["status"] == "skipped":
             assert run["key"] == "torch-article-adam"
             continue
         assert [record["epoch"] for record in run["history"]] == [1, 2]
@@ -166,7 +201,7 @@ def test_quick_run_writes_table_json_and_plot(tmp_path: Path) -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        assert results["png"] is None
+        assert results["files"]["png"] is None
     else:
         png = tmp_path / "mlp_mnist_article_quick.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

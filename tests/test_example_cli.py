@@ -1,0 +1,421 @@
+"""The command line of examples/mlp_mnist.py, run as a user runs it (in a subprocess).
+
+- A bad argument ends in one argparse-style line and exit status 2, before any data is read or
+  anything trained; missing or damaged MNIST in one message (the file, the problem, the three
+  fixes) and exit status 1; never a traceback, unless --debug asks for it.
+- Ctrl-C writes the results of the finished epochs and exits with status 130.
+- Without a terminal: one line per contestant and epoch, no progress bars; the terminal table
+  fits in 100 columns; the Markdown table goes to OUT/results.md.
+- The metrics in the JSON are the same in two fresh runs, and the environment is recorded.
+
+Every run is tiny (--quick with 1 epoch, or the first 64 images). MNIST is found only by the
+library's resolution order (``locate_mnist``, the ``mnist_dir`` fixture of conftest.py), never by
+a path written here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+SCRIPT = EXAMPLES / "mlp_mnist.py"
+sys.path.insert(0, str(EXAMPLES))
+
+import mlp_mnist  # noqa: E402
+import mlp_mnist_report  # noqa: E402
+
+from tinygrad_edu.data.datasets import DatasetError, MnistLocation, locate_mnist  # noqa: E402
+from tinygrad_edu.data.datasets.mnist import SOURCE_SHARED, TRAIN_FILES  # noqa: E402
+
+# The first 64 training and evaluation images, one epoch: each run takes a few seconds.
+TINY = ["--quick", "--epochs", "1", "--train-limit", "64", "--eval-limit", "64"]
+EPOCH_LINE = re.compile(r"^\((\d)\) (\S+) +epoch +(\d+)/(\d+)  loss (\S+)  \w+ [\d.]+ %  ")
+THREE_FIXES = ("--data-dir DIR", "TINYGRAD_EDU_DATA environment variable",
+               "connect to the internet")
+
+
+def run_script(*arguments: str, env: dict[str, str] | None = None,
+               timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """``python examples/mlp_mnist.py ARGUMENTS``, its output captured (so not a terminal).
+
+    The output is decoded without newline translation, which would turn a progress bar's
+    carriage returns into newlines and hide them.
+    """
+    completed = subprocess.run([sys.executable, str(SCRIPT), *arguments], capture_output=True,
+                               timeout=timeout, stdin=subprocess.DEVNULL,
+                               env={**os.environ, **(env or {})})
+    return subprocess.CompletedProcess(completed.args, completed.returncode,
+                                       completed.stdout.decode("utf-8"),
+                                       completed.stderr.decode("utf-8"))
+
+
+def flat(text: str) -> str:
+    """``text`` with every run of whitespace made one space (messages are wrapped)."""
+    return " ".join(text.split())
+
+
+def epoch_lines(stdout: str) -> list[str]:
+    """The lines that report a finished epoch."""
+    return [line for line in stdout.splitlines() if EPOCH_LINE.match(line)]
+
+
+def assert_stopped_before_training(completed: subprocess.CompletedProcess[str],
+                                   out: Path) -> None:
+    """No epoch was trained, nothing was written, no traceback was shown."""
+    assert epoch_lines(completed.stdout) == []
+    assert "Traceback" not in completed.stderr
+    assert not out.exists()  # not even the folder: it is removed again when the run stops
+
+
+def load_json(out: Path, stem: str = "mlp_mnist_article_quick") -> dict[str, Any]:
+    return json.loads((out / f"{stem}.json").read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------------------ bad arguments
+@pytest.mark.parametrize("arguments, message", [
+    (["--epochs", "0"], "argument --epochs: must be a positive integer (1 or more), got 0"),
+    (["--epochs", "-1"], "argument --epochs: must be a positive integer (1 or more), got -1"),
+    (["--epochs", "many"], "argument --epochs: expected a positive integer, got 'many'"),
+    (["--batch-size", "0"],
+     "argument --batch-size: must be a positive integer (1 or more), got 0"),
+    (["--seed", "-5"], "argument --seed: must be in 0..4294967295 (2**32 - 1), got -5"),
+    (["--seed", str(2**32)],
+     f"argument --seed: must be in 0..4294967295 (2**32 - 1), got {2**32}"),
+    (["--progress", "--no-progress"], "argument --no-progress: not allowed with argument"),
+], ids=["epochs 0", "epochs -1", "epochs many", "batch-size 0", "seed -5", "seed 2**32",
+        "progress and no-progress"])
+def test_bad_value_is_one_error_line_and_status_2(tmp_path: Path, arguments: list[str],
+                                                  message: str) -> None:
+    out = tmp_path / "out"
+    completed = run_script(*arguments, "--out", str(out))
+    assert completed.returncode == 2, completed.stderr
+    last_line = completed.stderr.strip().splitlines()[-1]
+    assert last_line.startswith(f"mlp_mnist.py: error: {message}")
+    assert completed.stderr.count("error:") == 1
+    assert_stopped_before_training(completed, out)
+    assert completed.stdout == ""  # stopped before MNIST was even looked for
+
+
+def test_out_under_a_regular_file_is_refused_at_once(tmp_path: Path) -> None:
+    blocking = tmp_path / "a_file.txt"
+    blocking.write_text("not a folder\n")
+    out = blocking / "out"
+    completed = run_script("--out", str(out), *TINY)
+    assert completed.returncode == 2
+    assert completed.stderr.strip().splitlines()[-1] == (
+        f"mlp_mnist.py: error: argument --out: cannot create the folder {out}: {blocking} is a "
+        "file, not a folder")
+    assert_stopped_before_training(completed, out)
+    assert completed.stdout == ""
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root may write into a read-only folder")
+def test_out_in_a_read_only_folder_is_refused_at_once(tmp_path: Path) -> None:
+    out = tmp_path / "read_only"
+    out.mkdir()
+    out.chmod(0o500)
+    try:
+        completed = run_script("--out", str(out), *TINY)
+    finally:
+        out.chmod(0o700)
+    assert completed.returncode == 2
+    assert completed.stderr.strip().splitlines()[-1].startswith(
+        f"mlp_mnist.py: error: argument --out: cannot write into {out}: ")
+    assert epoch_lines(completed.stdout) == [] and list(out.iterdir()) == []
+
+
+# ------------------------------------------------------------------------------------ bad data
+def test_empty_data_dir_names_the_file_and_the_three_fixes(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = tmp_path / "out"
+    completed = run_script("--data-dir", str(empty), "--out", str(out), *TINY)
+    assert completed.returncode == 1
+    message = flat(completed.stderr)
+    assert message.startswith(f"mlp_mnist.py: error: MNIST file {empty / TRAIN_FILES[0]}: "
+                              "file not found")
+    assert f"(the folder {empty}, given by --data-dir)" in message
+    for fix in THREE_FIXES:
+        assert fix in message
+    assert "--debug" in message
+    assert_stopped_before_training(completed, out)
+
+
+@pytest.mark.parametrize("damage, given_by", [("flip a byte", "--data-dir"),
+                                              ("truncate", "TINYGRAD_EDU_DATA")])
+def test_damaged_copy_names_the_file_and_md5(tmp_path: Path, mnist_dir: Path, damage: str,
+                                             given_by: str) -> None:
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in TRAIN_FILES:
+        shutil.copyfile(mnist_dir / name, copy / name)
+    damaged = copy / TRAIN_FILES[1]
+    data = bytearray(damaged.read_bytes())
+    if damage == "truncate":
+        del data[len(data) // 2:]
+    else:
+        data[len(data) // 2] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    out = tmp_path / "out"
+    if given_by == "--data-dir":
+        completed = run_script("--data-dir", str(copy), "--out", str(out), *TINY)
+    else:
+        completed = run_script("--out", str(out), *TINY, env={"TINYGRAD_EDU_DATA": str(copy)})
+    assert completed.returncode == 1
+    message = flat(completed.stderr)
+    assert message.startswith(f"mlp_mnist.py: error: MNIST file {damaged}: md5 mismatch")
+    assert f"({len(data)} bytes)" in message
+    chooser = "--data-dir" if given_by == "--data-dir" else "the TINYGRAD_EDU_DATA environment"
+    assert f"(the folder {copy}, given by {chooser}" in message
+    for fix in THREE_FIXES:
+        assert fix in message
+    assert_stopped_before_training(completed, out)
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    missing = tmp_path / "missing"
+    completed = run_script("--data-dir", str(missing), "--out", str(tmp_path / "out"), "--debug",
+                           *TINY)
+    assert completed.returncode == 1
+    assert "Traceback (most recent call last)" in completed.stderr
+    assert "MnistNotFoundError" in completed.stderr
+    assert "Three ways to fix it" not in completed.stderr
+
+
+def test_failed_download_into_the_user_cache_is_one_message(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No folder named, no shared copy, no network (a mirror that does not exist): the
+    download into the user cache fails, and main says so in one message, status 1."""
+    from tinygrad_edu.data.datasets import mnist
+
+    monkeypatch.delenv("TINYGRAD_EDU_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(mnist, "shared_data_dir", lambda: None)
+    monkeypatch.setattr(mnist, "MIRRORS", ((tmp_path / "no_mirror").as_uri() + "/",))
+    monkeypatch.setattr(mnist, "DOWNLOAD_ATTEMPTS", 1)
+    out = tmp_path / "out"
+    assert mlp_mnist.main(["--out", str(out), *TINY]) == 1
+    captured = capsys.readouterr()
+    message = flat(captured.err)
+    cache = tmp_path / "cache" / "tinygrad_edu" / "mnist"
+    assert message.startswith(f"mlp_mnist.py: error: MNIST file {cache / TRAIN_FILES[0]}: could "
+                              "not be downloaded (1 failed attempts; last: attempt 1, file:")
+    assert f"(the folder {cache}, the user cache, where missing files are downloaded)" in message
+    for fix in THREE_FIXES:
+        assert fix in message
+    assert "Traceback" not in captured.err and epoch_lines(captured.out) == []
+    assert not out.exists() and not cache.exists()  # neither folder is left behind
+
+
+def test_damaged_file_in_the_shared_folder_says_what_comes_first(tmp_path: Path) -> None:
+    damaged = tmp_path / TRAIN_FILES[0]
+    damaged.write_bytes(b"not gzip")
+    error = DatasetError("...", damaged, "md5 mismatch: expected ..., found ...")
+    message = flat(mlp_mnist.data_problem_message(error, MnistLocation(tmp_path,
+                                                                       SOURCE_SHARED)))
+    assert f"({tmp_path} comes before the user cache: repair it, or use 1 or 2)" in message
+    assert f"(or replace {damaged} by a good copy)" in message
+
+
+# --------------------------------------------------------------------------------------- Ctrl-C
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is a POSIX signal")
+def test_ctrl_c_writes_the_finished_epochs_and_exits_130(mnist_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    stderr_path = tmp_path / "stderr.txt"
+    with open(stderr_path, "w") as stderr:
+        # A shell that starts a program in the background makes it ignore SIGINT; this one
+        # gets the default handling back, as in a terminal.
+        process = subprocess.Popen(
+            [sys.executable, str(SCRIPT), "--quick", "--epochs", "300", "--out", str(out)],
+            stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        try:
+            assert process.stdout is not None
+            first = ""
+            for line in process.stdout:
+                if EPOCH_LINE.match(line):
+                    first = line
+                    break
+            assert first, "the run ended before its first epoch"
+            process.send_signal(signal.SIGINT)
+            rest, _ = process.communicate(timeout=120)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    message = stderr_path.read_text()
+    assert process.returncode == 130, message
+    assert "Traceback" not in message
+    assert f"interrupted (Ctrl-C); the results so far were written to {out}" in message
+    results = load_json(out)
+    assert results["interrupted"] is True
+    statuses = [run["status"] for run in results["contestants"]]
+    assert statuses[0] == "interrupted" and set(statuses[1:]) == {"not run"}
+    history = results["contestants"][0]["history"]
+    assert len(history) >= 1
+    assert [record["epoch"] for record in history] == list(range(1, len(history) + 1))
+    assert f"loss {history[0]['loss']:.4f}" in first  # the epoch printed is the one kept
+    assert (out / "results.md").read_text(encoding="utf-8").count("| 1 | article-numpy |") == 1
+    assert "not run (interrupted)" in rest  # the table of the results so far
+
+
+# ----------------------------------------------------------------------------- a normal run
+@pytest.fixture(scope="module")
+def quick_run(mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory
+              ) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """``--quick --epochs 1`` without a terminal and without progress flags."""
+    out = tmp_path_factory.mktemp("quick") / "out"
+    completed = run_script("--quick", "--epochs", "1", "--out", str(out))
+    assert completed.returncode == 0, completed.stderr
+    return completed, out
+
+
+def test_without_a_terminal_one_line_per_epoch_and_no_bars(
+        quick_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    completed, _ = quick_run
+    assert "\r" not in completed.stdout and "\r" not in completed.stderr
+    assert completed.stderr == ""
+    trained = [key for key in mlp_mnist.KEYS
+               if key != "torch-article-adam" or mlp_mnist.torch_available()]
+    lines = epoch_lines(completed.stdout)
+    assert [line.split()[1] for line in lines] == trained
+    assert all(" epoch 1/1 " in line for line in lines)
+
+
+def test_terminal_table_is_plain_and_fits_100_columns(
+        quick_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    completed, out = quick_run
+    lines = completed.stdout.splitlines()
+    start = next(index for index, line in enumerate(lines) if line.startswith("#  contestant"))
+    end = lines.index("", start)
+    table = lines[start:end]
+    assert len(table) == 2 + len(mlp_mnist.KEYS)  # header, rule, one row per contestant
+    for line in lines:
+        if str(out) not in line and locate_mnist().folder.as_posix() not in line:
+            assert len(line) <= 100, line
+    for line in table:
+        assert "|" not in line and "**" not in line
+    for index, key in enumerate(mlp_mnist.KEYS, start=1):
+        assert any(line.split()[:2] == [str(index), key] for line in table), key
+    assert "Recipes:" in lines and "Notes:" in lines
+    assert f"Written to {out}:" in completed.stdout
+
+
+def test_results_md_json_and_png_in_the_out_folder(
+        quick_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    _, out = quick_run
+    markdown = (out / "results.md").read_text(encoding="utf-8")
+    for index, key in enumerate(mlp_mnist.KEYS, start=1):
+        assert f"\n| {index} | {key} |" in markdown, key
+    assert "|---|---|---|---:|" in markdown
+    results = load_json(out)
+    assert [run["key"] for run in results["contestants"]] == mlp_mnist.KEYS
+    assert results["train_count"] == mlp_mnist.QUICK_TRAIN
+    assert results["eval_count"] == mlp_mnist.QUICK_EVAL
+    assert results["data"] == {"folder": str(locate_mnist().folder),
+                               "source": locate_mnist().source}
+    assert results["files"]["markdown"] == str(out / "results.md")
+    for run in results["contestants"]:
+        if run["status"] == "skipped":
+            assert run["key"] == "torch-article-adam"
+            continue
+        assert run["status"] == "finished"
+        assert [record["epoch"] for record in run["history"]] == [1]
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert results["files"]["png"] is None
+    else:
+        png = out / "mlp_mnist_article_quick.png"
+        assert results["files"]["png"] == str(png)
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_json_records_the_environment(
+        quick_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    _, out = quick_run
+    environment = load_json(out)["environment"]
+    versions = environment["versions"]
+    assert versions["python"] == ".".join(map(str, sys.version_info[:3]))
+    assert versions["numpy"] and versions["tinygrad_edu"]
+    if mlp_mnist.torch_available():
+        assert versions["torch"] and isinstance(environment["threads"]["torch"], int)
+    blas = environment["blas"]
+    assert set(blas) == {"name", "version", "configuration", "openblas_kernels",
+                         "OPENBLAS_CORETYPE", "coretype_set_by_this_script"}
+    if "OPENBLAS_CORETYPE" in os.environ:  # the user's choice is kept
+        assert blas["OPENBLAS_CORETYPE"] == os.environ["OPENBLAS_CORETYPE"]
+        assert blas["coretype_set_by_this_script"] is False
+    elif blas["coretype_set_by_this_script"]:  # an x86-64 processor with AVX2: its kernels
+        assert blas["OPENBLAS_CORETYPE"] == "Haswell"
+        if blas["name"] and "openblas" in blas["name"]:
+            assert blas["openblas_kernels"] == "Haswell"
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        assert environment["threads"][variable] == os.environ.get(variable, "1")
+    assert environment["cpu_model"] is None or isinstance(environment["cpu_model"], str)
+    assert environment["platform"] and environment["cpu_count"] == os.cpu_count()
+
+
+def test_metrics_are_the_same_in_a_second_fresh_run(
+        quick_run: tuple[subprocess.CompletedProcess[str], Path], tmp_path: Path) -> None:
+    _, first_out = quick_run
+    completed = run_script("--quick", "--epochs", "1", "--out", str(tmp_path))
+    assert completed.returncode == 0, completed.stderr
+
+    def metrics(results: dict[str, Any]) -> list[Any]:
+        return [(run["key"], run["status"], run["history"]) for run in results["contestants"]]
+
+    first, second = load_json(first_out), load_json(tmp_path)
+    for run in first["contestants"]:
+        for record in run["history"]:  # metrics only: the timings are kept apart
+            assert set(record) == {"epoch", "loss", "train_accuracy", "eval_accuracy"}
+    assert metrics(first) == metrics(second)
+    assert first["max_weight_difference_1_2"] == second["max_weight_difference_1_2"]
+
+
+# --------------------------------------------------------------------------- flags and torch
+def test_progress_flag_shows_bars_without_a_terminal(mnist_dir: Path, tmp_path: Path) -> None:
+    pytest.importorskip("tqdm")
+    completed = run_script(*TINY, "--progress", "--out", str(tmp_path))
+    assert completed.returncode == 0, completed.stderr
+    assert "\r" in completed.stderr and "epoch" in completed.stderr
+    assert epoch_lines(completed.stdout) == []
+
+
+def test_missing_torch_skips_contestant_4(mnist_dir: Path, tmp_path: Path) -> None:
+    """torch made unimportable: (4) is skipped and said so in the table, the rest runs."""
+    hidden = tmp_path / "hide_torch" / "torch"
+    hidden.mkdir(parents=True)
+    (hidden / "__init__.py").write_text('raise ImportError("torch hidden by the test")\n')
+    out = tmp_path / "out"
+    completed = run_script(*TINY, "--out", str(out),
+                           env={"PYTHONPATH": os.pathsep.join(
+                               [str(hidden.parent), os.environ.get("PYTHONPATH", "")])})
+    assert completed.returncode == 0, completed.stderr
+    runs = load_json(out)["contestants"]
+    assert [run["status"] for run in runs] == ["finished"] * 3 + ["skipped", "finished"]
+    assert runs[3]["skipped"] == "torch not installed"
+    assert mlp_mnist_report.curve_label(runs[3]) == (
+        "(4) torch-article-adam: skipped (torch not installed)")
+    assert re.search(r"^4  torch-article-adam +skipped \(torch not installed\)$",
+                     completed.stdout, re.MULTILINE)
+    assert "| 4 | torch-article-adam |" in (out / "results.md").read_text(encoding="utf-8")
+
+
+def test_default_out_folder_per_protocol() -> None:
+    root = Path(mlp_mnist.__file__).resolve().parent / "out"
+    assert mlp_mnist.default_out("article", quick=False) == root / "article"
+    assert mlp_mnist.default_out("standard", quick=True) == root / "standard-quick"
+    assert mlp_mnist.output_stem("standard", quick=True) == "mlp_mnist_standard_quick"
