@@ -51,16 +51,22 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, MutableMapping
 
 # One BLAS (and torch) thread for every contestant unless the environment already says otherwise
 # (e.g. OPENBLAS_NUM_THREADS=2): the batch-32 matrix products are too small to gain from more,
-# and waiting BLAS threads slow down many times over when other programs share the cores. It
-# must be set before NumPy and torch load.
+# and waiting BLAS threads slow down many times over when other programs share the cores.
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-THREADS_SET_HERE = [name for name in THREAD_VARIABLES if name not in os.environ]
-for _variable in THREAD_VARIABLES:
-    os.environ.setdefault(_variable, "1")
+# The math libraries choose their kernels by processor when they load (OpenBLAS, used by NumPy:
+# AVX2 "Haswell" or AVX-512 "SkylakeX"; torch's MKL, oneDNN and its own ATen kernels likewise),
+# and different kernels add float32 products in different orders. The Adam rows (3), (4) and
+# (5), trained to near-zero loss, amplify such last-bit differences into different final
+# accuracies (row (3): 96.94 % with the AVX2 kernels, 96.51 % with the AVX-512 ones). So that
+# the table is the same on every x86-64 machine with AVX2, these variables choose the AVX2
+# kernels (MKL_CBWR also makes MKL's results independent of memory alignment).
+AVX2_KERNEL_VARIABLES = {"OPENBLAS_CORETYPE": "Haswell", "MKL_CBWR": "AVX2",
+                         "ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"}
+NUMERICS_VARIABLES = (*THREAD_VARIABLES, *AVX2_KERNEL_VARIABLES)
 
 
 def cpu_flags() -> set[str]:
@@ -75,16 +81,33 @@ def cpu_flags() -> set[str]:
     return set()
 
 
-# OpenBLAS chooses its matrix kernels by processor when it loads (AVX2 "Haswell", AVX-512
-# "SkylakeX", ...), and those kernels add float32 products in different orders. The Adam rows
-# (3) and (5), trained to near-zero loss, amplify such last-bit differences into different final
-# accuracies (e.g. 96.94 % with the AVX2 kernels, 96.51 % with the AVX-512 ones). So that the
-# table is the same on every x86-64 machine with AVX2, the AVX2 kernels are used unless the
-# environment already chooses (OPENBLAS_CORETYPE); the JSON records the kernels that ran.
-CORETYPE_SET_HERE = ("OPENBLAS_CORETYPE" not in os.environ and platform.machine() == "x86_64"
-                     and {"avx2", "fma"} <= cpu_flags())
-if CORETYPE_SET_HERE:
-    os.environ["OPENBLAS_CORETYPE"] = "Haswell"
+def pin_numerics(environ: MutableMapping[str, str], machine: str,
+                 flags: set[str]) -> list[str]:
+    """Set one thread per library, and the AVX2 kernels on an x86-64 processor that has AVX2
+    and FMA, for every variable the user left unset (an empty value counts as unset). Must run
+    before NumPy and torch load. Returns the names it set (the JSON records them).
+
+    Example:
+        >>> environ = {"OMP_NUM_THREADS": "2", "OPENBLAS_CORETYPE": ""}
+        >>> pin_numerics(environ, "x86_64", {"avx2", "fma"})[:3]
+        ['OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_CORETYPE']
+        >>> environ["OMP_NUM_THREADS"], environ["OPENBLAS_CORETYPE"]
+        ('2', 'Haswell')
+        >>> pin_numerics({}, "aarch64", {"asimd"})
+        ['OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS']
+    """
+    chosen = {name: "1" for name in THREAD_VARIABLES}
+    if machine == "x86_64" and {"avx2", "fma"} <= flags:
+        chosen.update(AVX2_KERNEL_VARIABLES)
+    set_here = [name for name in chosen if not environ.get(name)]
+    for name in set_here:
+        environ[name] = chosen[name]
+    return set_here
+
+
+# Only as a program: imported (by the tests), the module leaves the environment alone.
+SET_BY_THIS_SCRIPT = (pin_numerics(os.environ, platform.machine(), cpu_flags())
+                      if __name__ == "__main__" else [])
 
 import numpy as np  # noqa: E402
 
@@ -573,7 +596,9 @@ def train_all(arguments: argparse.Namespace, splits: Splits, results: dict[str, 
             import torch
 
             results["environment"]["versions"]["torch"] = torch.__version__
-            results["environment"]["threads"]["torch"] = torch.get_num_threads()
+            results["environment"]["torch"] = {
+                "threads": torch.get_num_threads(),
+                "cpu_capability": torch.backends.cpu.get_cpu_capability()}
         contestant = make_contestant(key, arguments.seed, len(splits.train_images),
                                      entry["epochs"], batch_size=arguments.batch_size)
         entry["status"] = "running"
@@ -807,8 +832,7 @@ def new_results(arguments: argparse.Namespace, splits: Splits, command: str) -> 
                  "source": None if location is None else location.source},
         "target_accuracy": TARGET_ACCURACY,
         "article_reported": {key: value[0] for key, value in ARTICLE_REPORTED.items()},
-        "environment": environment_record(THREAD_VARIABLES, THREADS_SET_HERE,
-                                          CORETYPE_SET_HERE),
+        "environment": environment_record(NUMERICS_VARIABLES, SET_BY_THIS_SCRIPT),
         "contestants": contestants, "notes": [], "interrupted": False,
         "timing": {"total_seconds": None},
     }

@@ -85,25 +85,23 @@ def cpu_model() -> str | None:
     return platform.processor() or None
 
 
-def environment_record(thread_variables: tuple[str, ...], threads_set_here: list[str],
-                       coretype_set_here: bool) -> dict[str, Any]:
-    """What a rerun needs to compare with: versions, BLAS and its thread settings, the CPU.
+def environment_record(variables: tuple[str, ...], set_here: list[str]) -> dict[str, Any]:
+    """What a rerun needs to compare with: versions, BLAS and the kernels it chose, the thread
+    and kernel settings, the processor.
 
     Args:
-        thread_variables: the thread-count variables to record (OPENBLAS_NUM_THREADS, ...).
-        threads_set_here: those of them the script set, the user having set none.
-        coretype_set_here: whether the script chose OpenBLAS's kernels (OPENBLAS_CORETYPE).
+        variables: the environment variables that steer the numerics (thread counts, kernel
+            choices); their values are recorded.
+        set_here: those of them that mlp_mnist.py set itself (the user had left them unset).
 
-    torch's version and thread count are added when contestant (4) runs.
+    torch's version, thread count and kernel level are added when contestant (4) runs.
     """
     return {
         "versions": {"python": platform.python_version(), "numpy": np.__version__,
                      "tinygrad_edu": tge.__version__},
-        "blas": {**numpy_blas(), "openblas_kernels": openblas_kernels(),
-                 "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
-                 "coretype_set_by_this_script": coretype_set_here},
-        "threads": {name: os.environ.get(name) for name in thread_variables},
-        "threads_set_by_this_script": threads_set_here,
+        "blas": {**numpy_blas(), "openblas_kernels": openblas_kernels()},
+        "variables": {name: os.environ.get(name) for name in variables},
+        "variables_set_by_this_script": set_here,
         "cpu_model": cpu_model(),
         "platform": platform.platform(),
         "machine": platform.machine(),
@@ -111,7 +109,6 @@ def environment_record(thread_variables: tuple[str, ...], threads_set_here: list
     }
 
 
-# ------------------------------------------------------------------------------- reporting
 def percent(value: float | None) -> str:
     """0.98765 -> '98.77 %'; None -> '–'."""
     return "–" if value is None else f"{100 * value:.2f} %"
@@ -161,10 +158,13 @@ def heading(results: dict[str, Any]) -> str:
 
 def closing_notes(results: dict[str, Any]) -> list[str]:
     """The notes of the run, then its wall time (not part of the metrics)."""
-    threads = results["environment"]["threads"]["OPENBLAS_NUM_THREADS"]
+    environment = results["environment"]
+    threads = environment["variables"]["OPENBLAS_NUM_THREADS"]
+    kernels = environment["blas"]["openblas_kernels"]
     return [*results["notes"],
             f"total wall time of the run: {results['timing']['total_seconds']:.0f} s on "
-            f"{results['environment']['cpu_count']} cores, OPENBLAS_NUM_THREADS={threads}"]
+            f"{environment['cpu_count']} cores, OPENBLAS_NUM_THREADS={threads}"
+            + (f", OpenBLAS kernels: {kernels}" if kernels else "")]
 
 
 def format_table(results: dict[str, Any]) -> str:
@@ -255,7 +255,7 @@ def terminal_table(results: dict[str, Any]) -> str:
             index = contestant_index(results, key)
             rows.append(["–", f"({index}) in the article", "100", "–", "–", "–",
                          percent(accuracy), "–"])
-    lines = [wrap(heading(results)), "", *aligned(rows, right={2, 3, 4, 5, 6, 7}), "",
+    lines = [wrap(heading(results)), "", *aligned(rows, right={2, 3, 4, 5, 6}), "",
              "Recipes:"]
     for run in results["contestants"]:
         lines.append(wrap(run["recipe"], f"  ({run['index']}) ", ""))

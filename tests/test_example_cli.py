@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import re
 import shutil
 import signal
@@ -44,6 +45,13 @@ THREE_FIXES = ("--data-dir DIR", "TINYGRAD_EDU_DATA environment variable",
                "connect to the internet")
 
 
+def inherited_environment() -> dict[str, str]:
+    """This process's environment without the variables the script pins itself (thread counts,
+    kernel choices), so that a run shows the script's own choices."""
+    return {name: value for name, value in os.environ.items()
+            if name not in mlp_mnist.NUMERICS_VARIABLES}
+
+
 def run_script(*arguments: str, env: dict[str, str] | None = None,
                timeout: float = 180) -> subprocess.CompletedProcess[str]:
     """``python examples/mlp_mnist.py ARGUMENTS``, its output captured (so not a terminal).
@@ -53,7 +61,7 @@ def run_script(*arguments: str, env: dict[str, str] | None = None,
     """
     completed = subprocess.run([sys.executable, str(SCRIPT), *arguments], capture_output=True,
                                timeout=timeout, stdin=subprocess.DEVNULL,
-                               env={**os.environ, **(env or {})})
+                               env={**inherited_environment(), **(env or {})})
     return subprocess.CompletedProcess(completed.args, completed.returncode,
                                        completed.stdout.decode("utf-8"),
                                        completed.stderr.decode("utf-8"))
@@ -351,21 +359,36 @@ def test_json_records_the_environment(
     assert versions["python"] == ".".join(map(str, sys.version_info[:3]))
     assert versions["numpy"] and versions["tinygrad_edu"]
     if mlp_mnist.torch_available():
-        assert versions["torch"] and isinstance(environment["threads"]["torch"], int)
+        assert versions["torch"] and environment["torch"]["threads"] == 1
+        assert environment["torch"]["cpu_capability"]
     blas = environment["blas"]
-    assert set(blas) == {"name", "version", "configuration", "openblas_kernels",
-                         "OPENBLAS_CORETYPE", "coretype_set_by_this_script"}
-    if "OPENBLAS_CORETYPE" in os.environ:  # the user's choice is kept
-        assert blas["OPENBLAS_CORETYPE"] == os.environ["OPENBLAS_CORETYPE"]
-        assert blas["coretype_set_by_this_script"] is False
-    elif blas["coretype_set_by_this_script"]:  # an x86-64 processor with AVX2: its kernels
-        assert blas["OPENBLAS_CORETYPE"] == "Haswell"
+    assert set(blas) == {"name", "version", "configuration", "openblas_kernels"}
+    # The script chose every variable itself (the test removed them from its environment).
+    variables = environment["variables"]
+    assert set(variables) == set(mlp_mnist.NUMERICS_VARIABLES)
+    for name in mlp_mnist.THREAD_VARIABLES:
+        assert variables[name] == "1" and name in environment["variables_set_by_this_script"]
+    flags = mlp_mnist.cpu_flags()
+    if platform.machine() == "x86_64" and {"avx2", "fma"} <= flags:
+        for name, value in mlp_mnist.AVX2_KERNEL_VARIABLES.items():
+            assert variables[name] == value, name
         if blas["name"] and "openblas" in blas["name"]:
-            assert blas["openblas_kernels"] == "Haswell"
-    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        assert environment["threads"][variable] == os.environ.get(variable, "1")
+            assert blas["openblas_kernels"] == "Haswell"  # the pinned kernels did run
+        if mlp_mnist.torch_available():
+            assert environment["torch"]["cpu_capability"] == "AVX2"
     assert environment["cpu_model"] is None or isinstance(environment["cpu_model"], str)
     assert environment["platform"] and environment["cpu_count"] == os.cpu_count()
+
+
+def test_the_user_choice_of_kernels_and_threads_is_kept(tmp_path: Path) -> None:
+    completed = run_script("--quick", "--epochs", "1", "--train-limit", "64", "--eval-limit",
+                           "64", "--out", str(tmp_path),
+                           env={"OMP_NUM_THREADS": "2", "OPENBLAS_CORETYPE": "Haswell"})
+    assert completed.returncode == 0, completed.stderr
+    environment = load_json(tmp_path)["environment"]
+    assert environment["variables"]["OMP_NUM_THREADS"] == "2"
+    assert "OMP_NUM_THREADS" not in environment["variables_set_by_this_script"]
+    assert "OPENBLAS_CORETYPE" not in environment["variables_set_by_this_script"]
 
 
 def test_metrics_are_the_same_in_a_second_fresh_run(
