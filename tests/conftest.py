@@ -50,7 +50,12 @@ def _mnist_folder_or_failure() -> Path | str:
     """The folder holding all four MNIST files, found by the library's resolution order
     (downloading them into the user cache when that is where the order ends), or the one-line
     reason why there is none."""
-    from tinygrad_edu.data.datasets import MNIST, DatasetError, MnistNotFoundError
+    from tinygrad_edu.data.datasets import (
+        MNIST,
+        DatasetError,
+        MnistNotFoundError,
+        user_cache_dir,
+    )
 
     try:
         train = MNIST(train=True)
@@ -58,11 +63,14 @@ def _mnist_folder_or_failure() -> Path | str:
     except (MnistNotFoundError, DatasetError) as error:
         location = getattr(error, "location", None)
         where = f" (folder from the {location.source})" if location is not None else ""
-        return (f"MNIST is needed by this test: {error.path}{where}: {error.problem}. Provide it "
-                "by setting TINYGRAD_EDU_DATA to a folder holding the four MNIST .gz files, or "
-                "connect to the internet once so that the tests download them into "
-                "~/.cache/tinygrad_edu/mnist.")
-    return train.root
+        problem = f"{error.path}{where}: {error.problem}"
+    except OSError as error:  # e.g. the cache folder cannot be created
+        problem = f"{error.filename or user_cache_dir()}: {error.strerror or error}"
+    else:
+        return train.root
+    return (f"MNIST is needed by this test: {problem}. Provide it by setting TINYGRAD_EDU_DATA "
+            "to a folder holding the four MNIST .gz files, or connect to the internet once so "
+            f"that the tests download them into {user_cache_dir()}.")
 
 
 _MNIST_FOLDER: list[Path | str] = []

@@ -411,8 +411,18 @@ def test_resolution_order(monkeypatch, tmp_path: Path) -> None:
                                             "user cache")
     assert cache.downloads_by_default
     shared.mkdir(parents=True)
+    for name in TRAIN_FILES + TEST_FILES[:1]:
+        (shared / name).write_bytes(b"")
+    # Three of the four files: not "present", so the cache (which downloads) comes next.
+    assert locate_mnist(None, environment, shared).source == "user cache"
+    (shared / TEST_FILES[1]).write_bytes(b"")
     from_shared = locate_mnist(None, environment, shared)
     assert (from_shared.folder, from_shared.source) == (shared, "../shared/data/mnist")
+    # An empty variable counts as unset; a relative one is made absolute.
+    assert locate_mnist(None, {**environment, "TINYGRAD_EDU_DATA": ""}, shared).folder == shared
+    monkeypatch.chdir(tmp_path)
+    relative = locate_mnist(None, {"TINYGRAD_EDU_DATA": "data/mnist"}, shared)
+    assert relative.folder == tmp_path / "data" / "mnist" and relative.folder.is_absolute()
     assert locate_mnist(None, environment, None).source == "user cache"
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert locate_mnist(None, {}, None).folder == tmp_path / "home" / ".cache" / "tinygrad_edu" / \

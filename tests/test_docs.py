@@ -172,3 +172,19 @@ def test_readme_names_every_exercise_subcommand() -> None:
     assert set(names) == {"list", "start", "check", "hint", "solution", "reset", "mnist"}
     for name in names:
         assert f"python -m tinygrad_edu.exercises {name}" in readme, name
+
+
+def test_readme_names_every_flag_of_the_example() -> None:
+    sys.path.insert(0, str(REPO_ROOT / "examples"))
+    try:
+        import mlp_mnist
+    finally:
+        sys.path.remove(str(REPO_ROOT / "examples"))
+    readme = README.read_text(encoding="utf-8")
+    flags = [option for action in mlp_mnist.build_parser()._actions
+             if action.help != argparse.SUPPRESS  # hidden flags are for the tests
+             for option in action.option_strings if option.startswith("--")]
+    assert "--data-dir" in flags and "--debug" in flags
+    for flag in flags:
+        if flag != "--help":
+            assert f"`{flag}" in readme, flag

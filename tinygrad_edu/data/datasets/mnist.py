@@ -160,8 +160,9 @@ def locate_mnist(root: str | os.PathLike | None = None, environ: Mapping[str, st
         shared: the shared data folder to consider: ``True`` (default) for
             ``shared_data_dir()``, a path, or ``None`` to skip that step.
 
-    The explicit folder and ``$TINYGRAD_EDU_DATA`` are used even when the files are not there
-    (the error then names that folder); the shared folder only when it exists.
+    The explicit folder and ``$TINYGRAD_EDU_DATA`` (an empty value counts as unset) are used
+    even when the files are not there (the error then names that folder), relative paths made
+    absolute; the shared folder only when it holds all four files.
 
     Example:
         >>> locate_mnist("/data/mnist").source
@@ -175,14 +176,19 @@ def locate_mnist(root: str | os.PathLike | None = None, environ: Mapping[str, st
     """
     variables = os.environ if environ is None else environ
     if root is not None:
-        return MnistLocation(Path(root).expanduser(), SOURCE_ARGUMENT)
+        return MnistLocation(Path(root).expanduser().absolute(), SOURCE_ARGUMENT)
     if variables.get(ENVIRONMENT_VARIABLE):
-        return MnistLocation(Path(variables[ENVIRONMENT_VARIABLE]).expanduser(),
+        return MnistLocation(Path(variables[ENVIRONMENT_VARIABLE]).expanduser().absolute(),
                              SOURCE_ENVIRONMENT)
     shared_folder = shared_data_dir() if shared is True else shared
-    if isinstance(shared_folder, Path) and shared_folder.is_dir():
+    if isinstance(shared_folder, Path) and holds_all_files(shared_folder):
         return MnistLocation(shared_folder, SOURCE_SHARED)
     return MnistLocation(user_cache_dir(variables), SOURCE_CACHE)
+
+
+def holds_all_files(folder: Path) -> bool:
+    """Whether ``folder`` has all four MNIST files (their content is checked when read)."""
+    return all((folder / name).is_file() for name in MD5SUMS)
 
 
 def default_root(environ: Mapping[str, str] | None = None) -> Path:
@@ -333,18 +339,21 @@ def download_file(filename: str, root: str | os.PathLike, mirrors: Sequence[str]
     destination = Path(root) / filename
     created = make_folders(destination.parent)
     failures = []
-    for attempt in range(attempts):
-        if attempt:
-            time.sleep(backoff * 2 ** (attempt - 1))
-        for url in urls:
-            try:
-                _fetch(url, destination, timeout)
-                return destination
-            # URLError, HTTPError and timeouts are OSErrors; a cut connection can also raise
-            # http.client.IncompleteRead; a bad md5 or URL raises a ValueError (DatasetError).
-            except (OSError, ValueError, http.client.HTTPException) as error:
-                failures.append(f"  attempt {attempt + 1}, {url}: {error}")
-    remove_empty_folders(created)
+    try:
+        for attempt in range(attempts):
+            if attempt:
+                time.sleep(backoff * 2 ** (attempt - 1))
+            for url in urls:
+                try:
+                    _fetch(url, destination, timeout)
+                    return destination
+                # URLError, HTTPError and timeouts are OSErrors; a cut connection can also
+                # raise http.client.IncompleteRead; a bad md5 or URL raises a ValueError.
+                except (OSError, ValueError, http.client.HTTPException) as error:
+                    failures.append(f"  attempt {attempt + 1}, {url}: {error}")
+    finally:
+        if not destination.exists():  # every attempt failed, or Ctrl-C stopped them
+            remove_empty_folders(created)
     problem = (f"could not be downloaded ({len(failures)} failed attempts; last: "
                f"{failures[-1].strip() if failures else 'none made'})")
     raise DatasetError(f"could not download {filename} into {destination.parent}:\n"
