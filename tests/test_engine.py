@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar
@@ -1152,3 +1153,89 @@ def test_wrong_number_of_gradients_raises() -> None:
     message = str(caught.value)
     assert "WrongCount" in message
     assert "2" in message and "1" in message
+
+
+# ------------------------------------------------------------------- grad mode is per thread
+def run_in_thread(target: Callable[[], Any]) -> Any:
+    """Run ``target`` in a new thread; return its result or raise its exception here."""
+    outcome: dict[str, Any] = {}
+
+    def body() -> None:
+        try:
+            outcome["result"] = target()
+        except BaseException as error:  # handed to the calling thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("result")
+
+
+def test_a_new_thread_starts_recording_even_inside_no_grad() -> None:
+    x = tensor([1.0, 2.0], requires_grad=True)
+    with no_grad():
+        recorded = run_in_thread(lambda: ((x * 2).requires_grad, is_grad_enabled()))
+        assert not is_grad_enabled()
+    assert recorded == (True, True)
+
+
+def test_no_grad_in_one_thread_leaves_another_thread_training() -> None:
+    """A thread that sits in no_grad (evaluating, say) while another trains: 400 of 400
+    training steps must record their graph."""
+    entered, release = threading.Event(), threading.Event()
+
+    def evaluate() -> None:
+        with no_grad():
+            entered.set()
+            release.wait(timeout=60)
+
+    evaluator = threading.Thread(target=evaluate)
+    evaluator.start()
+    assert entered.wait(timeout=60)
+    try:
+        weight = tensor([0.5, -0.5], requires_grad=True)
+        recorded_steps = 0
+        for _ in range(400):
+            loss = (weight * weight).sum()
+            recorded_steps += loss.requires_grad
+            loss.backward()
+            with no_grad():
+                weight.sub_(0.01 * weight.grad)
+            weight.grad = None
+    finally:
+        release.set()
+        evaluator.join()
+    assert recorded_steps == 400
+    assert is_grad_enabled()
+
+
+def test_interleaved_no_grad_blocks_in_threads_restore_each_threads_mode() -> None:
+    shared_switch = no_grad()  # one object entered by both threads
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+
+    def first() -> None:
+        with shared_switch:
+            first_in.set()
+            second_in.wait(timeout=60)
+        seen["first after"] = is_grad_enabled()
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(timeout=60)
+        with shared_switch:
+            second_in.set()
+            first_out.wait(timeout=60)  # the first thread leaves its block first
+            seen["second inside"] = is_grad_enabled()
+        seen["second after"] = is_grad_enabled()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == {"first after": True, "second inside": False, "second after": True}
+    assert is_grad_enabled()

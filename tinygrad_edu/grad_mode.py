@@ -3,20 +3,33 @@
 ``no_grad`` is the switch for inference and optimiser steps; ``enable_grad`` turns recording back
 on inside it; ``set_grad_enabled(mode)`` does either. All three are context managers and
 decorators, and all restore the previous mode when their block ends, also after an exception.
+
+The mode belongs to the thread, as in torch: ``no_grad`` in one thread (a data-loading or
+evaluation thread, say) leaves every other thread recording, and a new thread starts with
+recording on.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any, Callable, TypeVar
 
 FunctionType = TypeVar("FunctionType", bound=Callable[..., Any])
 
 
-class GradMode:
-    """Global switch read by ``Function.apply``: record the graph or not."""
+class _ThreadGradMode(threading.local):
+    """The switch read by ``Function.apply``: record the graph or not, one per thread.
 
-    enabled: bool = True
+    ``threading.local`` gives every thread its own ``enabled``, set to True by ``__init__`` the
+    first time that thread reads it.
+    """
+
+    def __init__(self) -> None:
+        self.enabled = True
+
+
+GradMode = _ThreadGradMode()
 
 
 def is_grad_enabled() -> bool:
@@ -78,14 +91,21 @@ class _GradModeSwitch:
     mode: bool = False
 
     def __init__(self) -> None:
-        self.previous: list[bool] = []
+        # One stack of earlier modes per thread: the same object may be entered in several
+        # threads at once (a shared ``no_grad()`` instance, or a decorated function).
+        self.stacks = threading.local()
+
+    def _previous(self) -> list[bool]:
+        if not hasattr(self.stacks, "previous"):
+            self.stacks.previous = []
+        return self.stacks.previous
 
     def __enter__(self) -> None:
-        self.previous.append(GradMode.enabled)
+        self._previous().append(GradMode.enabled)
         GradMode.enabled = self.mode
 
     def __exit__(self, *exc_info: object) -> None:
-        GradMode.enabled = self.previous.pop()
+        GradMode.enabled = self._previous().pop()
 
     def __call__(self, function: FunctionType) -> FunctionType:
         return with_grad_mode(function, self.mode)
