@@ -1239,3 +1239,107 @@ def test_interleaved_no_grad_blocks_in_threads_restore_each_threads_mode() -> No
         thread.join()
     assert seen == {"first after": True, "second inside": False, "second after": True}
     assert is_grad_enabled()
+
+
+# ------------------------------------------------ edges recorded when the op runs (vs torch)
+def run_both(program: Callable[[Any], tuple[Any, ...]]) -> None:
+    """Run ``program(library)`` with tinygrad_edu and with torch (float64, x = [1., 2.] that
+    requires grad) and compare every tensor it returns (None must match None)."""
+    torch = pytest.importorskip("torch")
+    ours = program(tinygrad_edu)
+    theirs = program(torch)
+    assert len(ours) == len(theirs)
+    for index, (mine, reference) in enumerate(zip(ours, theirs)):
+        if reference is None:
+            assert mine is None, f"result {index}: torch gives None, we give {mine}"
+            continue
+        assert mine is not None, f"result {index}: torch gives {reference}, we give None"
+        np.testing.assert_allclose(np.asarray(mine.detach().numpy()),
+                                   reference.detach().numpy(), rtol=1e-12, atol=1e-12,
+                                   err_msg=f"result {index}")
+
+
+def leaf(library: Any) -> Any:
+    return library.tensor([1.0, 2.0], dtype=library.float64, requires_grad=True)
+
+
+def test_in_place_op_after_use_keeps_the_recorded_history() -> None:
+    """Reproduction 1: exp recorded y's producer before y.mul_(3) gave y a new one."""
+    def program(library: Any) -> tuple[Any, ...]:
+        x = leaf(library)
+        y = x * 2
+        z = y.exp()
+        y.mul_(3)
+        z.sum().backward()
+        return (x.grad,)
+    run_both(program)
+
+
+def test_in_place_with_itself_as_operand() -> None:
+    """Reproduction 2: y.add_(y), y[0] = y[1] and y.add_(y * 1) reach x (no cycle)."""
+    def add_itself(library: Any) -> tuple[Any, ...]:
+        x = leaf(library)
+        y = x * 2
+        y.add_(y)
+        y.sum().backward()
+        return (x.grad,)
+
+    def assign_own_element(library: Any) -> tuple[Any, ...]:
+        x = leaf(library)
+        y = x * 2
+        y[0] = y[1]
+        y.sum().backward()
+        return (x.grad,)
+
+    def add_own_product(library: Any) -> tuple[Any, ...]:
+        x = leaf(library)
+        y = x * 2
+        y.add_(y * 1)
+        y.sum().backward()
+        return (x.grad,)
+
+    for program in (add_itself, assign_own_element, add_own_product):
+        run_both(program)
+
+
+def test_the_same_output_twice_sums_its_gradients() -> None:
+    """Reproduction 3: backward([s, s]) and grad([s, s], [x]) count s twice."""
+    def with_backward(library: Any) -> tuple[Any, ...]:
+        x = leaf(library)
+        s = (x * x).sum()
+        library.autograd.backward([s, s])
+        return (x.grad,)
+
+    def with_grad(library: Any) -> tuple[Any, ...]:
+        x = leaf(library)
+        s = (x * x).sum()
+        return library.autograd.grad([s, s], [x])
+
+    run_both(with_backward)
+    run_both(with_grad)
+
+
+def test_retained_grad_belongs_to_the_newest_version() -> None:
+    """Reproduction 12: y.retain_grad(); y.mul_(3) -> y.grad is d loss / d (new y) = 1."""
+    def program(library: Any) -> tuple[Any, ...]:
+        x = leaf(library)
+        y = x * 2
+        y.retain_grad()
+        y.mul_(3)
+        y.sum().backward()
+        return (y.grad, x.grad)
+    run_both(program)
+
+
+def test_next_functions_are_taken_when_the_op_runs() -> None:
+    x = tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    z = y.exp()
+    producer = y.grad_fn
+    y.mul_(3)
+    assert y.grad_fn is not producer
+    assert z.grad_fn.next_functions == ((producer, 0),)
+    assert y.grad_fn.next_functions[0] == (producer, 0)
+    assert producer.next_functions[0] == (x, 0) and producer.next_functions[1] is None
+    order = autograd.topological_order([z.grad_fn])
+    assert [node.name() for node in order] == ["ExpBackward", "MulBackward"]

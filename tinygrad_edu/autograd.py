@@ -20,7 +20,7 @@ from typing import Callable, Sequence, Union
 
 import numpy as np
 
-from tinygrad_edu.function import Context, Function
+from tinygrad_edu.function import Context, Edge, Function, edge_to
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.grad_mode import (
     enable_grad,
@@ -30,8 +30,8 @@ from tinygrad_edu.grad_mode import (
 )
 
 __all__ = [
-    "BackwardObservers", "Context", "Function", "backward", "enable_grad", "grad",
-    "is_grad_enabled", "no_grad", "run_backward", "set_grad_enabled",
+    "BackwardObservers", "Context", "Edge", "Function", "backward", "enable_grad", "grad",
+    "is_grad_enabled", "no_grad", "run_backward", "set_grad_enabled", "topological_order",
 ]
 
 # A gradient is stored per node for computed tensors and per tensor for leaves.
@@ -81,18 +81,31 @@ def _accumulate(grads: dict[GraphKey, Tensor], key: GraphKey, grad: Tensor) -> N
     grads[key] = grad if existing is None else existing + grad
 
 
-def _topological_order(roots: list[Context]) -> list[Context]:
-    """Nodes reachable from ``roots``, each after every node that consumes its output."""
+def topological_order(roots: Sequence[Context]) -> list[Context]:
+    """The nodes reachable from ``roots`` through their edges, each one after every node that
+    sends it a gradient (a reverse topological order: the order backward runs them in).
+
+    This is the project's one graph walk: the engine, ``check_graph``, the gradcheck diagnosis
+    and ``viz`` all use it. Kahn's algorithm with an explicit stack, never recursion: first
+    count, for every node, the edges that point to it; then take nodes whose count is zero.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> x = tge.tensor([1.0, 2.0], requires_grad=True)
+        >>> loss = (x * 2).exp().sum()
+        >>> [node.name() for node in topological_order([loss.grad_fn])]
+        ['SumBackward', 'ExpBackward', 'MulBackward']
+    """
     consumers: dict[Context, int] = {}
-    stack = list(roots)
     for root in roots:
         consumers.setdefault(root, 0)
+    stack = list(dict.fromkeys(roots))
     while stack:
         node = stack.pop()
-        for tensor in node.inputs:
-            producer = tensor.grad_fn
-            if producer is None:
+        for edge in node.next_edges:
+            if edge is None or not isinstance(edge[0], Context):
                 continue
+            producer = edge[0]
             if producer in consumers:
                 consumers[producer] += 1
             else:
@@ -103,10 +116,10 @@ def _topological_order(roots: list[Context]) -> list[Context]:
     while ready:
         node = ready.pop()
         order.append(node)
-        for tensor in node.inputs:
-            producer = tensor.grad_fn
-            if producer is None:
+        for edge in node.next_edges:
+            if edge is None or not isinstance(edge[0], Context):
                 continue
+            producer = edge[0]
             consumers[producer] -= 1
             if consumers[producer] == 0:
                 ready.append(producer)
@@ -114,16 +127,11 @@ def _topological_order(roots: list[Context]) -> list[Context]:
 
 
 def _nodes_leading_to(order: list[Context], targets: set[GraphKey]) -> set[Context]:
-    """The nodes whose inputs lead to some target: only their backward needs to run."""
+    """The nodes whose edges lead to some target: only their backward needs to run."""
     needed: set[Context] = set()
     for node in reversed(order):
-        for tensor in node.inputs:
-            producer = tensor.grad_fn
-            if producer is None:
-                reaches_target = tensor in targets
-            else:
-                reaches_target = producer in needed or producer in targets
-            if reaches_target:
+        for edge in node.next_edges:
+            if edge is not None and (edge[0] in needed or edge[0] in targets):
                 needed.add(node)
                 break
     return needed
@@ -149,90 +157,118 @@ def run_backward(
     With ``inputs=None`` the gradients are accumulated into the ``.grad`` of the leaves that
     require grad. Otherwise nothing is accumulated and the gradients reaching ``inputs`` are
     returned, keyed by the input's node (computed tensors) or by the tensor (leaves).
+
+    The steps, in order: seed the outputs' gradients; order the nodes (``topological_order``);
+    then for each node: run its hooks and keep a retained gradient (``_before_node``), call its
+    backward (``_call_backward``), free what it saved (unless ``retain_graph``), and send each
+    input's gradient along its edge (``_route``); finally hand the leaves their gradients.
     """
     grads: dict[GraphKey, Tensor] = {}
-    leaves: dict[Tensor, None] = {}
-    roots = []
+    roots: list[Context] = []
     for output, grad_output in zip(outputs, grad_outputs):
-        if output.grad_fn is not None:
-            roots.append(output.grad_fn)
-            _accumulate(grads, output.grad_fn, grad_output)
-        elif output._requires_grad:
-            leaves[output] = None
-            _accumulate(grads, output, grad_output)
-    order = _topological_order(roots)
+        edge = edge_to(output)
+        if edge is not None:
+            _accumulate(grads, edge[0], grad_output)
+            if isinstance(edge[0], Context):
+                roots.append(edge[0])
+    order = topological_order(roots)
     targets: set[GraphKey] = set()
     needed: set[Context] | None = None
     if inputs is not None:
-        targets = {tensor if tensor.grad_fn is None else tensor.grad_fn for tensor in inputs}
+        for tensor in inputs:
+            edge = edge_to(tensor)
+            if edge is not None:
+                targets.add(edge[0])
         needed = _nodes_leading_to(order, targets)
     captured: dict[GraphKey, Tensor] = {}
-    # Arrays a leaf may not adopt as its .grad: the caller's gradients and arrays adopted already.
-    not_adoptable = {id(grad_output.data) for grad_output in grad_outputs}
     with set_grad_enabled(create_graph):
         for node in order:
             grad = grads.pop(node, None)
             if grad is None:
                 continue
-            if node.hooks is not None:
-                for hook in node.hooks:
-                    replaced = hook(grad)
-                    grad = grad if replaced is None else replaced
-            if node.retained_ref is not None:
-                retained = node.retained_ref()
-                if retained is not None:
-                    own = grad if create_graph else Tensor._wrap(grad.data.copy(), False)
-                    # Like a leaf's .grad, a retained gradient accumulates across backward calls.
-                    retained.grad = own if retained.grad is None else retained.grad + own
+            grad = _before_node(node, grad, create_graph)
             if node in targets:
                 captured[node] = grad
             if needed is not None and node not in needed:
                 continue
-            input_grads = node.function.backward(node, grad)
-            if not isinstance(input_grads, tuple):
-                input_grads = (input_grads,)
-            if len(input_grads) != len(node.inputs):
-                raise RuntimeError(
-                    f"function {node.name()} returned an incorrect number of gradients (expected "
-                    f"{len(node.inputs)}, got {len(input_grads)}); return one gradient or None "
-                    "per input of forward"
-                )
+            input_grads = _call_backward(node, grad)
             if not retain_graph:
                 node.saved = ()
                 node.released = True
-            passed: list[Tensor | None] | None = [] if BackwardObservers.active else None
-            for index, tensor in enumerate(node.inputs):
-                input_grad = input_grads[index]
-                if input_grad is None or not node.needs_input_grad[index]:
-                    if passed is not None:
-                        passed.append(None)
-                    continue
-                if input_grad.shape != tensor.shape:
-                    input_grad = unbroadcast(input_grad, tensor.shape, node, index)
-                _check_dtype(input_grad, tensor, node, index)
-                if passed is not None:
-                    passed.append(input_grad)
-                producer = tensor.grad_fn
-                if producer is not None:
-                    _accumulate(grads, producer, input_grad)
-                else:
-                    leaves[tensor] = None
-                    _accumulate(grads, tensor, input_grad)
-            if passed is not None:
-                for observer in BackwardObservers.active:
-                    observer(node, grad, passed)
-        for leaf in leaves:
-            grad = grads.pop(leaf)
+            _route(node, grad, input_grads, grads)
+        # Arrays a leaf may not adopt as its .grad: the caller's gradients and ones adopted.
+        not_adoptable = {id(grad_output.data) for grad_output in grad_outputs}
+        for key in list(grads):
+            if not isinstance(key, Tensor):
+                continue  # a node outside the order (only when pruned for ``inputs``)
+            leaf, grad = key, grads.pop(key)
             if leaf._hooks is not None:
-                for hook in leaf._hooks:
-                    replaced = hook(grad)
-                    grad = grad if replaced is None else replaced
+                grad = _run_hooks(leaf._hooks, grad)
             if inputs is not None:
                 if leaf in targets:
                     captured[leaf] = grad
             else:
                 _accumulate_into_leaf(leaf, grad, create_graph, not_adoptable)
     return captured
+
+
+def _run_hooks(hooks: list[Callable[[Tensor], Tensor | None]], grad: Tensor) -> Tensor:
+    """Call each hook with the gradient; a hook that returns a Tensor replaces it."""
+    for hook in hooks:
+        replaced = hook(grad)
+        grad = grad if replaced is None else replaced
+    return grad
+
+
+def _before_node(node: Context, grad: Tensor, create_graph: bool) -> Tensor:
+    """The gradient of the node's output is complete: run the tensor hooks registered on that
+    output, and give it to a tensor that asked for ``retain_grad``."""
+    if node.hooks is not None:
+        grad = _run_hooks(node.hooks, grad)
+    if node.retained_ref is not None:
+        retained = node.retained_ref()
+        if retained is not None:
+            own = grad if create_graph else Tensor._wrap(grad.data.copy(), False)
+            # Like a leaf's .grad, a retained gradient accumulates across backward calls.
+            retained.grad = own if retained.grad is None else retained.grad + own
+    return grad
+
+
+def _call_backward(node: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+    """The op's backward: one gradient (or None) per input, checked for their number."""
+    input_grads = node.function.backward(node, grad)
+    if not isinstance(input_grads, tuple):
+        input_grads = (input_grads,)
+    if len(input_grads) != len(node.inputs):
+        raise RuntimeError(
+            f"function {node.name()} returned an incorrect number of gradients (expected "
+            f"{len(node.inputs)}, got {len(input_grads)}); return one gradient or None per "
+            "input of forward"
+        )
+    return input_grads
+
+
+def _route(node: Context, grad: Tensor, input_grads: tuple[Tensor | None, ...],
+           grads: dict[GraphKey, Tensor]) -> None:
+    """Send each input's gradient along its edge (recorded when the op ran), un-broadcast to
+    the input's shape and checked for its dtype; observers (``viz``) see what was sent."""
+    passed: list[Tensor | None] | None = [] if BackwardObservers.active else None
+    for index, tensor in enumerate(node.inputs):
+        input_grad = input_grads[index]
+        edge = node.next_edges[index]
+        if input_grad is None or edge is None or not node.needs_input_grad[index]:
+            if passed is not None:
+                passed.append(None)
+            continue
+        if input_grad.shape != tensor.shape:
+            input_grad = unbroadcast(input_grad, tensor.shape, node, index)
+        _check_dtype(input_grad, tensor, node, index)
+        if passed is not None:
+            passed.append(input_grad)
+        _accumulate(grads, edge[0], input_grad)
+    if passed is not None:
+        for observer in BackwardObservers.active:
+            observer(node, grad, passed)
 
 
 def _accumulate_into_leaf(
@@ -353,8 +389,8 @@ def grad(
     captured = run_backward(output_list, gradients, retain_graph, create_graph, input_list)
     results: list[Tensor | None] = []
     for index, tensor in enumerate(input_list):
-        key: GraphKey = tensor if tensor.grad_fn is None else tensor.grad_fn
-        result = captured.get(key)
+        edge = edge_to(tensor)
+        result = None if edge is None else captured.get(edge[0])
         if result is None and not allow_unused:
             raise RuntimeError(
                 f"One of the differentiated Tensors (input {index}) appears to not have been used "

@@ -5,14 +5,16 @@ NumPy arrays; ``backward`` turns the gradient of the output into gradients of th
 Tensor operations, so that a backward pass can itself be differentiated (``create_graph=True``).
 
 ``Function.apply`` records one ``Context`` per op call. The context is the graph node that
-``Tensor.grad_fn`` points to: it holds the op's inputs (the edges of the graph), the arrays saved
-for backward and which inputs need a gradient.
+``Tensor.grad_fn`` points to: it holds the op's inputs, the arrays saved for backward, which
+inputs need a gradient, and the graph's edges (``next_edges``): for each input, where its
+gradient goes. The edges are taken when the op runs, as torch's ``next_functions``: an in-place
+op that later gives a tensor a new ``grad_fn`` cannot change where an earlier op sends gradients.
 """
 
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Union
 
 import numpy as np
 
@@ -32,6 +34,20 @@ FREED_GRAPH_MESSAGE = (
 SAVED_FROM_OUTPUT = -1
 SAVED_CONSTANT = -2
 
+# An edge of the graph: the node that receives an input's gradient and which of that node's
+# outputs the input was, or a leaf tensor that requires grad (index 0), where the gradient is
+# accumulated. ``None`` stands for an input that needs no gradient.
+Edge = tuple[Union["Context", "Tensor"], int]
+
+
+def edge_to(tensor: Tensor) -> Edge | None:
+    """Where a gradient for ``tensor`` must go, as of now (see ``Edge``)."""
+    if tensor.grad_fn is not None:
+        return (tensor.grad_fn, 0)
+    if tensor._requires_grad:
+        return (tensor, 0)
+    return None
+
 
 class Context:
     """One recorded op call: the graph node that ``Tensor.grad_fn`` points to.
@@ -42,15 +58,16 @@ class Context:
     """
 
     __slots__ = (
-        "function", "inputs", "needs_input_grad", "saved", "saved_sources", "saved_versions",
-        "output_ref", "hooks", "retained_ref", "released", "__dict__",
+        "function", "inputs", "next_edges", "needs_input_grad", "saved", "saved_sources",
+        "saved_versions", "output_ref", "hooks", "retained_ref", "released", "__dict__",
     )
 
     def __init__(self, function: type[Function], inputs: tuple[Tensor, ...]) -> None:
         self.function = function
         self.inputs = inputs
+        self.next_edges: tuple[Edge | None, ...] = ()
         self.needs_input_grad: tuple[bool, ...] = ()
-        self.saved: tuple[np.ndarray, ...] = ()
+        self.saved: tuple[np.ndarray | None, ...] = ()
         self.saved_sources: tuple[int, ...] = ()
         self.saved_versions: tuple[int, ...] = ()
         self.output_ref: weakref.ref[Tensor] | None = None
@@ -64,7 +81,7 @@ class Context:
 
         def __setattr__(self, name: str, value: Any) -> None: ...
 
-    def save_for_backward(self, *arrays: np.ndarray) -> None:
+    def save_for_backward(self, *arrays: np.ndarray | None) -> None:
         """Keep arrays (inputs, the output or new ones) for ``backward``."""
         self.saved = arrays
 
@@ -78,8 +95,11 @@ class Context:
         """
         if self.released:
             raise RuntimeError(FREED_GRAPH_MESSAGE)
-        tensors: list[Tensor] = []
+        tensors: list[Any] = []  # None where the op saved None
         for array, source, version in zip(self.saved, self.saved_sources, self.saved_versions):
+            if array is None:  # a value the op chose not to save (its gradient is not needed)
+                tensors.append(None)
+                continue
             if source >= 0:
                 tensor: Tensor | None = self.inputs[source]
                 where = f"input {source}"
@@ -106,6 +126,22 @@ class Context:
     def name(self) -> str:
         """The node's name, e.g. ``MulBackward``."""
         return self.function.__name__ + "Backward"
+
+    @property
+    def next_functions(self) -> tuple[Edge | None, ...]:
+        """torch's name for ``next_edges``: per input, (node or leaf, output index) or None.
+
+        Example:
+            >>> import tinygrad_edu as tge
+            >>> x = tge.tensor([1.0], requires_grad=True)
+            >>> y = x * 2
+            >>> z = y.exp()
+            >>> z.grad_fn.next_functions[0][0] is y.grad_fn
+            True
+            >>> y.grad_fn.next_functions[0][0] is x, y.grad_fn.next_functions[1]
+            (True, None)
+        """
+        return self.next_edges
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
@@ -160,6 +196,7 @@ class Function:
             ctx.saved = tuple([output_array if saved is scalar else saved for saved in ctx.saved])
         output = tensor_module.Tensor._wrap(output_array, record)
         if record:
+            ctx.next_edges = tuple([edge_to(tensor) for tensor in inputs])
             output.grad_fn = ctx
             if ctx.saved:
                 _note_saved_sources(ctx, output)
@@ -173,6 +210,10 @@ def _note_saved_sources(ctx: Context, output: Tensor) -> None:
     for array in ctx.saved:
         source = SAVED_CONSTANT
         version = 0
+        if array is None:
+            sources.append(source)
+            versions.append(version)
+            continue
         for index, tensor in enumerate(ctx.inputs):
             if array is tensor.data:
                 source = index

@@ -71,8 +71,14 @@ class InPlaceMethods:
         self._version.value += 1
         if record:
             result = result.to(self.dtype)
+            previous = self.grad_fn
             self.grad_fn = result.grad_fn
             self._requires_grad = True
+            # A retained gradient is the gradient of the tensor's newest version, as in torch.
+            if previous is not None and previous.retained_ref is not None and \
+                    previous.retained_ref() is self:
+                previous.retained_ref = None
+                self.retain_grad()
         return self
 
     def add_(self: Tensor, other: Any, alpha: float = 1) -> Tensor:

@@ -32,7 +32,10 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(a, b)
+        # Save only what a needed gradient reads (as torch): b for a's gradient, a for b's.
+        # ``y * 2`` then saves nothing of y, so y may later change in place.
+        a_needed, b_needed = ctx.needs_input_grad
+        ctx.save_for_backward(a if b_needed else None, b if a_needed else None)
         return a * b
 
     @staticmethod
