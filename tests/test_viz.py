@@ -525,3 +525,17 @@ def test_trace_mlp_example_on_random_data(tmp_path: Path, capsys: pytest.Capture
     assert "W1.grad after backward" in output
     nodes, _ = parse_dot((tmp_path / "trace_mlp_forward.dot").read_text(encoding="utf-8"))
     assert "W1\n(64, 784) float32\nrequires_grad" in "\n\n".join(nodes.values())
+
+
+def test_to_dot_draws_the_graph_as_recorded_before_an_in_place_op() -> None:
+    """z = exp(y) was recorded before y.mul_(3): its input edge goes to the first Mul."""
+    x = tge.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    z = y.exp()
+    y.mul_(3)
+    nodes, edges = parse_dot(to_dot(z))
+    first_lines = [label.split("\n")[0] for label in nodes.values()]
+    assert first_lines.count("ExpBackward") == 1 and first_lines.count("MulBackward") == 1
+    assert len(nodes) == 4 and len(edges) == 3  # x and 2 -> Mul -> Exp; the later Mul absent
+    node_of = {label.split("\n")[0]: node_id for node_id, label in nodes.items()}
+    assert (node_of["MulBackward"], node_of["ExpBackward"]) in {(a, b) for a, b, _ in edges}

@@ -18,7 +18,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from tinygrad_edu.function import Context
+from tinygrad_edu.autograd import topological_order
 from tinygrad_edu.tensor import Tensor
 
 __all__ = ["count_uses", "diagnose", "worst_entry"]
@@ -260,16 +260,9 @@ def count_uses(output: Tensor, tensors: Sequence[Tensor]) -> list[int]:
         [3]
     """
     counts = [0] * len(tensors)
-    seen: set[Context] = set()
-    stack = [] if output.grad_fn is None else [output.grad_fn]
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
+    roots = [] if output.grad_fn is None else [output.grad_fn]
+    for node in topological_order(roots):
         for tensor in node.inputs:
             for index, target in enumerate(tensors):
                 counts[index] += tensor is target
-            if tensor.grad_fn is not None:
-                stack.append(tensor.grad_fn)
     return counts

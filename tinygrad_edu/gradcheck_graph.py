@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tinygrad_edu.autograd import no_grad, unbroadcast
+from tinygrad_edu.autograd import no_grad, topological_order, unbroadcast
 from tinygrad_edu.function import Context
 from tinygrad_edu.gradcheck_diagnosis import diagnose, worst_entry
 from tinygrad_edu.tensor import Tensor
@@ -98,29 +98,17 @@ def _float_copy(array: np.ndarray) -> np.ndarray | None:
 
 
 def _record(forward: Callable[[], Tensor]) -> tuple[Tensor, _Run]:
-    """Run ``forward`` and order its graph by Kahn's algorithm (explicit stack, no recursion)."""
+    """Run ``forward`` and order its graph with the engine's own walk, ``topological_order``."""
     loss = forward()
     if not isinstance(loss, Tensor) or loss.grad_fn is None:
         raise ValueError("check_graph expects forward() to return a Tensor with a recorded graph")
-    output_of = {loss.grad_fn: loss}
-    consumers = {loss.grad_fn: 0}
-    stack = [loss.grad_fn]
-    while stack:
-        for tensor in stack.pop().inputs:
-            producer = tensor.grad_fn
-            if producer is not None:
-                output_of.setdefault(producer, tensor)
-                consumers[producer] = consumers.get(producer, 0) + 1
-                if consumers[producer] == 1:
-                    stack.append(producer)
-    nodes, ready = [], [loss.grad_fn]
-    while ready:
-        nodes.append(ready.pop())
-        for tensor in nodes[-1].inputs:
-            if tensor.grad_fn is not None:
-                consumers[tensor.grad_fn] -= 1
-                if consumers[tensor.grad_fn] == 0:
-                    ready.append(tensor.grad_fn)
+    nodes = topological_order([loss.grad_fn])
+    # Each node's output, as its consumers saw it (the loss is the root's output).
+    output_of: dict[Context, Tensor] = {loss.grad_fn: loss}
+    for node in nodes:
+        for tensor, edge in zip(node.inputs, node.next_edges):
+            if edge is not None and isinstance(edge[0], Context):
+                output_of.setdefault(edge[0], tensor)
     outputs = [_float_copy(output_of[node].data) for node in nodes]
     return loss, _Run(nodes, outputs, [[_float_copy(t.data) for t in n.inputs] for n in nodes])
 

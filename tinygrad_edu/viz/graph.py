@@ -25,6 +25,7 @@ from typing import Any, Mapping, Union
 
 import numpy as np
 
+from tinygrad_edu.function import Context
 from tinygrad_edu.nn.module import Module
 from tinygrad_edu.tensor import Tensor
 
@@ -113,9 +114,8 @@ def _leaf_label(tensor: Tensor, name: str | None, show_grads: bool) -> str:
     return "\n".join(lines)
 
 
-def _op_label(tensor: Tensor, name: str | None, show_grads: bool) -> str:
-    assert tensor.grad_fn is not None
-    lines = [tensor.grad_fn.name()]
+def _op_label(node: Context, tensor: Tensor, name: str | None, show_grads: bool) -> str:
+    lines = [node.name()]
     if name is not None:
         lines.append(name)
     lines.append(f"{format_shape(tensor.shape)} {tensor.dtype}")
@@ -124,10 +124,10 @@ def _op_label(tensor: Tensor, name: str | None, show_grads: bool) -> str:
     return "\n".join(lines)
 
 
-def _node_line(node_id: str, tensor: Tensor, name: str | None, show_grads: bool,
-               is_output: bool) -> str:
-    if tensor.grad_fn is not None:
-        label = _op_label(tensor, name, show_grads)
+def _node_line(node_id: str, tensor: Tensor, producer: Context | None, name: str | None,
+               show_grads: bool, is_output: bool) -> str:
+    if producer is not None:
+        label = _op_label(producer, tensor, name, show_grads)
         style = f'shape=box, style="rounded,filled", fillcolor={OP_COLOR}'
     else:
         label = _leaf_label(tensor, name, show_grads)
@@ -179,32 +179,34 @@ def to_dot(tensor: Tensor, show_grads: bool = True, names: Names = None) -> str:
     # A node per op (keyed by its Context) and per leaf (keyed by the tensor itself).
     node_ids: dict[int, str] = {}
 
-    def register(current: Tensor, is_output: bool) -> tuple[str, bool]:
-        """The DOT id of ``current``'s node, and whether it was new."""
-        key: object = current if current.grad_fn is None else current.grad_fn
+    def register(current: Tensor, producer: Context | None,
+                 is_output: bool) -> tuple[str, bool]:
+        """The DOT id of the node of ``current`` (its producer's node, or the tensor itself
+        for a leaf), and whether it was new."""
+        key: object = current if producer is None else producer
         if id(key) in node_ids:
             return node_ids[id(key)], False
-        prefix = "leaf" if current.grad_fn is None else "op"
+        prefix = "leaf" if producer is None else "op"
         node_id = f"{prefix}{len(node_ids)}"
         node_ids[id(key)] = node_id
-        node_lines.append(
-            _node_line(node_id, current, labels.get(id(current)), show_grads, is_output))
+        node_lines.append(_node_line(node_id, current, producer, labels.get(id(current)),
+                                     show_grads, is_output))
         return node_id, True
 
-    root_id, _ = register(tensor, is_output=True)
-    stack = [(tensor, root_id)]
+    root_id, _ = register(tensor, tensor.grad_fn, is_output=True)
+    stack = [] if tensor.grad_fn is None else [(tensor.grad_fn, root_id)]
     while stack:
-        current, current_id = stack.pop()
-        node = current.grad_fn
-        if node is None:
-            continue
+        node, node_id = stack.pop()
         several = len(node.inputs) > 1
         for index, source in enumerate(node.inputs):
-            source_id, is_new = register(source, is_output=False)
-            if is_new and source.grad_fn is not None:
-                stack.append((source, source_id))
+            # The edge recorded when the op ran names the input's producer at that time.
+            edge = node.next_edges[index]
+            producer = edge[0] if edge is not None and isinstance(edge[0], Context) else None
+            source_id, is_new = register(source, producer, is_output=False)
+            if is_new and producer is not None:
+                stack.append((producer, source_id))
             attributes = f' [label="{index}"]' if several else ""
-            edge_lines.append(f"  {source_id} -> {current_id}{attributes};")
+            edge_lines.append(f"  {source_id} -> {node_id}{attributes};")
     header = [
         "digraph tinygrad_edu {",
         '  graph [rankdir=TB, fontname="Helvetica"];',

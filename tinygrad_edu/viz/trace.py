@@ -166,7 +166,9 @@ class BackwardTrace:
         assert summary is not None
         record = BackwardRecord(len(self.records), node.name(), _rule(node), summary)
         for index, tensor in enumerate(node.inputs):
-            producer = tensor.grad_fn
+            # The edge recorded when the op ran: the input's producer at that time.
+            edge = node.next_edges[index] if node.next_edges else None
+            producer = edge[0] if edge is not None and isinstance(edge[0], Context) else None
             if producer is not None:
                 kind, source = NODE, producer.name()
                 self._pending.setdefault(producer, []).append((record, index))
