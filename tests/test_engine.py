@@ -1343,3 +1343,88 @@ def test_next_functions_are_taken_when_the_op_runs() -> None:
     assert producer.next_functions[0] == (x, 0) and producer.next_functions[1] is None
     order = autograd.topological_order([z.grad_fn])
     assert [node.name() for node in order] == ["ExpBackward", "MulBackward"]
+
+
+# -------------------------------------------------------------- views like torch (vs torch)
+def test_an_element_is_a_view() -> None:
+    """Reproduction 5: z[1] shares memory with z, before and after an in-place change."""
+    def fill_element(library: Any) -> tuple[Any, ...]:
+        z = library.zeros(3, dtype=library.float64)
+        z[1].fill_(5.0)
+        return (z,)
+
+    def stale_element(library: Any) -> tuple[Any, ...]:
+        a = library.tensor([1.0, 2.0], dtype=library.float64)
+        element = a[0]
+        a.mul_(2)
+        return (element,)
+
+    run_both(fill_element)
+    run_both(stale_element)
+
+
+def test_in_place_through_a_view_of_a_tensor_without_grad_records_history() -> None:
+    """Reproduction 6: out[0].add_(w) makes out require grad and reach w."""
+    def program(library: Any) -> tuple[Any, ...]:
+        w = leaf(library)
+        out = library.zeros(2, 2, dtype=library.float64)
+        out[0].add_(w)
+        assert out.requires_grad and not out.is_leaf
+        (out * out).sum().backward()
+        return (out, w.grad)
+    run_both(program)
+
+
+def test_in_place_on_a_squeezed_matmul_result() -> None:
+    """Reproduction 7: (x3 @ w3).add_(1) with 1-D operands is allowed and differentiable."""
+    def program(library: Any) -> tuple[Any, ...]:
+        x3 = library.tensor([1.0, 2.0, 3.0], dtype=library.float64, requires_grad=True)
+        w3 = library.tensor([1.0, 1.0, 2.0], dtype=library.float64, requires_grad=True)
+        y = (x3 @ w3).add_(1)
+        (y * y).backward()
+        return (y, x3.grad, w3.grad)
+    run_both(program)
+
+
+def test_in_place_through_views_of_computed_tensors() -> None:
+    """Transposed, reshaped-and-sliced and column views written in place, as torch does."""
+    def through_transpose(library: Any) -> tuple[Any, ...]:
+        x = library.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=library.float64, requires_grad=True)
+        y = x * 2
+        y.T.mul_(3)
+        (y * y).sum().backward()
+        return (y, x.grad)
+
+    def through_reshaped_slice(library: Any) -> tuple[Any, ...]:
+        x = library.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=library.float64, requires_grad=True)
+        y = x * 1
+        y.reshape(4)[1:3].mul_(10)
+        (y * y).sum().backward()
+        return (y, x.grad)
+
+    def column_assignment(library: Any) -> tuple[Any, ...]:
+        x = library.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=library.float64, requires_grad=True)
+        y = x * 1
+        y[:, 1] = y[:, 0] * 3
+        y.sum().backward()
+        return (y, x.grad)
+
+    for program in (through_transpose, through_reshaped_slice, column_assignment):
+        run_both(program)
+
+
+def test_in_place_on_a_view_of_a_leaf_is_refused_like_torch() -> None:
+    torch = pytest.importorskip("torch")
+    for library, error in ((tinygrad_edu, RuntimeError), (torch, RuntimeError)):
+        x = leaf(library)
+        with pytest.raises(error, match="view of a leaf Variable that requires grad"):
+            x[0].add_(1)
+
+
+def test_reshape_to_the_same_shape_is_a_new_view() -> None:
+    x = tensor([1.0, 2.0], requires_grad=True)
+    same = x.reshape(x.shape)
+    assert same is not x and not same.is_leaf and same._base is x
+    same.retain_grad()
+    (same * 3).sum().backward()
+    assert same.grad.tolist() == [3.0, 3.0] and x.grad.tolist() == [3.0, 3.0]

@@ -61,7 +61,8 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods):
     """
 
     __slots__ = (
-        "data", "grad", "grad_fn", "_requires_grad", "_version", "_base", "_hooks", "__weakref__",
+        "data", "grad", "grad_fn", "_requires_grad", "_version", "_base", "_view_fn", "_hooks",
+        "__weakref__",
     )
     # Make NumPy hand ``array * tensor`` over to Tensor.__rmul__ instead of looping over it.
     __array_ufunc__ = None
@@ -72,6 +73,8 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods):
     _requires_grad: bool
     _version: VersionCounter
     _base: Tensor | None
+    # For a view: how to make it again from ``_base`` with Tensor ops (in-place ops need it).
+    _view_fn: Callable[[Tensor], Tensor] | None
     _hooks: list[Callable[[Tensor], Tensor | None]] | None
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
@@ -103,6 +106,7 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods):
         self._requires_grad = requires_grad
         self._version = VersionCounter()
         self._base = None
+        self._view_fn = None
         self._hooks = None
 
     @staticmethod

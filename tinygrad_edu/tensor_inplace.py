@@ -4,6 +4,11 @@
 torch's rules: an in-place op on a leaf that requires grad is refused outside ``no_grad``; every
 in-place op bumps the tensor's version counter, so a backward that saved the old value refuses
 to run; with grad mode on, an in-place op on a computed tensor is recorded like any other op.
+
+Through a view (``base[0].add_(w)``, ``x.T.mul_(2)``), the memory written is the base's, and so
+is the history: the base gets a new node, ``WriteView`` (torch's CopySlices), whose inputs are
+the base's old history and the view's new value, and the view's history is made again from the
+base's new one. A view of a leaf that requires grad is refused, as in torch.
 """
 
 from __future__ import annotations
@@ -41,10 +46,12 @@ class InPlaceMethods:
                 "a leaf Variable that requires grad is being used in an in-place operation. "
                 "Wrap the update in `with tinygrad_edu.no_grad():` or use an out-of-place op."
             )
-        if record and self._base is not None and self._base._requires_grad:
+        base = self._base if self._view_fn is not None else None
+        if record and base is not None and base.grad_fn is None and base._requires_grad:
             raise RuntimeError(
-                f"in-place {function.__name__} on a view of a tensor that requires grad is not "
-                "supported; use an out-of-place op (e.g. torch-style where/cat) instead."
+                "a view of a leaf Variable that requires grad is being used in an in-place "
+                f"operation ({function.__name__}). Wrap it in `with tinygrad_edu.no_grad():`, "
+                "or change a clone() of the leaf instead."
             )
         if not self.data.flags.writeable:
             raise RuntimeError(
@@ -69,7 +76,9 @@ class InPlaceMethods:
             )
         np.copyto(self.data, result.data, casting="same_kind")
         self._version.value += 1
-        if record:
+        if record and base is not None:
+            self._rebase_through_view(base, result.to(self.dtype))
+        elif record:
             result = result.to(self.dtype)
             previous = self.grad_fn
             self.grad_fn = result.grad_fn
@@ -80,6 +89,18 @@ class InPlaceMethods:
                 previous.retained_ref = None
                 self.retain_grad()
         return self
+
+    def _rebase_through_view(self: Tensor, base: Tensor, value: Tensor) -> None:
+        """After writing ``value`` through this view: the base's history becomes
+        ``WriteView(old base history, value)``, and the view's is made again from it."""
+        assert self._view_fn is not None
+        old_base = tensor_module.Tensor._wrap(base.data, base._requires_grad)
+        old_base.grad_fn = base.grad_fn
+        new_base = ops.WriteView.apply(old_base, value, view_fn=self._view_fn)
+        base.grad_fn = new_base.grad_fn
+        base._requires_grad = True
+        self.grad_fn = self._view_fn(base).grad_fn
+        self._requires_grad = True
 
     def add_(self: Tensor, other: Any, alpha: float = 1) -> Tensor:
         """self += alpha * other, in place."""

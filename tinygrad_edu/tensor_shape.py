@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -55,12 +55,31 @@ def normalize_index(index: Any) -> Any:
     return tuple(normalized)
 
 
-def share_memory_history(view: Tensor, base: Tensor) -> Tensor:
-    """Mark ``view`` as a view of ``base`` when they share memory: one version counter."""
+def mark_view(view: Tensor, base: Tensor, make_view: Callable[[Tensor], Tensor]) -> Tensor:
+    """When ``view`` shares memory with ``base``, make it a view as torch has them: one version
+    counter with its root base (the tensor that owns the memory), and ``_view_fn``, which makes
+    the view again from that root with Tensor ops. An in-place op through the view uses it to
+    update the root's history (see ``tensor_inplace``).
+
+    ``make_view(base)`` must make ``view`` from ``base``.
+    """
     if np.may_share_memory(view.data, base.data):
         view._version = base._version
-        view._base = base if base._base is None else base._base
+        if base._base is None or base._view_fn is None:
+            view._base = base
+            view._view_fn = make_view
+        else:
+            view._base = base._base
+            view._view_fn = compose_views(base._view_fn, make_view)
     return view
+
+
+def compose_views(first: Callable[[Tensor], Tensor],
+                  then: Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
+    """The view function that applies ``first``, then ``then``."""
+    def composed(root: Tensor) -> Tensor:
+        return then(first(root))
+    return composed
 
 
 class ShapeMethods:
@@ -78,9 +97,10 @@ class ShapeMethods:
                 f"reshape: shape {list(target)} is invalid for input of size {self.numel()} "
                 f"(shape {self.shape}); the sizes must multiply to {self.numel()} (at most one -1)"
             )
-        if target == self.shape:
-            return self
-        return share_memory_history(ops.Reshape.apply(self, shape=target), self)
+        # Like torch, even the same shape gives a new view (a tensor of its own, not self).
+        shape_now = tuple(size if size != -1 else self.numel() // known for size in target)
+        return mark_view(ops.Reshape.apply(self, shape=shape_now), self,
+                         lambda base: ops.Reshape.apply(base, shape=shape_now))
 
     def view(self: Tensor, *shape: Any) -> Tensor:
         """Same as ``reshape`` (NumPy decides whether memory is shared)."""
@@ -107,7 +127,8 @@ class ShapeMethods:
                 f"dimensions of a tensor of shape {self.shape}"
             )
         order = tuple(axis % self.ndim for axis in order) if self.ndim else ()
-        return share_memory_history(ops.Permute.apply(self, dims=order), self)
+        return mark_view(ops.Permute.apply(self, dims=order), self,
+                         lambda base: ops.Permute.apply(base, dims=order))
 
     def transpose(self: Tensor, dim0: int, dim1: int) -> Tensor:
         """Swap two dimensions."""
@@ -161,9 +182,9 @@ class ShapeMethods:
                     f"size ({size}) at non-singleton dimension {axis}. Target sizes: "
                     f"{list(sizes)}. Tensor sizes: {list(self.shape)}"
                 )
-        if tuple(target) == self.shape:
-            return self
-        return share_memory_history(ops.Expand.apply(self, shape=tuple(target)), self)
+        expanded = tuple(target)
+        return mark_view(ops.Expand.apply(self, shape=expanded), self,
+                         lambda base: ops.Expand.apply(base, shape=expanded))
 
     def __getitem__(self: Tensor, index: Any) -> Tensor:
         normalized = normalize_index(index)
@@ -171,7 +192,7 @@ class ShapeMethods:
             result = ops.GetItem.apply(self, index=normalized)
         except IndexError as error:
             raise IndexError(f"indexing a tensor of shape {self.shape}: {error}") from None
-        return share_memory_history(result, self)
+        return mark_view(result, self, lambda base: ops.GetItem.apply(base, index=normalized))
 
     def matmul(self: Tensor, other: Any) -> Tensor:
         """Matrix product with NumPy/torch rules for 1-D and batched operands."""

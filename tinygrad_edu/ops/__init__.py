@@ -28,6 +28,7 @@ from tinygrad_edu.ops.movement import (
     Permute,
     Reshape,
     SetItem,
+    WriteView,
 )
 from tinygrad_edu.ops.reduce import Max, Sum
 
@@ -35,5 +36,5 @@ __all__ = [
     "Abs", "Add", "BinaryCrossEntropyWithLogits", "Cast", "Cat", "Clone", "CrossEntropy", "Exp",
     "Expand", "GetItem", "IndexAdd", "Linear", "Log", "LogSoftmax", "MatMul", "Max", "Maximum",
     "Mul", "Neg", "Pad", "Permute", "Pow", "Relu", "Reshape", "SetItem", "Sigmoid", "Sum", "Tanh",
-    "Where",
+    "Where", "WriteView",
 ]

@@ -6,11 +6,12 @@ permutation, sum over expanded axes, scatter-add into the indexed places, slice 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
 from tinygrad_edu.function import Context, Function, constant
+from tinygrad_edu.ops.elementwise import Where
 
 if TYPE_CHECKING:
     from tinygrad_edu.tensor import Tensor
@@ -67,6 +68,11 @@ class GetItem(Function):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, *, index: Any) -> np.ndarray:
+        parts = index if isinstance(index, tuple) else (index,)
+        if not has_array_index(parts) and not any(part is Ellipsis for part in parts):
+            # With "..." NumPy returns a view even when every axis gets an integer (a 0-d
+            # view rather than a copied scalar), so that z[1].fill_(5) changes z, as in torch.
+            index = parts + (Ellipsis,)
         ctx.index = index
         ctx.input_shape = a.shape
         return a[index]
@@ -126,6 +132,38 @@ class SetItem(Function):
         if ctx.needs_input_grad[1]:
             grad_value = GetItem.apply(grad_output, index=ctx.index)
         return grad_a, grad_value
+
+
+class WriteView(Function):
+    """out = base with the region that ``view_fn`` selects replaced by ``value``.
+
+    What an in-place op through a view does to the view's base (torch's CopySlices): the base's
+    new history. dout/dbase = 1 outside the region, 0 inside; dout/dvalue = 1 on the region. So
+    the gradient of the base is the upstream gradient with the region set to 0, and the
+    gradient of the value is the region of the upstream gradient, ``view_fn(grad_output)``.
+    ``view_fn`` makes the view from its base with Tensor ops (basic indexing, reshape, permute),
+    so the region is found the same way in forward (on arrays wrapped as Tensors) and backward.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, base: np.ndarray, value: np.ndarray, *,
+                view_fn: Callable[[Tensor], Tensor]) -> np.ndarray:
+        ctx.view_fn = view_fn
+        output = base.copy()
+        view_fn(constant(output)).data[...] = value
+        outside = np.ones(base.shape, dtype=bool)
+        view_fn(constant(outside)).data[...] = False
+        ctx.outside = outside
+        return output
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        grad_base = None
+        if ctx.needs_input_grad[0]:
+            zero = constant(np.zeros((), dtype=grad_output.dtype))
+            grad_base = Where.apply(grad_output, zero, condition=ctx.outside)
+        grad_value = ctx.view_fn(grad_output) if ctx.needs_input_grad[1] else None
+        return grad_base, grad_value
 
 
 class Cat(Function):
