@@ -1428,3 +1428,65 @@ def test_reshape_to_the_same_shape_is_a_new_view() -> None:
     same.retain_grad()
     (same * 3).sum().backward()
     assert same.grad.tolist() == [3.0, 3.0] and x.grad.tolist() == [3.0, 3.0]
+
+
+# ------------------------------------------------------------------- multi-output Functions
+class SplitInTwo(Function):
+    """(first, second) = (a[:1] * 2, a[1:] * 3), and the argmax as a non-differentiable third."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        indices = np.asarray(a.argmax())
+        ctx.mark_non_differentiable(indices)
+        return a[:1] * 2, a[1:] * 3, indices
+
+    @staticmethod
+    def backward(ctx: Context, grad_first: Tensor, grad_second: Tensor,
+                 grad_indices: Tensor) -> Tensor:
+        ctx.seen = (grad_first.tolist(), grad_second.tolist(), grad_indices.tolist())
+        return tinygrad_edu.cat([grad_first * 2, grad_second * 3])
+
+
+def test_multi_output_function_sends_each_outputs_gradient() -> None:
+    x = tensor([1.0, 4.0, 2.0], requires_grad=True)
+    first, second, indices = SplitInTwo.apply(x)
+    assert first.grad_fn is second.grad_fn and first.requires_grad and second.requires_grad
+    assert not indices.requires_grad and indices.grad_fn is None and indices.item() == 1
+    second.retain_grad()
+    (second * tensor([1.0, 10.0])).sum().backward()
+    # first got no gradient: backward receives zeros for it (materialised), as in torch.
+    assert second.grad_fn.seen == ([0.0], [1.0, 10.0], 0)
+    assert second.grad.tolist() == [1.0, 10.0]
+    assert x.grad.tolist() == [0.0, 3.0, 30.0]
+
+
+def test_multi_output_gradients_through_grad_and_hooks() -> None:
+    x = tensor([1.0, 4.0, 2.0], requires_grad=True)
+    first, second, _ = SplitInTwo.apply(x)
+    doubled: list[list[float]] = []
+    second.register_hook(lambda grad: doubled.append(grad.tolist()) or grad * 2)
+    loss = first.sum() + second.sum()
+    (grad_second,) = autograd.grad(loss, [second], retain_graph=True)
+    assert grad_second.tolist() == [2.0, 2.0] and doubled == [[1.0, 1.0]]
+    (grad_x,) = autograd.grad(loss, [x])
+    assert grad_x.tolist() == [2.0, 6.0, 6.0]
+
+
+def test_set_materialize_grads_false_passes_none() -> None:
+    class Pair(Function):
+        @staticmethod
+        def forward(ctx: Context, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            ctx.set_materialize_grads(False)
+            return a * 1, a * 1
+
+        @staticmethod
+        def backward(ctx: Context, grad_first: Tensor | None,
+                     grad_second: Tensor | None) -> Tensor:
+            assert grad_first is None
+            assert grad_second is not None
+            return grad_second
+
+    x = tensor([1.0, 2.0], requires_grad=True)
+    _, second = Pair.apply(x)
+    second.sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0]

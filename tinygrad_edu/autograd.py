@@ -75,10 +75,18 @@ def unbroadcast(grad: Tensor, shape: tuple[int, ...], node: Context, index: int)
     return summed.reshape(shape)
 
 
-def _accumulate(grads: dict[GraphKey, Tensor], key: GraphKey, grad: Tensor) -> None:
-    """Add ``grad`` into ``grads[key]``: a tensor used twice gets the sum of both gradients."""
-    existing = grads.get(key)
-    grads[key] = grad if existing is None else existing + grad
+# The gradients gathered so far: per node, one slot per output of its op; per leaf, one slot.
+GradSlots = dict[GraphKey, list[Union[Tensor, None]]]
+
+
+def _accumulate(grads: GradSlots, edge: Edge, grad: Tensor) -> None:
+    """Add ``grad`` into the slot ``edge`` points to: a tensor used twice gets the sum."""
+    key, index = edge
+    slots = grads.get(key)
+    if slots is None:
+        slots = grads[key] = [None] * (key.output_count if isinstance(key, Context) else 1)
+    existing = slots[index]
+    slots[index] = grad if existing is None else existing + grad
 
 
 def topological_order(roots: Sequence[Context]) -> list[Context]:
@@ -151,62 +159,65 @@ def run_backward(
     retain_graph: bool,
     create_graph: bool,
     inputs: Sequence[Tensor] | None = None,
-) -> dict[GraphKey, Tensor]:
+) -> dict[Edge, Tensor]:
     """Backpropagate ``grad_outputs`` from ``outputs`` through the recorded graph.
 
     With ``inputs=None`` the gradients are accumulated into the ``.grad`` of the leaves that
     require grad. Otherwise nothing is accumulated and the gradients reaching ``inputs`` are
-    returned, keyed by the input's node (computed tensors) or by the tensor (leaves).
+    returned, keyed by the edge that leads to each input (its node and output index, or the
+    leaf tensor and 0).
 
     The steps, in order: seed the outputs' gradients; order the nodes (``topological_order``);
     then for each node: run its hooks and keep a retained gradient (``_before_node``), call its
     backward (``_call_backward``), free what it saved (unless ``retain_graph``), and send each
     input's gradient along its edge (``_route``); finally hand the leaves their gradients.
     """
-    grads: dict[GraphKey, Tensor] = {}
+    grads: GradSlots = {}
     roots: list[Context] = []
     for output, grad_output in zip(outputs, grad_outputs):
         edge = edge_to(output)
         if edge is not None:
-            _accumulate(grads, edge[0], grad_output)
+            _accumulate(grads, edge, grad_output)
             if isinstance(edge[0], Context):
                 roots.append(edge[0])
     order = topological_order(roots)
-    targets: set[GraphKey] = set()
+    targets: set[Edge] = set()
     needed: set[Context] | None = None
     if inputs is not None:
         for tensor in inputs:
             edge = edge_to(tensor)
             if edge is not None:
-                targets.add(edge[0])
-        needed = _nodes_leading_to(order, targets)
-    captured: dict[GraphKey, Tensor] = {}
+                targets.add(edge)
+        needed = _nodes_leading_to(order, {key for key, _ in targets})
+    captured: dict[Edge, Tensor] = {}
     with set_grad_enabled(create_graph):
         for node in order:
-            grad = grads.pop(node, None)
-            if grad is None:
+            slots = grads.pop(node, None)
+            if slots is None:
                 continue
-            grad = _before_node(node, grad, create_graph)
-            if node in targets:
-                captured[node] = grad
+            _before_node(node, slots, create_graph)
+            for index, grad in enumerate(slots):
+                if grad is not None and (node, index) in targets:
+                    captured[(node, index)] = grad
             if needed is not None and node not in needed:
                 continue
-            input_grads = _call_backward(node, grad)
+            input_grads = _call_backward(node, slots)
             if not retain_graph:
                 node.saved = ()
                 node.released = True
-            _route(node, grad, input_grads, grads)
+            _route(node, slots, input_grads, grads)
         # Arrays a leaf may not adopt as its .grad: the caller's gradients and ones adopted.
         not_adoptable = {id(grad_output.data) for grad_output in grad_outputs}
         for key in list(grads):
             if not isinstance(key, Tensor):
                 continue  # a node outside the order (only when pruned for ``inputs``)
-            leaf, grad = key, grads.pop(key)
+            leaf, grad = key, grads.pop(key)[0]
+            assert grad is not None
             if leaf._hooks is not None:
                 grad = _run_hooks(leaf._hooks, grad)
             if inputs is not None:
-                if leaf in targets:
-                    captured[leaf] = grad
+                if (leaf, 0) in targets:
+                    captured[(leaf, 0)] = grad
             else:
                 _accumulate_into_leaf(leaf, grad, create_graph, not_adoptable)
     return captured
@@ -220,23 +231,32 @@ def _run_hooks(hooks: list[Callable[[Tensor], Tensor | None]], grad: Tensor) -> 
     return grad
 
 
-def _before_node(node: Context, grad: Tensor, create_graph: bool) -> Tensor:
-    """The gradient of the node's output is complete: run the tensor hooks registered on that
-    output, and give it to a tensor that asked for ``retain_grad``."""
-    if node.hooks is not None:
-        grad = _run_hooks(node.hooks, grad)
-    if node.retained_ref is not None:
-        retained = node.retained_ref()
+def _before_node(node: Context, slots: list[Tensor | None], create_graph: bool) -> None:
+    """The gradients of the node's outputs are complete: run the tensor hooks registered on
+    each output, and give it to a tensor that asked for ``retain_grad``."""
+    for index, grad in enumerate(slots):
+        if grad is None:
+            continue
+        if node.hooks is not None and index in node.hooks:
+            grad = slots[index] = _run_hooks(node.hooks[index], grad)
+        reference = None if node.retained is None else node.retained.get(index)
+        retained = None if reference is None else reference()
         if retained is not None:
             own = grad if create_graph else Tensor._wrap(grad.data.copy(), False)
             # Like a leaf's .grad, a retained gradient accumulates across backward calls.
             retained.grad = own if retained.grad is None else retained.grad + own
-    return grad
 
 
-def _call_backward(node: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
-    """The op's backward: one gradient (or None) per input, checked for their number."""
-    input_grads = node.function.backward(node, grad)
+def _call_backward(node: Context, slots: list[Tensor | None]) -> tuple[Tensor | None, ...]:
+    """The op's backward, given one gradient per output (zeros for an output that got none,
+    unless the op asked for None with ``set_materialize_grads(False)``): one gradient (or
+    None) per input, checked for their number."""
+    grad_outputs = list(slots)
+    for index, grad in enumerate(grad_outputs):
+        if grad is None and node.materialize_grads:
+            shape, dtype = node.output_meta[index]
+            grad_outputs[index] = Tensor._wrap(np.zeros(shape, dtype=dtype), False)
+    input_grads = node.function.backward(node, *grad_outputs)
     if not isinstance(input_grads, tuple):
         input_grads = (input_grads,)
     if len(input_grads) != len(node.inputs):
@@ -248,8 +268,8 @@ def _call_backward(node: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
     return input_grads
 
 
-def _route(node: Context, grad: Tensor, input_grads: tuple[Tensor | None, ...],
-           grads: dict[GraphKey, Tensor]) -> None:
+def _route(node: Context, slots: list[Tensor | None], input_grads: tuple[Tensor | None, ...],
+           grads: GradSlots) -> None:
     """Send each input's gradient along its edge (recorded when the op ran), un-broadcast to
     the input's shape and checked for its dtype; observers (``viz``) see what was sent."""
     passed: list[Tensor | None] | None = [] if BackwardObservers.active else None
@@ -265,8 +285,9 @@ def _route(node: Context, grad: Tensor, input_grads: tuple[Tensor | None, ...],
         _check_dtype(input_grad, tensor, node, index)
         if passed is not None:
             passed.append(input_grad)
-        _accumulate(grads, edge[0], input_grad)
+        _accumulate(grads, edge, input_grad)
     if passed is not None:
+        grad = next(grad for grad in slots if grad is not None)
         for observer in BackwardObservers.active:
             observer(node, grad, passed)
 
@@ -390,7 +411,7 @@ def grad(
     results: list[Tensor | None] = []
     for index, tensor in enumerate(input_list):
         edge = edge_to(tensor)
-        result = None if edge is None else captured.get(edge[0])
+        result = None if edge is None else captured.get(edge)
         if result is None and not allow_unused:
             raise RuntimeError(
                 f"One of the differentiated Tensors (input {index}) appears to not have been used "

@@ -30,9 +30,10 @@ FREED_GRAPH_MESSAGE = (
     "the graph a second time or if you need to access saved tensors after calling backward."
 )
 
-# Where a saved array came from, so ``saved_tensors`` can hand back the right Tensor.
-SAVED_FROM_OUTPUT = -1
-SAVED_CONSTANT = -2
+# Where a saved array came from, so ``saved_tensors`` can hand back the right Tensor:
+# ("input", i), ("output", k), or ("constant", 0) for an array made in forward (or None).
+SavedSource = tuple[str, int]
+SAVED_CONSTANT: SavedSource = ("constant", 0)
 
 # An edge of the graph: the node that receives an input's gradient and which of that node's
 # outputs the input was, or a leaf tensor that requires grad (index 0), where the gradient is
@@ -43,7 +44,7 @@ Edge = tuple[Union["Context", "Tensor"], int]
 def edge_to(tensor: Tensor) -> Edge | None:
     """Where a gradient for ``tensor`` must go, as of now (see ``Edge``)."""
     if tensor.grad_fn is not None:
-        return (tensor.grad_fn, 0)
+        return (tensor.grad_fn, tensor._output_nr)
     if tensor._requires_grad:
         return (tensor, 0)
     return None
@@ -59,7 +60,8 @@ class Context:
 
     __slots__ = (
         "function", "inputs", "next_edges", "needs_input_grad", "saved", "saved_sources",
-        "saved_versions", "output_ref", "hooks", "retained_ref", "released", "__dict__",
+        "saved_versions", "output_refs", "output_meta", "non_differentiable",
+        "materialize_grads", "hooks", "retained", "released", "__dict__",
     )
 
     def __init__(self, function: type[Function], inputs: tuple[Tensor, ...]) -> None:
@@ -68,11 +70,18 @@ class Context:
         self.next_edges: tuple[Edge | None, ...] = ()
         self.needs_input_grad: tuple[bool, ...] = ()
         self.saved: tuple[np.ndarray | None, ...] = ()
-        self.saved_sources: tuple[int, ...] = ()
+        self.saved_sources: tuple[SavedSource, ...] = ()
         self.saved_versions: tuple[int, ...] = ()
-        self.output_ref: weakref.ref[Tensor] | None = None
-        self.hooks: list[Callable[[Tensor], Tensor | None]] | None = None
-        self.retained_ref: weakref.ref[Tensor] | None = None
+        # Weak references to the outputs that were saved (a strong one would be a cycle
+        # output -> node -> output), by output index.
+        self.output_refs: dict[int, weakref.ref[Tensor]] = {}
+        # (shape, dtype) of each output: a gradient missing for one is materialised as zeros.
+        self.output_meta: tuple[tuple[tuple[int, ...], np.dtype], ...] = ()
+        self.non_differentiable: tuple[np.ndarray, ...] = ()
+        self.materialize_grads = True
+        # Hooks and retain_grad of the output tensors, by output index.
+        self.hooks: dict[int, list[Callable[[Tensor], Tensor | None]]] | None = None
+        self.retained: dict[int, weakref.ref[Tensor]] | None = None
         self.released = False
 
     if TYPE_CHECKING:
@@ -82,8 +91,22 @@ class Context:
         def __setattr__(self, name: str, value: Any) -> None: ...
 
     def save_for_backward(self, *arrays: np.ndarray | None) -> None:
-        """Keep arrays (inputs, the output or new ones) for ``backward``."""
+        """Keep arrays (inputs, outputs or new ones) for ``backward``."""
         self.saved = arrays
+
+    def mark_non_differentiable(self, *outputs: np.ndarray) -> None:
+        """Declare outputs (returned by forward) that have no gradient, such as the indices of
+        ``max(dim)``: they do not require grad, and backward gets zeros for them."""
+        self.non_differentiable = outputs
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """With False, backward receives None (not zeros) for an output that got no gradient."""
+        self.materialize_grads = value
+
+    @property
+    def output_count(self) -> int:
+        """How many outputs the op returned."""
+        return len(self.output_meta)
 
     @property
     def saved_tensors(self) -> tuple[Tensor, ...]:
@@ -96,19 +119,17 @@ class Context:
         if self.released:
             raise RuntimeError(FREED_GRAPH_MESSAGE)
         tensors: list[Any] = []  # None where the op saved None
-        for array, source, version in zip(self.saved, self.saved_sources, self.saved_versions):
+        saved = zip(self.saved, self.saved_sources, self.saved_versions)
+        for array, (kind, index), version in saved:
             if array is None:  # a value the op chose not to save (its gradient is not needed)
                 tensors.append(None)
                 continue
-            if source >= 0:
-                tensor: Tensor | None = self.inputs[source]
-                where = f"input {source}"
-            elif source == SAVED_FROM_OUTPUT and self.output_ref is not None:
-                tensor = self.output_ref()
-                where = "output 0"
-            else:
-                tensor = None
-                where = "a constant"
+            tensor: Tensor | None = None
+            if kind == "input":
+                tensor = self.inputs[index]
+            elif kind == "output" and index in self.output_refs:
+                tensor = self.output_refs[index]()
+            where = f"{kind} {index}"
             if tensor is None:
                 tensors.append(constant(array))
                 continue
@@ -176,53 +197,72 @@ class Function:
         raise NotImplementedError("a Function subclass must define forward")
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> Any:
-        """Return the gradient of each input, given the gradient of the output."""
+    def backward(ctx: Context, *grad_outputs: Any) -> Any:
+        """Return the gradient of each input, given the gradient of each output."""
         raise NotImplementedError("a Function subclass must define backward")
 
     @classmethod
-    def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
-        """Run ``forward`` on the inputs' data and, when grad mode is on, record the node."""
+    def apply(cls, *inputs: Tensor, **params: Any) -> Any:
+        """Run ``forward`` on the inputs' data and, when grad mode is on, record the node.
+
+        Returns one Tensor, or a tuple of Tensors when ``forward`` returned a tuple of arrays.
+        """
         ctx = Context(cls, inputs)
         needs_input_grad = tuple([tensor._requires_grad for tensor in inputs])
         record = GradMode.enabled and True in needs_input_grad
         # Nothing is recorded under no_grad: tell forward so it saves nothing for backward.
         ctx.needs_input_grad = needs_input_grad if record else (False,) * len(inputs)
-        output_array = cls.forward(ctx, *[tensor.data for tensor in inputs], **params)
-        if type(output_array) is not np.ndarray:
-            # NumPy returns scalars for 0-d results; make an array, and save that one instead.
-            scalar = output_array
-            output_array = np.asarray(scalar)
-            ctx.saved = tuple([output_array if saved is scalar else saved for saved in ctx.saved])
-        output = tensor_module.Tensor._wrap(output_array, record)
+        result = cls.forward(ctx, *[tensor.data for tensor in inputs], **params)
+        several = isinstance(result, tuple)
+        arrays = [_as_array(ctx, value) for value in (result if several else (result,))]
+        outputs = []
+        for index, array in enumerate(arrays):
+            differentiable = record and not any(
+                array is marked for marked in ctx.non_differentiable)
+            output = tensor_module.Tensor._wrap(array, differentiable)
+            if differentiable:
+                output.grad_fn = ctx
+                output._output_nr = index
+            outputs.append(output)
         if record:
             ctx.next_edges = tuple([edge_to(tensor) for tensor in inputs])
-            output.grad_fn = ctx
+            ctx.output_meta = tuple([(array.shape, array.dtype) for array in arrays])
             if ctx.saved:
-                _note_saved_sources(ctx, output)
-        return output
+                _note_saved_sources(ctx, outputs)
+        return tuple(outputs) if several else outputs[0]
 
 
-def _note_saved_sources(ctx: Context, output: Tensor) -> None:
+def _as_array(ctx: Context, value: Any) -> np.ndarray:
+    """forward's result as an array: NumPy returns scalars for 0-d results; they become arrays,
+    and the array is saved in their place when the scalar itself was saved."""
+    if type(value) is np.ndarray:
+        return value
+    array = np.asarray(value)
+    ctx.saved = tuple([array if saved is value else saved for saved in ctx.saved])
+    ctx.non_differentiable = tuple([array if marked is value else marked
+                                    for marked in ctx.non_differentiable])
+    return array
+
+
+def _note_saved_sources(ctx: Context, outputs: list[Tensor]) -> None:
     """Remember where each saved array came from and the version it was saved at."""
-    sources = []
+    sources: list[SavedSource] = []
     versions = []
     for array in ctx.saved:
         source = SAVED_CONSTANT
         version = 0
-        if array is None:
-            sources.append(source)
-            versions.append(version)
-            continue
-        for index, tensor in enumerate(ctx.inputs):
-            if array is tensor.data:
-                source = index
-                version = tensor._version.value
-                break
-        if source == SAVED_CONSTANT and array is output.data:
-            source = SAVED_FROM_OUTPUT
-            # A weak reference: a strong one would make a cycle output -> node -> output.
-            ctx.output_ref = weakref.ref(output)
+        if array is not None:
+            for index, tensor in enumerate(ctx.inputs):
+                if array is tensor.data:
+                    source = ("input", index)
+                    version = tensor._version.value
+                    break
+            else:
+                for index, output in enumerate(outputs):
+                    if array is output.data:
+                        source = ("output", index)
+                        ctx.output_refs[index] = weakref.ref(output)
+                        break
         sources.append(source)
         versions.append(version)
     ctx.saved_sources = tuple(sources)

@@ -61,8 +61,8 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods):
     """
 
     __slots__ = (
-        "data", "grad", "grad_fn", "_requires_grad", "_version", "_base", "_view_fn", "_hooks",
-        "__weakref__",
+        "data", "grad", "grad_fn", "_output_nr", "_requires_grad", "_version", "_base",
+        "_view_fn", "_hooks", "__weakref__",
     )
     # Make NumPy hand ``array * tensor`` over to Tensor.__rmul__ instead of looping over it.
     __array_ufunc__ = None
@@ -70,6 +70,7 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods):
     data: np.ndarray
     grad: Tensor | None
     grad_fn: Context | None
+    _output_nr: int  # which output of ``grad_fn``'s op this tensor is (ops may have several)
     _requires_grad: bool
     _version: VersionCounter
     _base: Tensor | None
@@ -103,6 +104,7 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods):
         self.data = array
         self.grad = None
         self.grad_fn = None
+        self._output_nr = 0
         self._requires_grad = requires_grad
         self._version = VersionCounter()
         self._base = None
@@ -290,7 +292,9 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods):
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is not None:
-            self.grad_fn.retained_ref = weakref.ref(self)
+            if self.grad_fn.retained is None:
+                self.grad_fn.retained = {}
+            self.grad_fn.retained[self._output_nr] = weakref.ref(self)
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned Tensor
@@ -303,8 +307,8 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods):
             hooks = self._hooks
         else:
             if self.grad_fn.hooks is None:
-                self.grad_fn.hooks = []
-            hooks = self.grad_fn.hooks
+                self.grad_fn.hooks = {}
+            hooks = self.grad_fn.hooks.setdefault(self._output_nr, [])
         hooks.append(hook)
         return RemovableHandle(hooks, hook)
 

@@ -80,14 +80,16 @@ class InPlaceMethods:
             self._rebase_through_view(base, result.to(self.dtype))
         elif record:
             result = result.to(self.dtype)
-            previous = self.grad_fn
+            previous, previous_output = self.grad_fn, self._output_nr
             self.grad_fn = result.grad_fn
+            self._output_nr = result._output_nr
             self._requires_grad = True
             # A retained gradient is the gradient of the tensor's newest version, as in torch.
-            if previous is not None and previous.retained_ref is not None and \
-                    previous.retained_ref() is self:
-                previous.retained_ref = None
-                self.retain_grad()
+            if previous is not None and previous.retained is not None:
+                retained = previous.retained.get(previous_output)
+                if retained is not None and retained() is self:
+                    del previous.retained[previous_output]
+                    self.retain_grad()
         return self
 
     def _rebase_through_view(self: Tensor, base: Tensor, value: Tensor) -> None:
@@ -97,9 +99,9 @@ class InPlaceMethods:
         old_base = tensor_module.Tensor._wrap(base.data, base._requires_grad)
         old_base.grad_fn = base.grad_fn
         new_base = ops.WriteView.apply(old_base, value, view_fn=self._view_fn)
-        base.grad_fn = new_base.grad_fn
+        base.grad_fn, base._output_nr = new_base.grad_fn, 0
         base._requires_grad = True
-        self.grad_fn = self._view_fn(base).grad_fn
+        self.grad_fn, self._output_nr = self._view_fn(base).grad_fn, 0
         self._requires_grad = True
 
     def add_(self: Tensor, other: Any, alpha: float = 1) -> Tensor:
