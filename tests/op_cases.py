@@ -331,6 +331,10 @@ ELEMENTWISE_CASES = [
         lambda torch, a: 2.0 / a,
         unary_inputs(away_from_zero(0.3)),
     ),
+    # x ** 0 and x ** 1 over all reals, 0 included: the gradient of x ** 0 and the second
+    # derivative of x ** 1 are exactly 0 there too (torch), not 0 * 0 ** -1 = NaN.
+    OpCase("pow_0", lambda a: a**0, lambda torch, a: a**0, unary_inputs()),
+    OpCase("pow_1", lambda a: a**1, lambda torch, a: a**1, unary_inputs()),
     OpCase("pow_2", lambda a: a**2, lambda torch, a: a**2, unary_inputs()),
     OpCase("pow_3", lambda a: a**3, lambda torch, a: a**3, unary_inputs()),
     OpCase(
@@ -343,6 +347,12 @@ ELEMENTWISE_CASES = [
         "pow_minus_one",
         lambda a: a**-1,
         lambda torch, a: a**-1,
+        unary_inputs(away_from_zero(0.3)),
+    ),
+    OpCase(
+        "pow_minus_two",
+        lambda a: a**-2,
+        lambda torch, a: a**-2,
         unary_inputs(away_from_zero(0.3)),
     ),
     # Exponents stay off 0: torch masks the base gradient where the exponent is exactly 0

@@ -122,11 +122,14 @@ class MathMethods:
 
     def __truediv__(self: Tensor, other: Any) -> Tensor:
         a, b = self._floating()._promoted(other)
-        return apply_binary(ops.Mul, a, b._floating() ** -1, "div")
+        # x / 0 is ±inf and 0 / 0 NaN, silently as in torch (0 * inf inside a * b ** -1).
+        with np.errstate(invalid="ignore"):
+            return apply_binary(ops.Mul, a, b._floating() ** -1, "div")
 
     def __rtruediv__(self: Tensor, other: Any) -> Tensor:
         b, a = self._floating()._promoted(other)
-        return apply_binary(ops.Mul, a._floating(), b ** -1, "div")
+        with np.errstate(invalid="ignore"):
+            return apply_binary(ops.Mul, a._floating(), b ** -1, "div")
 
     def __pow__(self: Tensor, exponent: Any) -> Tensor:
         base, power = self._promoted(exponent)

@@ -15,6 +15,17 @@ if TYPE_CHECKING:
     from tinygrad_edu.tensor import Tensor
 
 
+def quiet_ieee() -> np.errstate:
+    """A context in which NumPy computes IEEE results (1/0 = inf, 0/0 = NaN, log(0) = -inf)
+    without RuntimeWarnings: they are answers, not errors, and torch computes them silently."""
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
+
+
+def zero_like(tensor: Tensor) -> Tensor:
+    """A 0-d zero of ``tensor``'s dtype: the "nothing flows here" branch of a ``Where``."""
+    return constant(np.zeros((), dtype=tensor.dtype))
+
+
 class Add(Function):
     """out = a + b.   Local derivatives: dout/da = 1, dout/db = 1."""
 
@@ -56,25 +67,43 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """out = a ** b.   Local derivatives: dout/da = b * a ** (b - 1), dout/db = out * log(a)."""
+    """out = a ** b.   Local derivatives: dout/da = b * a ** (b - 1), dout/db = out * log(a).
+
+    Torch's conventions at the points where the formulas break down:
+
+    * b = 0: dout/da = 0 (also at a = 0, where b * a ** (b - 1) would be 0 * inf = NaN). The
+      zero is selected, so d/da of ``x ** 1``'s gradient, ``1 * x ** 0``, is 0 at x = 0 too.
+    * a = 0, b >= 0: dout/db = 0 (the limit from a > 0); a = 0, b < 0: inf * log(0) = -inf.
+
+    Both backward lines are torch's own expressions, so second-order gradients agree with torch
+    as well, down to the NaN that log(0) brings into them at a = 0.
+    """
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        output = np.power(a, b)
+        with quiet_ieee():
+            output = np.power(a, b)
         ctx.save_for_backward(a, b, output)
         return output
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b, output = ctx.saved_tensors
-        grad_a = grad_output * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
-        grad_b = None
-        if ctx.needs_input_grad[1]:
-            # d(a^b)/db = a^b log(a); like torch, the term is 0 where a == 0 and b >= 0.
-            zero_base = (a.data == 0) & (b.data >= 0)
-            one = constant(np.ones((), dtype=a.dtype))
-            log_a = Where.apply(one, a, condition=zero_base).log()
-            grad_b = grad_output * output * log_a
+        zero = zero_like(grad_output)
+        grad_a = grad_b = None
+        with quiet_ieee():
+            if ctx.needs_input_grad[0]:
+                if b.ndim == 0 and not ctx.needs_input_grad[1] and b.data == 0:
+                    # x ** 0 with a constant exponent: torch's gradient is a constant 0.
+                    grad_a = constant(np.zeros(a.shape, dtype=grad_output.dtype))
+                else:
+                    # torch: where(b == 0, 0, grad * (b * a ** (b - 1)))
+                    grad_a = Where.apply(zero, grad_output * (b * a ** (b - 1)),
+                                         condition=b.data == 0)
+            if ctx.needs_input_grad[1]:
+                # torch: grad * where(a == 0 and b >= 0, 0, out * log(a))
+                zero_base = (a.data == 0) & (b.data >= 0)
+                grad_b = grad_output * Where.apply(zero, output * a.log(), condition=zero_base)
         return grad_a, grad_b
 
 
@@ -83,7 +112,8 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
-        output = np.exp(a)
+        with np.errstate(over="ignore"):
+            output = np.exp(a)
         ctx.save_for_backward(output)
         return output
 
@@ -99,7 +129,8 @@ class Log(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a)
-        return np.log(a)
+        with quiet_ieee():
+            return np.log(a)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:

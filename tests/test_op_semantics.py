@@ -1,0 +1,235 @@
+"""Op semantics at the edges, each pinned to torch's answer (float64, ``torch.autograd.grad``).
+
+The shared op table (``op_cases.py``) draws inputs away from kinks, ties, NaN and empty shapes,
+because central differences cannot check those points. This module checks exactly those points,
+one named behaviour per test, always against torch itself rather than a remembered answer:
+
+* pow at a zero base, a zero exponent and a negative base, first and second order; division
+  by zero;
+* masks select, they do not multiply: a masked-out position gets exactly 0, even when the
+  upstream gradient there is inf or NaN (relu, max/min, maximum/minimum, clamp, where, the
+  ignored samples of cross_entropy);
+* NaN and ties in max/min, maximum/minimum, clamp, abs and relu;
+* reductions of 0-d and empty tensors, variance without degrees of freedom;
+* the dtypes of integer and bool tensors through reductions, min/max, clamp and relu.
+
+``compare_with_torch(function, *arrays)`` runs ``function(module, *leaves)`` once with
+``tinygrad_edu`` and once with ``torch`` as ``module``, then compares the forward value (shape,
+dtype, values with NaN in the same places), the first-order gradients for a given upstream
+gradient, and the second-order gradients of ``s = Σ <gradient, direction>`` with respect to the
+inputs and to the upstream gradient (as in ``test_ops_vs_torch.py``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import tinygrad_edu  # noqa: E402
+from tinygrad_edu import Tensor  # noqa: E402
+from tinygrad_edu.autograd import grad as autograd_grad  # noqa: E402
+
+NAN = float("nan")
+INF = float("inf")
+# Same math in the same precision: only rounding differences are allowed.
+RTOL = 1e-10
+ATOL = 1e-10
+
+
+def direction_like(shape: tuple[int, ...]) -> np.ndarray:
+    """A fixed, non-constant direction for the second-order product (values in [0.5, 1.5])."""
+    count = int(np.prod(shape))
+    return np.linspace(0.5, 1.5, count).reshape(shape) if count else np.zeros(shape)
+
+
+def dtype_name(dtype: Any) -> str:
+    """'float64', 'int64', 'bool'... for a NumPy or a torch dtype."""
+    return str(dtype).replace("torch.", "")
+
+
+def assert_same_values(ours: Tensor, theirs: Any, label: str = "value") -> None:
+    """Same shape, same dtype, same values (NaN and inf in the same places)."""
+    assert isinstance(ours, Tensor), f"{label}: got {type(ours).__name__}, not a Tensor"
+    assert ours.shape == tuple(theirs.shape), f"{label}: shape {ours.shape} vs {theirs.shape}"
+    assert dtype_name(ours.dtype) == dtype_name(theirs.dtype), (
+        f"{label}: dtype {ours.dtype} vs {theirs.dtype}")
+    np.testing.assert_allclose(
+        ours.data, theirs.detach().numpy(force=True), rtol=RTOL, atol=ATOL, equal_nan=True,
+        err_msg=label)
+
+
+def as_arrays(gradients: tuple[Any, ...], shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
+    """Gradients (ours or torch's) as float64 arrays; None (unused, or no graph) means zeros."""
+    arrays = []
+    for gradient, shape in zip(gradients, shapes):
+        if gradient is None:
+            arrays.append(np.zeros(shape))
+        elif isinstance(gradient, Tensor):
+            arrays.append(np.asarray(gradient.data, dtype=np.float64))
+        else:
+            arrays.append(gradient.detach().numpy(force=True).astype(np.float64))
+    return arrays
+
+
+def gradients_in(
+    module: Any, function: Callable[..., Any], arrays: list[np.ndarray], upstream: Any,
+    second_order: bool,
+) -> tuple[Any, list[np.ndarray], list[np.ndarray] | None]:
+    """Forward value, first-order and (optionally) second-order gradients in one framework."""
+    shapes = [np.shape(array) for array in arrays]
+    if module is torch:
+        leaves = [torch.tensor(array, requires_grad=True) for array in arrays]
+        output = function(torch, *leaves)
+        upstream_array = np.ones(tuple(output.shape)) if upstream is None else upstream
+        upstream_leaf = torch.tensor(np.broadcast_to(upstream_array, tuple(output.shape)).copy(),
+                                     requires_grad=True)
+        differentiate: Callable[..., Any] = torch.autograd.grad
+        wrap: Callable[[np.ndarray], Any] = torch.tensor
+    else:
+        leaves = [Tensor(array, requires_grad=True) for array in arrays]
+        output = function(tinygrad_edu, *leaves)
+        upstream_array = np.ones(output.shape) if upstream is None else upstream
+        upstream_leaf = Tensor(np.broadcast_to(upstream_array, output.shape).copy(),
+                               requires_grad=True)
+        differentiate = autograd_grad
+        wrap = Tensor
+    first = differentiate([output], leaves, [upstream_leaf], create_graph=second_order,
+                          allow_unused=True)
+    first_arrays = as_arrays(first, shapes)
+    if not second_order:
+        return output, first_arrays, None
+    inner_product = None
+    for gradient, shape in zip(first, shapes):
+        if gradient is not None and gradient.requires_grad:
+            term = (gradient * wrap(direction_like(shape))).sum()
+            inner_product = term if inner_product is None else inner_product + term
+    targets = [*leaves, upstream_leaf]
+    target_shapes = [*shapes, tuple(upstream_leaf.shape)]
+    if inner_product is None:
+        return output, first_arrays, [np.zeros(shape) for shape in target_shapes]
+    second = differentiate([inner_product], targets, allow_unused=True)
+    return output, first_arrays, as_arrays(second, target_shapes)
+
+
+def compare_with_torch(function: Callable[..., Any], *values: Any, upstream: Any = None,
+                       second_order: bool = True) -> None:
+    """``function(module, *leaves)`` in tinygrad_edu and torch: value, gradients, second order.
+
+    ``values`` become float64 leaves that require grad; ``upstream`` (broadcast to the output's
+    shape, default ones) is the gradient fed to the output.
+    """
+    arrays = [np.array(value, dtype=np.float64) for value in values]
+    upstream_array = None if upstream is None else np.array(upstream, dtype=np.float64)
+    with warnings.catch_warnings():
+        # At these singular points NumPy warns where torch silently computes the same NaN
+        # (0 * inf inside a backward); the values are what is compared.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ours, our_first, our_second = gradients_in(
+            tinygrad_edu, function, arrays, upstream_array, second_order)
+    theirs, their_first, their_second = gradients_in(
+        torch, function, arrays, upstream_array, second_order)
+    assert_same_values(ours.detach(), theirs)
+    for index, (mine, reference) in enumerate(zip(our_first, their_first)):
+        np.testing.assert_allclose(mine, reference, rtol=RTOL, atol=ATOL, equal_nan=True,
+                                   err_msg=f"first-order gradient of input {index}")
+    if our_second is None or their_second is None:
+        return
+    for index, (mine, reference) in enumerate(zip(our_second, their_second)):
+        label = "upstream gradient" if index == len(arrays) else f"input {index}"
+        np.testing.assert_allclose(mine, reference, rtol=RTOL, atol=ATOL, equal_nan=True,
+                                   err_msg=f"second-order gradient of {label}")
+
+
+def compare_values(function: Callable[[Any], Any]) -> None:
+    """``function(module)`` in both frameworks: same value(s), shape and dtype.
+
+    A tuple result (``max(dim)``'s values and indices) is compared element by element. NumPy's
+    RuntimeWarnings (divide by zero, invalid value) are errors: torch computes IEEE results
+    (inf, NaN) silently.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        ours = function(tinygrad_edu)
+    theirs = function(torch)
+    if isinstance(theirs, tuple):
+        assert isinstance(ours, tuple) and len(ours) == len(theirs)
+        for index, (mine, reference) in enumerate(zip(ours, theirs)):
+            assert_same_values(mine, reference, f"result {index}")
+    else:
+        assert_same_values(ours, theirs)
+
+
+def raises_like_torch(function: Callable[[Any], Any], error: type[Exception],
+                      match: str) -> None:
+    """torch raises ``error`` for ``function(torch)``, and so does tinygrad_edu, matching."""
+    with pytest.raises(error):
+        function(torch)
+    with pytest.raises(error, match=match):
+        function(tinygrad_edu)
+
+
+def f64(module: Any, values: Any) -> Any:
+    """A float64 tensor of ``values`` in ``module`` (tinygrad_edu or torch)."""
+    return module.tensor(values, dtype=module.float64)
+
+
+def typed(module: Any, values: Any, dtype: str) -> Any:
+    """A tensor of ``values`` with the dtype named ``dtype`` ('uint8', 'bool'...) in module."""
+    return module.tensor(values).to(getattr(module, dtype))
+
+
+# ---------------------------------------------------------------------------------------------
+# pow and division
+# ---------------------------------------------------------------------------------------------
+
+
+def test_pow_zero_exponent_has_zero_gradient_even_at_zero_base() -> None:
+    """x ** 0: torch's gradient is 0 everywhere, also at x = 0, NaN and inf (not 0 * 0**-1)."""
+    compare_with_torch(lambda T, x: x**0, [0.0, 2.0, -1.0, NAN, INF])
+
+
+def test_pow_one_has_zero_second_derivative_at_zero() -> None:
+    """x ** 1: first derivative 1, second derivative 0 at x = 0 (not 1 * 0 * 0**-1 = NaN)."""
+    compare_with_torch(lambda T, x: x**1, [0.0, 2.0, -1.0])
+
+
+def test_pow_small_integer_exponents_at_zero_and_negative_base() -> None:
+    """x ** 2, x ** 3, x ** -1, x ** -2 at 0 and at negative bases: torch's values."""
+    values = [0.0, 2.0, -1.0, -3.0]
+    for exponent in (2, 3, -1, -2, 0.5, 1.5):
+        compare_with_torch(lambda T, x: x**exponent, values)
+
+
+def test_pow_tensor_exponent_at_zero_base() -> None:
+    """a ** b with both inputs differentiable, a = 0 or negative: torch's d/da and d/db.
+
+    torch defines d(a**b)/db = 0 at a = 0, b >= 0 and -inf at a = 0, b < 0; its second-order
+    gradients there are NaN (log(0) enters them) and are matched too.
+    """
+    bases = [0.0, 0.0, 0.0, 0.0, -2.0, -2.0, 2.0, 0.0, 0.0]
+    exponents = [0.0, 1.0, 2.0, -1.0, 2.0, 0.5, 0.0, 0.5, -0.5]
+    compare_with_torch(lambda T, a, b: a**b, bases, exponents)
+    compare_with_torch(lambda T, a, b: a**b, [0.0, 0.0, 0.0, 2.0], [0.0, 1.0, 2.0, 0.0],
+                       upstream=[INF, INF, INF, INF])
+
+
+def test_pow_scalar_base_zero_or_negative() -> None:
+    """0 ** x and (-2) ** x: d/dx = 0 at 0 ** (x >= 0), -inf at 0 ** (x < 0), NaN for -2."""
+    compare_with_torch(lambda T, x: 0.0**x, [0.0, 1.0, -1.0])
+    compare_with_torch(lambda T, x: (-2.0)**x, [0.0, 1.0, 2.0, 0.5])
+    compare_with_torch(lambda T, x: 1.0**x, [NAN, 2.0])
+
+
+def test_division_by_zero_like_torch_without_numpy_warnings() -> None:
+    """1/0 = inf, -1/0 = -inf, 0/0 = NaN (ints divide as float32); no RuntimeWarning."""
+    compare_values(lambda T: 1 / f64(T, [0.0, -0.0, 2.0]))
+    compare_values(lambda T: f64(T, [0.0, -1.0, 1.0]) / 0)
+    compare_values(lambda T: T.tensor([0, -1, 1]) / T.tensor([0, 0, 0]))
+    compare_values(lambda T: f64(T, [0.0, 4.0]).sqrt())
+    compare_values(lambda T: f64(T, [0.0, -1.0]).log())
+    compare_with_torch(lambda T, a, b: a / b, [0.0, -1.0, 2.0], [0.0, 0.0, -0.0])
