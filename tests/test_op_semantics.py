@@ -233,3 +233,153 @@ def test_division_by_zero_like_torch_without_numpy_warnings() -> None:
     compare_values(lambda T: f64(T, [0.0, 4.0]).sqrt())
     compare_values(lambda T: f64(T, [0.0, -1.0]).log())
     compare_with_torch(lambda T, a, b: a / b, [0.0, -1.0, 2.0], [0.0, 0.0, -0.0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Masks select: inf/NaN upstream gradients never leak into masked-out positions
+# ---------------------------------------------------------------------------------------------
+
+
+def test_relu_then_sqrt_gives_zero_gradient_where_relu_is_off() -> None:
+    """relu(x).sqrt(): sqrt's gradient is inf at 0, relu's mask must drop it, not multiply it.
+
+    torch: x = [-1, 0, 4] gives [0, 0, 0.25] (a 0 * inf product would give NaN).
+    """
+    compare_with_torch(lambda T, x: x.relu().sqrt().sum(), [-1.0, 0.0, 4.0])
+
+
+def test_relu_masks_infinite_and_nan_upstream() -> None:
+    """Upstream [inf, nan, 1] at x = [-1, 0, 1]: torch's gradient is [0, 0, 1]."""
+    compare_with_torch(lambda T, x: x.relu(), [-1.0, 0.0, 1.0], upstream=[INF, NAN, 1.0])
+
+
+def test_relu_of_nan_passes_the_gradient() -> None:
+    """relu(NaN) = NaN, and torch passes the gradient there (its mask is "not x <= 0")."""
+    compare_with_torch(lambda T, x: x.relu(), [NAN, -1.0, 0.0, 2.0])
+
+
+def test_max_all_infinite_upstream_reaches_only_the_maximum() -> None:
+    """x.max() with an inf upstream gradient: torch gives [inf, 0, 0], not [inf, nan, nan]."""
+    compare_with_torch(lambda T, x: x.max(), [3.0, 1.0, 2.0], upstream=INF)
+
+
+def test_min_all_infinite_upstream_reaches_only_the_tied_minima() -> None:
+    """x.min() with ties and an inf upstream gradient: torch gives [inf, inf, 0]."""
+    compare_with_torch(lambda T, x: x.min(), [1.0, 1.0, 3.0], upstream=INF)
+
+
+def test_max_dim_infinite_upstream_reaches_only_the_returned_index() -> None:
+    """x.max(dim)'s gradient goes to the returned index only; the others get exactly 0."""
+    compare_with_torch(lambda T, x: x.max(1)[0], [[3.0, 1.0, 3.0], [0.0, 2.0, 1.0]],
+                       upstream=[INF, NAN])
+
+
+def test_min_dim_infinite_upstream_reaches_only_the_returned_index() -> None:
+    """x.min(0) with inf and NaN upstream: torch gives 0 everywhere but the returned index."""
+    compare_with_torch(lambda T, x: x.min(0)[0], [[3.0, 1.0, 3.0], [1.0, 1.0, 4.0]],
+                       upstream=[INF, 1.0, NAN])
+
+
+def test_maximum_minimum_infinite_upstream_is_masked() -> None:
+    """maximum/minimum: the losing input gets 0 under an inf upstream; a tie gets inf / 2."""
+    compare_with_torch(lambda T, a, b: T.maximum(a, b), [1.0, 2.0, 2.0], [2.0, 1.0, 2.0],
+                       upstream=[INF, INF, INF])
+    compare_with_torch(lambda T, a, b: T.minimum(a, b), [1.0, 2.0, 2.0], [2.0, 1.0, 2.0],
+                       upstream=[INF, NAN, INF])
+
+
+def test_clamp_and_where_mask_infinite_upstream() -> None:
+    """clamp and where already select: clipped / unselected positions get 0 under inf."""
+    compare_with_torch(lambda T, x: x.clamp(-1.0, 1.0), [-2.0, -1.0, 0.0, 1.0, 2.0],
+                       upstream=[INF, INF, INF, INF, NAN])
+    compare_with_torch(lambda T, a, b: T.where(a > 0, a, b), [1.0, -1.0], [2.0, 3.0],
+                       upstream=[INF, NAN])
+
+
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
+def test_cross_entropy_ignored_sample_gets_zero_under_infinite_upstream(
+        label_smoothing: float) -> None:
+    """A sample whose target is ignore_index gets exactly 0, even for an inf upstream gradient
+    (reduction="none"; torch skips ignored samples instead of multiplying them by 0)."""
+    targets = np.array([1, -100, 0])
+
+    def loss(T: Any, logits: Any) -> Any:
+        return T.nn.functional.cross_entropy(logits, T.tensor(targets), reduction="none",
+                                             label_smoothing=label_smoothing)
+
+    logits = [[1.0, 2.0], [3.0, 4.0], [0.0, 1.0]]
+    compare_with_torch(loss, logits, upstream=[1.0, INF, 2.0])
+    compare_with_torch(loss, logits, upstream=[1.0, NAN, NAN])
+
+
+def test_abs_follows_torch_sign_at_zero_and_nan() -> None:
+    """abs' derivative is torch's sgn(x): sgn(NaN) = 0, so abs(NaN) gets gradient 0.
+
+    At exactly x = 0 torch multiplies the upstream gradient by sgn(0) = 0, so an inf upstream
+    gradient gives NaN there; tinygrad_edu does the same (abs' derivative is a sign, -1/0/+1,
+    not a selection mask).
+    """
+    compare_with_torch(lambda T, x: x.abs(), [NAN, -1.0, 0.0, 1.0])
+    compare_with_torch(lambda T, x: x.abs(), [NAN, -1.0, 0.0, 1.0], upstream=[1.0, INF, INF, 1.0])
+
+
+# ---------------------------------------------------------------------------------------------
+# NaN and ties in max/min, maximum/minimum, clamp, argmax/argmin
+# ---------------------------------------------------------------------------------------------
+
+
+def test_max_all_nan_is_the_maximum_and_takes_the_gradient() -> None:
+    """torch: tensor([1, nan, 3]).max() is NaN and its gradient is [0, 1, 0]."""
+    compare_with_torch(lambda T, x: x.max(), [1.0, NAN, 3.0])
+    compare_with_torch(lambda T, x: x.min(), [1.0, NAN, -3.0])
+
+
+def test_max_all_several_nans_share_the_gradient() -> None:
+    """Two NaNs tie for the maximum: torch splits the gradient [0.5, 0.5, 0]."""
+    compare_with_torch(lambda T, x: x.max(), [NAN, NAN, 3.0])
+
+
+def test_max_all_ties_share_the_gradient() -> None:
+    """x.max() spreads the gradient equally over tied maxima."""
+    compare_with_torch(lambda T, x: x.max(), [[3.0, 1.0], [3.0, 3.0]])
+
+
+def test_max_dim_nan_returns_the_first_nan_and_its_gradient() -> None:
+    """max(dim)/min(dim) over a row with NaN: value NaN, index of the first NaN, gradient there."""
+    rows = [[1.0, NAN, 3.0, NAN], [1.0, 3.0, 3.0, 2.0]]
+    compare_with_torch(lambda T, x: x.max(1)[0], rows)
+    compare_with_torch(lambda T, x: x.min(1)[0], rows)
+    compare_values(lambda T: tuple(f64(T, rows).max(1)))
+    compare_values(lambda T: tuple(f64(T, rows).min(1)))
+
+
+def test_max_dim_ties_give_the_gradient_to_the_returned_index() -> None:
+    """max(dim) with tied maxima: the first index is returned and takes the whole gradient."""
+    compare_with_torch(lambda T, x: x.max(0)[0], [[3.0, 1.0], [3.0, 1.0], [2.0, 1.0]])
+    compare_values(lambda T: tuple(f64(T, [[3.0, 1.0], [3.0, 1.0]]).min(0)))
+
+
+def test_argmax_argmin_return_the_first_nan() -> None:
+    """torch's argmax/argmin treat NaN as the extreme and return its first index."""
+    values = [1.0, NAN, -3.0, NAN]
+    compare_values(lambda T: f64(T, values).argmax())
+    compare_values(lambda T: f64(T, values).argmin())
+    compare_values(lambda T: f64(T, [[1.0, NAN], [2.0, 1.0]]).argmin(1))
+
+
+def test_maximum_minimum_nan_gives_the_gradient_to_both_inputs() -> None:
+    """torch.maximum(nan, 1) = NaN; torch's masks (a < b, a > b) are both false at a NaN, so
+    both inputs get the full gradient. Ties split it half/half."""
+    first = [NAN, 1.0, NAN, 2.0, 2.0]
+    second = [1.0, NAN, NAN, 2.0, 3.0]
+    compare_with_torch(lambda T, a, b: T.maximum(a, b), first, second)
+    compare_with_torch(lambda T, a, b: T.minimum(a, b), first, second)
+
+
+def test_clamp_passes_the_gradient_at_the_bounds_and_not_at_nan() -> None:
+    """clamp: gradient where min <= x <= max (the bounds included), 0 at NaN, NaN stays NaN."""
+    values = [-2.0, -1.0, 0.0, 1.0, 2.0, NAN]
+    compare_with_torch(lambda T, x: x.clamp(-1.0, 1.0), values)
+    compare_with_torch(lambda T, x: x.clamp(min=-1.0), values)
+    compare_with_torch(lambda T, x: x.clamp(max=1.0), values)
+    compare_with_torch(lambda T, x: x.clamp(1.0, -1.0), values)

@@ -302,7 +302,11 @@ class MathMethods:
         return ValuesIndices(values, indices)
 
     def max(self: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
-        """The maximum: of all elements (a tensor), or over ``dim`` (values, indices)."""
+        """The maximum: of all elements (a tensor), or over ``dim`` (values, indices).
+
+        NaN is the maximum of any set holding one, as in torch; ``max()`` shares the gradient
+        among tied maxima, ``max(dim)`` gives it to the returned (first) index.
+        """
         return self._max(dim, keepdim, "max")
 
     def min(self: Tensor, dim: Any = None, keepdim: bool = False) -> Any:

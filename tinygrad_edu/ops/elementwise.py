@@ -1,6 +1,9 @@
 """Elementwise ops. Binary ones broadcast; the engine sums each gradient back to its input's shape.
 
 Every backward multiplies the upstream gradient by the op's local derivative (the chain rule).
+Where the derivative is a mask (relu, maximum, where) the backward *selects* with ``Where``
+instead of multiplying by 0/1: an inf or NaN upstream gradient times a 0 mask would be NaN, and
+torch gives exactly 0 at masked-out positions.
 """
 
 from __future__ import annotations
@@ -172,27 +175,36 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
-    """out = max(a, 0).   Local derivative: dout/da = 1[a > 0] (0 at a = 0, like torch)."""
+    """out = max(a, 0).   Local derivative: dout/da = 1[not a <= 0] (0 at a = 0, like torch).
+
+    The gradient is selected, not multiplied by the mask; like torch it passes at a = NaN
+    (relu(NaN) = NaN), where "a <= 0" is false.
+    """
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
         if ctx.needs_input_grad[0]:
-            ctx.save_for_backward((a > 0).astype(a.dtype))
+            ctx.save_for_backward(a <= 0)
         return np.maximum(a, 0)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
-        (mask,) = ctx.saved_tensors
-        return grad_output * mask
+        (off,) = ctx.saved_tensors
+        return Where.apply(zero_like(grad_output), grad_output, condition=off.data)
 
 
 class Abs(Function):
-    """out = |a|.   Local derivative: dout/da = sign(a) (0 at a = 0, like torch)."""
+    """out = |a|.   Local derivative: dout/da = sgn(a), which is 0 at a = 0 and at a = NaN.
+
+    This is torch's derivative, and torch multiplies by it: sgn(a) is a value (-1, 0 or +1), not
+    a selection, so an inf upstream gradient at exactly a = 0 gives 0 * inf = NaN in both.
+    """
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
         if ctx.needs_input_grad[0]:
-            ctx.save_for_backward(np.sign(a))
+            # np.sign(NaN) is NaN; torch's sgn(NaN) is 0.
+            ctx.save_for_backward((a > 0).astype(a.dtype) - (a < 0).astype(a.dtype))
         return np.abs(a)
 
     @staticmethod
@@ -202,24 +214,29 @@ class Abs(Function):
 
 
 class Maximum(Function):
-    """out = max(a, b) elementwise.   dout/da = 1[a > b] + ½·1[a = b], dout/db = the rest.
+    """out = max(a, b) elementwise.   dout/da = 1[not a < b], dout/db = 1[not a > b], ½ at ties.
 
-    At ties the gradient is split half and half, as torch does.
+    torch's rule: the gradient is halved where a == b, then a gets nothing where a < b and b
+    nothing where a > b. NaN compares false both ways, so where either input is NaN (and the
+    output is NaN) both inputs receive the full gradient. The masks select, never multiply.
     """
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         output = np.maximum(a, b)
         if True in ctx.needs_input_grad:
-            share_of_a = (a > b) + 0.5 * (a == b)
-            ctx.save_for_backward(share_of_a.astype(output.dtype))
+            ctx.save_for_backward(a < b, a > b, a == b)
         return output
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        (share_of_a,) = ctx.saved_tensors
-        grad_a = grad_output * share_of_a if ctx.needs_input_grad[0] else None
-        grad_b = grad_output * (1 - share_of_a) if ctx.needs_input_grad[1] else None
+        a_smaller, a_larger, tied = (saved.data for saved in ctx.saved_tensors)
+        zero = zero_like(grad_output)
+        shared = grad_output
+        if tied.any():
+            shared = Where.apply(grad_output * 0.5, grad_output, condition=tied)
+        grad_a = Where.apply(zero, shared, condition=a_smaller) if ctx.needs_input_grad[0] else None
+        grad_b = Where.apply(zero, shared, condition=a_larger) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
 
@@ -233,7 +250,7 @@ class Where(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        zero = constant(np.zeros((), dtype=grad_output.dtype))
+        zero = zero_like(grad_output)
         grad_a = Where.apply(grad_output, zero, condition=ctx.condition)
         grad_b = Where.apply(zero, grad_output, condition=ctx.condition)
         return grad_a, grad_b
