@@ -383,3 +383,112 @@ def test_clamp_passes_the_gradient_at_the_bounds_and_not_at_nan() -> None:
     compare_with_torch(lambda T, x: x.clamp(min=-1.0), values)
     compare_with_torch(lambda T, x: x.clamp(max=1.0), values)
     compare_with_torch(lambda T, x: x.clamp(1.0, -1.0), values)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reductions of 0-d and empty tensors
+# ---------------------------------------------------------------------------------------------
+
+
+def test_max_min_dim_of_a_0d_tensor_return_values_and_indices() -> None:
+    """A 0-d tensor reduces over dim 0 or -1 to itself and index 0, with gradient 1."""
+    for dim in (0, -1):
+        compare_values(lambda T: tuple(f64(T, 3.0).max(dim)))
+        compare_values(lambda T: tuple(f64(T, 3.0).min(dim, keepdim=True)))
+        compare_with_torch(lambda T, x: x.max(dim)[0], 3.0)
+        compare_with_torch(lambda T, x: x.min(dim)[0], 3.0)
+    raises_like_torch(lambda T: f64(T, 3.0).max(1), IndexError, "Dimension out of range")
+
+
+def test_max_min_dim_of_an_empty_tensor_over_a_nonempty_dim() -> None:
+    """zeros(0, 2).max(dim=1) is a pair of empty tensors (float64 and int64), like torch."""
+    compare_values(lambda T: tuple(T.zeros(0, 2, dtype=T.float64).max(dim=1)))
+    compare_values(lambda T: tuple(T.zeros(0, 2, dtype=T.float64).min(dim=-1, keepdim=True)))
+    compare_values(lambda T: T.zeros(0, 2, dtype=T.float64).argmax(1))
+    compare_with_torch(lambda T, x: x.max(dim=1)[0], np.zeros((0, 2)))
+
+
+def test_max_min_argmax_over_an_empty_dim_raise_index_error() -> None:
+    """Reducing over a dimension of size 0 has no answer: torch raises IndexError."""
+    empty = [lambda T: T.zeros(0, 2).max(dim=0), lambda T: T.zeros(0, 2).min(dim=0),
+             lambda T: T.zeros(0, 2).argmax(dim=0), lambda T: T.zeros(0, 2).argmin(dim=0)]
+    for function in empty:
+        raises_like_torch(function, IndexError, "to have non-zero size")
+    raises_like_torch(lambda T: T.zeros(0, 2).argmax(), IndexError, "numel\\(\\) == 0")
+
+
+def test_max_min_of_all_elements_of_an_empty_tensor_raise_runtime_error() -> None:
+    """torch: max() of an empty tensor is a RuntimeError asking for a dim."""
+    raises_like_torch(lambda T: T.zeros(0).max(), RuntimeError, "Specify the reduction dim")
+    raises_like_torch(lambda T: T.zeros(2, 0).min(), RuntimeError, "Specify the reduction dim")
+
+
+def test_sum_mean_of_0d_and_empty_tensors() -> None:
+    """sum of nothing is 0, mean of nothing is NaN; 0-d tensors reduce to themselves."""
+    compare_with_torch(lambda T, x: x.sum(0), 3.0)
+    compare_with_torch(lambda T, x: x.mean(-1), 3.0)
+    compare_with_torch(lambda T, x: x.sum(), np.zeros((0, 2)))
+    compare_with_torch(lambda T, x: x.sum(0), np.zeros((0, 2)))
+    compare_with_torch(lambda T, x: x.mean(), np.zeros((0, 2)))
+    compare_with_torch(lambda T, x: x.mean(0), np.zeros((0, 2)))
+    compare_with_torch(lambda T, x: x.mean(1), np.zeros((0, 2)))
+
+
+def test_var_over_an_empty_dim_is_nan() -> None:
+    """var of an empty slice is NaN (torch warns: no degrees of freedom)."""
+    with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
+        compare_with_torch(lambda T, x: x.var(0), np.zeros((0, 2)))
+
+
+def test_var_without_degrees_of_freedom_warns_like_torch() -> None:
+    """N - correction <= 0: torch returns NaN (0/0) or inf (x/0) and warns once per call."""
+    cases = [
+        lambda T: f64(T, 2.0).var(),
+        lambda T: f64(T, [2.0]).var(),
+        lambda T: f64(T, [[2.0], [3.0]]).var(1),
+        lambda T: f64(T, [2.0, 3.0]).var(correction=2),
+        lambda T: f64(T, [2.0, 3.0]).var(correction=3),
+    ]
+    for function in cases:
+        for module in (torch, tinygrad_edu):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                function(module)
+            messages = [f"{warning.category.__name__}: {warning.message}" for warning in caught]
+            assert len(messages) == 1, f"{module.__name__}: {messages}"
+            assert messages[0].startswith("UserWarning: var(): degrees of freedom is <= 0"), (
+                f"{module.__name__}: {messages}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            compare_values(function)
+    with pytest.warns(UserWarning, match="degrees of freedom"):
+        compare_with_torch(lambda T, x: x.var(), [2.0], second_order=False)
+
+
+def test_softmax_log_softmax_over_an_empty_dim() -> None:
+    """softmax over a dimension of size 0 is an empty tensor of the same shape."""
+    compare_with_torch(lambda T, x: x.softmax(0), np.zeros((0, 2)))
+    compare_with_torch(lambda T, x: x.log_softmax(0), np.zeros((0, 2)))
+    compare_with_torch(lambda T, x: x.softmax(1), np.zeros((0, 2)))
+
+
+def test_softmax_log_softmax_of_0d_tensors() -> None:
+    """A 0-d tensor is its own only class: softmax 1, log_softmax 0."""
+    compare_with_torch(lambda T, x: x.softmax(0), 2.0)
+    compare_with_torch(lambda T, x: x.log_softmax(-1), 2.0)
+    compare_with_torch(lambda T, x: x.logsumexp(0), 2.0)
+
+
+def test_softmax_with_an_infinite_logit_is_nan_like_torch() -> None:
+    """softmax([inf, 1]) is [nan, nan] in torch (inf - inf); an all -inf row is NaN too."""
+    compare_with_torch(lambda T, x: x.softmax(0), [INF, 1.0])
+    compare_with_torch(lambda T, x: x.log_softmax(0), [INF, 1.0])
+    compare_with_torch(lambda T, x: x.softmax(0), [-INF, -INF])
+    compare_with_torch(lambda T, x: x.log_softmax(0), [-INF, 1.0])
+
+
+def test_logsumexp_of_empty_and_infinite_values() -> None:
+    """logsumexp of nothing is -inf; of [inf, 1] inf; of [-inf, -inf] -inf."""
+    compare_with_torch(lambda T, x: x.logsumexp(0), np.zeros((0, 2)), second_order=False)
+    compare_with_torch(lambda T, x: x.logsumexp(0), [INF, 1.0])
+    compare_with_torch(lambda T, x: x.logsumexp(0), [-INF, -INF])

@@ -50,6 +50,9 @@ def max_selection(
         count = is_max.sum(axis=axes, keepdims=True)
         return is_max, (1.0 / count).astype(a.dtype)
     is_max = np.zeros(a.shape, dtype=bool)
+    if a.ndim == 0:
+        is_max[()] = True
+        return is_max, None
     (axis,) = axes
     indices = np.expand_dims(np.argmax(a, axis=axis), axis)
     np.put_along_axis(is_max, indices, True, axis=axis)
