@@ -492,3 +492,65 @@ def test_logsumexp_of_empty_and_infinite_values() -> None:
     compare_with_torch(lambda T, x: x.logsumexp(0), np.zeros((0, 2)), second_order=False)
     compare_with_torch(lambda T, x: x.logsumexp(0), [INF, 1.0])
     compare_with_torch(lambda T, x: x.logsumexp(0), [-INF, -INF])
+
+
+# ---------------------------------------------------------------------------------------------
+# dtypes of integer and bool tensors
+# ---------------------------------------------------------------------------------------------
+
+INTEGER_DTYPES = ["uint8", "int32", "int64", "bool"]
+MATRIX = [[1, 0, 3], [4, 5, 0]]
+
+
+@pytest.mark.parametrize("dtype", INTEGER_DTYPES)
+def test_sum_of_integers_and_bools_is_int64(dtype: str) -> None:
+    """torch sums every integer and bool tensor in int64 (uint8 does not overflow at 255)."""
+    compare_values(lambda T: typed(T, MATRIX, dtype).sum())
+    compare_values(lambda T: typed(T, MATRIX, dtype).sum(0))
+    compare_values(lambda T: typed(T, MATRIX, dtype).sum(1, keepdim=True))
+    compare_values(lambda T: typed(T, [200, 100], "uint8").sum())
+
+
+@pytest.mark.parametrize("dtype", INTEGER_DTYPES)
+def test_mean_and_var_of_integers_raise(dtype: str) -> None:
+    """torch has no integer mean or var: both are RuntimeErrors asking for a float dtype."""
+    raises_like_torch(lambda T: typed(T, MATRIX, dtype).mean(), RuntimeError, "floating point")
+    raises_like_torch(lambda T: typed(T, MATRIX, dtype).var(), RuntimeError, "floating point")
+
+
+@pytest.mark.parametrize("dtype", INTEGER_DTYPES)
+def test_max_min_keep_the_integer_dtype(dtype: str) -> None:
+    """max/min (all, dim, elementwise) keep the dtype and are exact for unsigned and bool."""
+    compare_values(lambda T: typed(T, MATRIX, dtype).max())
+    compare_values(lambda T: typed(T, MATRIX, dtype).min())
+    compare_values(lambda T: tuple(typed(T, MATRIX, dtype).max(0)))
+    compare_values(lambda T: tuple(typed(T, MATRIX, dtype).min(1)))
+    compare_values(lambda T: T.maximum(typed(T, MATRIX, dtype), typed(T, MATRIX[::-1], dtype)))
+    compare_values(lambda T: T.minimum(typed(T, MATRIX, dtype), typed(T, MATRIX[::-1], dtype)))
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int32", "int64"])
+def test_argmin_argmax_of_integers(dtype: str) -> None:
+    """argmin of unsigned integers is exact (no wrap-around of a negation)."""
+    compare_values(lambda T: typed(T, MATRIX, dtype).argmin(1))
+    compare_values(lambda T: typed(T, MATRIX, dtype).argmin())
+    compare_values(lambda T: typed(T, MATRIX, dtype).argmax(0))
+
+
+def test_argmax_argmin_of_bool_raise_like_torch() -> None:
+    """torch: argmax()/argmin() do not support bool input (max/min do)."""
+    raises_like_torch(lambda T: typed(T, MATRIX, "bool").argmax(), RuntimeError, "bool")
+    raises_like_torch(lambda T: typed(T, MATRIX, "bool").argmin(1), RuntimeError, "bool")
+
+
+def test_relu_of_bool_raises_like_torch() -> None:
+    """torch: "Boolean inputs not supported for relu"."""
+    raises_like_torch(lambda T: typed(T, [True, False], "bool").relu(), RuntimeError, "Boolean")
+
+
+def test_clamp_of_integers_promotes_like_torch() -> None:
+    """Integer tensors with float bounds clamp in float32; bool with int bounds in int64."""
+    compare_values(lambda T: typed(T, [1, 0, 3], "int32").clamp(0.5, 2.5))
+    compare_values(lambda T: typed(T, [1, 0, 3], "uint8").clamp(min=0.5))
+    compare_values(lambda T: typed(T, [1, 0, 3], "int64").clamp(1, 2))
+    compare_values(lambda T: typed(T, [True, False], "bool").clamp(1, 3))

@@ -227,6 +227,9 @@ class MathMethods:
 
     def relu(self: Tensor) -> Tensor:
         """max(self, 0), elementwise."""
+        if self.dtype.kind == "b":
+            raise RuntimeError("relu: Boolean inputs not supported for relu; convert with "
+                               ".float() or .long() first")
         return ops.Relu.apply(self)
 
     def abs(self: Tensor) -> Tensor:
@@ -239,9 +242,20 @@ class MathMethods:
         return apply_binary(ops.Maximum, a, b, "maximum")
 
     def minimum(self: Tensor, other: Any) -> Tensor:
-        """Elementwise minimum: -max(-self, -other)."""
+        """Elementwise minimum: the maximum of the order-reversed operands, reversed back."""
         a, b = self._promoted(other)
-        return -apply_binary(ops.Maximum, -a, -b, "minimum")
+        return apply_binary(ops.Maximum, a._reversed(), b._reversed(), "minimum")._reversed()
+
+    def _reversed(self: Tensor) -> Tensor:
+        """An order-reversing map, its own inverse: -x for floats, ~x for integers and bools.
+
+        -x would wrap around for unsigned integers (-0 = 0 but -1 = 255 in uint8) and is not
+        defined for bools; ~x = -x - 1 (or 255 - x, or not x) reverses their order exactly.
+        Integers never require grad, so only the float branch needs a gradient.
+        """
+        if dtypes.is_floating(self.dtype):
+            return -self
+        return ~self
 
     def where(self: Tensor, condition: Any, other: Any) -> Tensor:
         """self where ``condition`` is true, else ``other`` (torch's ``x.where(cond, y)``)."""
@@ -250,16 +264,26 @@ class MathMethods:
         return where(condition, self, other)
 
     def clamp(self: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
-        """Limit every element to [min, max]; the gradient passes where min <= self <= max."""
+        """Limit every element to [min, max]; the gradient passes where min <= self <= max.
+
+        The bounds themselves pass the gradient, NaN stays NaN with gradient 0 (as in torch).
+        The result's dtype follows torch's promotion: an integer tensor with a float bound is
+        clamped in float32, a bool tensor with int bounds in int64.
+        """
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
-        inside = np.ones(self.shape, dtype=bool)
+        source = self
+        for bound in (min, max):
+            if bound is not None:
+                target = dtypes.scalar_dtype(source.dtype, bound)
+                source = source if target == source.dtype else source.to(target)
+        inside = np.ones(source.shape, dtype=bool)
         if min is not None:
-            inside &= self.data >= min
+            inside &= source.data >= min
         if max is not None:
-            inside &= self.data <= max
-        clipped = self._operand(np.clip(self.data, min, max).astype(self.dtype))
-        return ops.Where.apply(self, clipped, condition=inside)
+            inside &= source.data <= max
+        clipped = source._operand(np.clip(source.data, min, max).astype(source.dtype))
+        return ops.Where.apply(source, clipped, condition=inside)
 
     # --------------------------------------------------------------------------- reductions
     def sum(self: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
@@ -271,8 +295,8 @@ class MathMethods:
         """Mean over ``dim``: the sum divided by the number of elements summed (NaN for none)."""
         if self.dtype.kind != "f":
             raise RuntimeError(
-                f"mean(): could not infer output dtype. Input dtype must be a floating point "
-                f"dtype, got {self.dtype}; convert with .float() first"
+                f"mean(): could not infer output dtype. Input dtype must be either a floating "
+                f"point or complex dtype. Got: {self.dtype}; convert with .float() first"
             )
         axes = normalize_dims(dim, self.ndim, "mean")
         count = math.prod([self.shape[axis] for axis in axes])
@@ -290,6 +314,11 @@ class MathMethods:
         Like torch, N - correction <= 0 warns and divides by 0 (NaN for a zero sum of squares,
         inf otherwise); the variance over an empty dimension is NaN.
         """
+        if self.dtype.kind != "f":
+            raise RuntimeError(
+                f"var: std and var only support floating point and complex dtypes, got "
+                f"{self.dtype}; convert with .float() first"
+            )
         axes = normalize_dims(dim, self.ndim, "var")
         count = math.prod([self.shape[axis] for axis in axes])
         # torch's "reduction factor": input numel / output numel, 0 when the output is empty.
@@ -354,10 +383,10 @@ class MathMethods:
         """The minimum: of all elements (a tensor), or over ``dim`` (values, indices)."""
         if dim is not None and not isinstance(dim, (int, np.integer)):
             return self.minimum(dim)
-        result = (-self)._max(dim, keepdim, "min")
+        result = self._reversed()._max(dim, keepdim, "min")
         if dim is None:
-            return -result
-        return ValuesIndices(-result.values, result.indices)
+            return result._reversed()
+        return ValuesIndices(result.values._reversed(), result.indices)
 
     def _index_of_extreme(self: Tensor, find: Any, dim: int | None, keepdim: bool,
                           op: str) -> Tensor:
@@ -378,10 +407,14 @@ class MathMethods:
 
     def argmax(self: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the maximum (over the flattened tensor when ``dim`` is None)."""
+        if self.dtype.kind == "b":
+            raise RuntimeError("argmax(): does not support bool input; convert with .long()")
         return self._index_of_extreme(np.argmax, dim, keepdim, "argmax")
 
     def argmin(self: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the minimum (over the flattened tensor when ``dim`` is None)."""
+        if self.dtype.kind == "b":
+            raise RuntimeError("argmin(): does not support bool input; convert with .long()")
         return self._index_of_extreme(np.argmin, dim, keepdim, "argmin")
 
     def logsumexp(self: Tensor, dim: Any, keepdim: bool = False) -> Tensor:

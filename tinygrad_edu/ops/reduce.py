@@ -22,13 +22,15 @@ class Sum(Function):
     """out = Σ a over ``axes``.   Local derivative: dout/da = 1 for every summed element.
 
     So the gradient is the upstream gradient copied (broadcast) back over the summed axes.
+    Integer and bool tensors sum in int64, as in torch (NumPy would keep uint8 sums unsigned).
     """
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, *, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
         ctx.input_shape = a.shape
         ctx.kept_shape = kept_shape(a.shape, axes)
-        return a.sum(axis=axes, keepdims=keepdim)
+        total_dtype = None if a.dtype.kind == "f" else np.int64
+        return a.sum(axis=axes, keepdims=keepdim, dtype=total_dtype)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
