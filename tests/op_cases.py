@@ -10,7 +10,8 @@ project does. Rules the domains follow:
 
 * Inputs are float64 arrays. Shapes are small (every side at most ``MAX_SIDE`` elements, at most
   ``MAX_DIMS`` dimensions) and include 0-d arrays wherever the op accepts them; binary
-  elementwise ops draw broadcast-compatible shape pairs.
+  elementwise ops draw broadcast-compatible shape pairs. A few reduction cases draw empty
+  arrays (a leading dimension of size 0) to pin torch's results for reductions of nothing.
 * Values stay away from the points where an op is not differentiable or not defined: relu and
   abs at 0, clamp at its bounds, ties in max/min/maximum/minimum, log/sqrt of values <= 0,
   division by values near 0. A central difference with a step of 1e-6 therefore never crosses a
@@ -165,6 +166,16 @@ def distinct_inputs(min_dims: int = 0, max_dims: int = MAX_DIMS) -> InputsFuncti
     def draw_inputs(draw: st.DrawFn) -> list[np.ndarray]:
         shape = draw(shapes(min_dims=min_dims, max_dims=max_dims))
         return [draw_distinct_array(draw, shape)]
+
+    return draw_inputs
+
+
+def empty_leading_inputs(min_dims: int = 2) -> InputsFunction:
+    """One empty array: shape (0, *rest) with every other side at least 1."""
+
+    def draw_inputs(draw: st.DrawFn) -> list[np.ndarray]:
+        rest = draw(shapes(min_dims=min_dims - 1, max_dims=MAX_DIMS - 1))
+        return [np.zeros((0, *rest))]
 
     return draw_inputs
 
@@ -331,6 +342,10 @@ ELEMENTWISE_CASES = [
         lambda torch, a: 2.0 / a,
         unary_inputs(away_from_zero(0.3)),
     ),
+    # x ** 0 and x ** 1 over all reals, 0 included: the gradient of x ** 0 and the second
+    # derivative of x ** 1 are exactly 0 there too (torch), not 0 * 0 ** -1 = NaN.
+    OpCase("pow_0", lambda a: a**0, lambda torch, a: a**0, unary_inputs()),
+    OpCase("pow_1", lambda a: a**1, lambda torch, a: a**1, unary_inputs()),
     OpCase("pow_2", lambda a: a**2, lambda torch, a: a**2, unary_inputs()),
     OpCase("pow_3", lambda a: a**3, lambda torch, a: a**3, unary_inputs()),
     OpCase(
@@ -343,6 +358,12 @@ ELEMENTWISE_CASES = [
         "pow_minus_one",
         lambda a: a**-1,
         lambda torch, a: a**-1,
+        unary_inputs(away_from_zero(0.3)),
+    ),
+    OpCase(
+        "pow_minus_two",
+        lambda a: a**-2,
+        lambda torch, a: a**-2,
         unary_inputs(away_from_zero(0.3)),
     ),
     # Exponents stay off 0: torch masks the base gradient where the exponent is exactly 0
@@ -539,11 +560,12 @@ REDUCTION_CASES = [
         distinct_inputs(min_dims=1),
         second_order=False,
     ),
+    # dim 0 of a 0-d tensor is the tensor itself (value, index 0, gradient 1), as in torch.
     OpCase(
         "max_dim_keepdim",
         lambda a: a.max(dim=0, keepdim=True)[0],
         lambda torch, a: a.max(dim=0, keepdim=True)[0],
-        distinct_inputs(min_dims=1),
+        distinct_inputs(min_dims=0),
         second_order=False,
     ),
     OpCase(
@@ -559,6 +581,46 @@ REDUCTION_CASES = [
         lambda torch, a: a.min(dim=1)[0],
         distinct_inputs(min_dims=2),
         second_order=False,
+    ),
+    OpCase(
+        "min_dim_last_keepdim",
+        lambda a: a.min(dim=-1, keepdim=True)[0],
+        lambda torch, a: a.min(dim=-1, keepdim=True)[0],
+        distinct_inputs(min_dims=0),
+        second_order=False,
+    ),
+    # Reductions of empty arrays: max over a non-empty dim of no rows is empty, a sum over an
+    # empty dim 0, a mean NaN, a softmax over an empty dim empty (torch's answers).
+    OpCase(
+        "max_dim_of_no_rows",
+        lambda a: a.max(dim=-1)[0],
+        lambda torch, a: a.max(dim=-1)[0],
+        empty_leading_inputs(),
+        second_order=False,
+    ),
+    OpCase(
+        "sum_over_empty_dim",
+        lambda a: a.sum(dim=0),
+        lambda torch, a: a.sum(dim=0),
+        empty_leading_inputs(min_dims=1),
+    ),
+    OpCase(
+        "mean_over_empty_dim",
+        lambda a: a.mean(dim=0),
+        lambda torch, a: a.mean(dim=0),
+        empty_leading_inputs(min_dims=1),
+    ),
+    OpCase(
+        "softmax_over_empty_dim",
+        lambda a: a.softmax(dim=0),
+        lambda torch, a: a.softmax(dim=0),
+        empty_leading_inputs(min_dims=1),
+    ),
+    OpCase(
+        "log_softmax_over_empty_dim",
+        lambda a: a.log_softmax(dim=0),
+        lambda torch, a: a.log_softmax(dim=0),
+        empty_leading_inputs(min_dims=1),
     ),
     OpCase(
         "logsumexp_dim",

@@ -7,6 +7,7 @@ composites (sub, div, mean, var, clamp...) need no backward of their own.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -122,11 +123,14 @@ class MathMethods:
 
     def __truediv__(self: Tensor, other: Any) -> Tensor:
         a, b = self._floating()._promoted(other)
-        return apply_binary(ops.Mul, a, b._floating() ** -1, "div")
+        # x / 0 is ±inf and 0 / 0 NaN, silently as in torch (0 * inf inside a * b ** -1).
+        with np.errstate(invalid="ignore"):
+            return apply_binary(ops.Mul, a, b._floating() ** -1, "div")
 
     def __rtruediv__(self: Tensor, other: Any) -> Tensor:
         b, a = self._floating()._promoted(other)
-        return apply_binary(ops.Mul, a._floating(), b ** -1, "div")
+        with np.errstate(invalid="ignore"):
+            return apply_binary(ops.Mul, a._floating(), b ** -1, "div")
 
     def __pow__(self: Tensor, exponent: Any) -> Tensor:
         base, power = self._promoted(exponent)
@@ -223,6 +227,9 @@ class MathMethods:
 
     def relu(self: Tensor) -> Tensor:
         """max(self, 0), elementwise."""
+        if self.dtype.kind == "b":
+            raise RuntimeError("relu: Boolean inputs not supported for relu; convert with "
+                               ".float() or .long() first")
         return ops.Relu.apply(self)
 
     def abs(self: Tensor) -> Tensor:
@@ -235,9 +242,20 @@ class MathMethods:
         return apply_binary(ops.Maximum, a, b, "maximum")
 
     def minimum(self: Tensor, other: Any) -> Tensor:
-        """Elementwise minimum: -max(-self, -other)."""
+        """Elementwise minimum: the maximum of the order-reversed operands, reversed back."""
         a, b = self._promoted(other)
-        return -apply_binary(ops.Maximum, -a, -b, "minimum")
+        return apply_binary(ops.Maximum, a._reversed(), b._reversed(), "minimum")._reversed()
+
+    def _reversed(self: Tensor) -> Tensor:
+        """An order-reversing map, its own inverse: -x for floats, ~x for integers and bools.
+
+        -x would wrap around for unsigned integers (-0 = 0 but -1 = 255 in uint8) and is not
+        defined for bools; ~x = -x - 1 (or 255 - x, or not x) reverses their order exactly.
+        Integers never require grad, so only the float branch needs a gradient.
+        """
+        if dtypes.is_floating(self.dtype):
+            return -self
+        return ~self
 
     def where(self: Tensor, condition: Any, other: Any) -> Tensor:
         """self where ``condition`` is true, else ``other`` (torch's ``x.where(cond, y)``)."""
@@ -246,16 +264,26 @@ class MathMethods:
         return where(condition, self, other)
 
     def clamp(self: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
-        """Limit every element to [min, max]; the gradient passes where min <= self <= max."""
+        """Limit every element to [min, max]; the gradient passes where min <= self <= max.
+
+        The bounds themselves pass the gradient, NaN stays NaN with gradient 0 (as in torch).
+        The result's dtype follows torch's promotion: an integer tensor with a float bound is
+        clamped in float32, a bool tensor with int bounds in int64.
+        """
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
-        inside = np.ones(self.shape, dtype=bool)
+        source = self
+        for bound in (min, max):
+            if bound is not None:
+                target = dtypes.scalar_dtype(source.dtype, bound)
+                source = source if target == source.dtype else source.to(target)
+        inside = np.ones(source.shape, dtype=bool)
         if min is not None:
-            inside &= self.data >= min
+            inside &= source.data >= min
         if max is not None:
-            inside &= self.data <= max
-        clipped = self._operand(np.clip(self.data, min, max).astype(self.dtype))
-        return ops.Where.apply(self, clipped, condition=inside)
+            inside &= source.data <= max
+        clipped = source._operand(np.clip(source.data, min, max).astype(source.dtype))
+        return ops.Where.apply(source, clipped, condition=inside)
 
     # --------------------------------------------------------------------------- reductions
     def sum(self: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
@@ -264,67 +292,130 @@ class MathMethods:
         return ops.Sum.apply(self, axes=axes, keepdim=keepdim)
 
     def mean(self: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-        """Mean over ``dim``: the sum divided by the number of elements summed."""
+        """Mean over ``dim``: the sum divided by the number of elements summed (NaN for none)."""
         if self.dtype.kind != "f":
             raise RuntimeError(
-                f"mean(): could not infer output dtype. Input dtype must be a floating point "
-                f"dtype, got {self.dtype}; convert with .float() first"
+                f"mean(): could not infer output dtype. Input dtype must be either a floating "
+                f"point or complex dtype. Got: {self.dtype}; convert with .float() first"
             )
-        source = self
         axes = normalize_dims(dim, self.ndim, "mean")
         count = math.prod([self.shape[axis] for axis in axes])
-        total = ops.Sum.apply(source, axes=axes, keepdim=keepdim)
-        return total * (1.0 / count) if count > 0 else total * float("nan")
+        total = ops.Sum.apply(self, axes=axes, keepdim=keepdim)
+        if count == 0:
+            # The mean of nothing is NaN. Added, not multiplied: the gradient of the (empty)
+            # input stays empty and that of the upstream gradient 0, as torch's grad / 0 over
+            # an expanded empty gradient gives.
+            return total + float("nan")
+        return total * (1.0 / count)
 
     def var(self: Tensor, dim: Any = None, keepdim: bool = False, correction: int = 1) -> Tensor:
-        """Variance over ``dim``: Σ (x - mean)² / (N - correction); correction=1 is unbiased."""
+        """Variance over ``dim``: Σ (x - mean)² / (N - correction); correction=1 is unbiased.
+
+        Like torch, N - correction <= 0 warns and divides by 0 (NaN for a zero sum of squares,
+        inf otherwise); the variance over an empty dimension is NaN.
+        """
+        if self.dtype.kind != "f":
+            raise RuntimeError(
+                f"var: std and var only support floating point and complex dtypes, got "
+                f"{self.dtype}; convert with .float() first"
+            )
         axes = normalize_dims(dim, self.ndim, "var")
         count = math.prod([self.shape[axis] for axis in axes])
+        # torch's "reduction factor": input numel / output numel, 0 when the output is empty.
+        output_numel = math.prod([size for axis, size in enumerate(self.shape) if axis not in axes])
+        reduction_factor = self.numel() // output_numel if output_numel else 0
+        if reduction_factor - correction <= 0:
+            warnings.warn(
+                "var(): degrees of freedom is <= 0. Correction should be strictly less than the "
+                "reduction factor (input numel divided by output numel).", UserWarning,
+                stacklevel=2)
         deviation = self - self.mean(axes, keepdim=True)
         squares = (deviation * deviation).sum(axes, keepdim=keepdim)
-        return squares / max(count - correction, 0)
+        if count == 0:
+            return squares + float("nan")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return squares / max(count - correction, 0)
+
+    def _check_reducible(self: Tensor, axes: tuple[int, ...] | None, op: str) -> None:
+        """Raise torch's errors for a max/min/argmax/argmin over nothing.
+
+        ``axes`` None means "all elements": an empty tensor then has no answer (RuntimeError
+        for max/min, IndexError for argmax/argmin, as in torch). Over ``axes``, only a reduced
+        dimension of size 0 is an error; other empty dimensions just give an empty result.
+        """
+        if axes is None:
+            if self.numel() == 0:
+                error = IndexError if op.startswith("arg") else RuntimeError
+                raise error(
+                    f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
+                    f"Specify the reduction dim with the 'dim' argument (shape {self.shape})."
+                )
+            return
+        for axis in axes:
+            if self.shape[axis] == 0:
+                raise IndexError(
+                    f"{op}(): Expected reduction dim {axis} to have non-zero size (shape "
+                    f"{self.shape}); the {op} of an empty set is undefined"
+                )
 
     def _max(self: Tensor, dim: Any, keepdim: bool, op: str) -> Any:
-        if self.numel() == 0:
-            raise RuntimeError(f"{op}: cannot reduce a tensor with no elements (shape "
-                               f"{self.shape}); max/min of an empty set is undefined")
         if dim is None:
+            self._check_reducible(None, op)
             return ops.Max.apply(self, axes=tuple(range(self.ndim)), keepdim=False,
                                  spread_ties=True)
         if isinstance(dim, tensor_module.Tensor):
             return self.maximum(dim)
         axes = normalize_dims(dim, self.ndim, op)
+        self._check_reducible(axes, op)
         values = ops.Max.apply(self, axes=axes, keepdim=keepdim, spread_ties=False)
-        indices = self.argmax(dim, keepdim=keepdim)
+        indices = self._index_of_extreme(np.argmax, dim, keepdim, op)
         return ValuesIndices(values, indices)
 
     def max(self: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
-        """The maximum: of all elements (a tensor), or over ``dim`` (values, indices)."""
+        """The maximum: of all elements (a tensor), or over ``dim`` (values, indices).
+
+        NaN is the maximum of any set holding one, as in torch; ``max()`` shares the gradient
+        among tied maxima, ``max(dim)`` gives it to the returned (first) index.
+        """
         return self._max(dim, keepdim, "max")
 
     def min(self: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
         """The minimum: of all elements (a tensor), or over ``dim`` (values, indices)."""
         if dim is not None and not isinstance(dim, (int, np.integer)):
             return self.minimum(dim)
-        result = (-self)._max(dim, keepdim, "min")
+        result = self._reversed()._max(dim, keepdim, "min")
         if dim is None:
-            return -result
-        return ValuesIndices(-result.values, result.indices)
+            return result._reversed()
+        return ValuesIndices(result.values._reversed(), result.indices)
+
+    def _index_of_extreme(self: Tensor, find: Any, dim: int | None, keepdim: bool,
+                          op: str) -> Tensor:
+        """``find`` (np.argmax or np.argmin) over the flattened tensor or over ``dim``, int64.
+
+        NumPy, like torch, returns the first extreme, and the first NaN if there is one.
+        """
+        Tensor = tensor_module.Tensor
+        if dim is None:
+            self._check_reducible(None, op)
+            return Tensor._wrap(np.array(find(self.data), dtype=np.int64), False)
+        axes = normalize_dims(dim, self.ndim, op)
+        if not axes:
+            return Tensor._wrap(np.zeros((), dtype=np.int64), False)
+        self._check_reducible(axes, op)
+        result = find(self.data, axis=axes[0], keepdims=keepdim)
+        return Tensor._wrap(result.astype(np.int64), False)
 
     def argmax(self: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the maximum (over the flattened tensor when ``dim`` is None)."""
-        Tensor = tensor_module.Tensor
-        if dim is None:
-            return Tensor._wrap(np.array(np.argmax(self.data), dtype=np.int64), False)
-        axes = normalize_dims(dim, self.ndim, "argmax")
-        if not axes:
-            return Tensor._wrap(np.zeros((), dtype=np.int64), False)
-        result = np.argmax(self.data, axis=axes[0], keepdims=keepdim)
-        return Tensor._wrap(result.astype(np.int64), False)
+        if self.dtype.kind == "b":
+            raise RuntimeError("argmax(): does not support bool input; convert with .long()")
+        return self._index_of_extreme(np.argmax, dim, keepdim, "argmax")
 
     def argmin(self: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the minimum (over the flattened tensor when ``dim`` is None)."""
-        return (-self).argmax(dim, keepdim)
+        if self.dtype.kind == "b":
+            raise RuntimeError("argmin(): does not support bool input; convert with .long()")
+        return self._index_of_extreme(np.argmin, dim, keepdim, "argmin")
 
     def logsumexp(self: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
         """log Σ exp(self) over ``dim``, computed stably."""

@@ -1,6 +1,9 @@
 """Elementwise ops. Binary ones broadcast; the engine sums each gradient back to its input's shape.
 
 Every backward multiplies the upstream gradient by the op's local derivative (the chain rule).
+Where the derivative is a mask (relu, maximum, where) the backward *selects* with ``Where``
+instead of multiplying by 0/1: an inf or NaN upstream gradient times a 0 mask would be NaN, and
+torch gives exactly 0 at masked-out positions.
 """
 
 from __future__ import annotations
@@ -13,6 +16,17 @@ from tinygrad_edu.function import Context, Function, constant
 
 if TYPE_CHECKING:
     from tinygrad_edu.tensor import Tensor
+
+
+def quiet_ieee() -> np.errstate:
+    """A context in which NumPy computes IEEE results (1/0 = inf, 0/0 = NaN, log(0) = -inf)
+    without RuntimeWarnings: they are answers, not errors, and torch computes them silently."""
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
+
+
+def zero_like(tensor: Tensor) -> Tensor:
+    """A 0-d zero of ``tensor``'s dtype: the "nothing flows here" branch of a ``Where``."""
+    return constant(np.zeros((), dtype=tensor.dtype))
 
 
 class Add(Function):
@@ -59,25 +73,43 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """out = a ** b.   Local derivatives: dout/da = b * a ** (b - 1), dout/db = out * log(a)."""
+    """out = a ** b.   Local derivatives: dout/da = b * a ** (b - 1), dout/db = out * log(a).
+
+    Torch's conventions at the points where the formulas break down:
+
+    * b = 0: dout/da = 0 (also at a = 0, where b * a ** (b - 1) would be 0 * inf = NaN). The
+      zero is selected, so d/da of ``x ** 1``'s gradient, ``1 * x ** 0``, is 0 at x = 0 too.
+    * a = 0, b >= 0: dout/db = 0 (the limit from a > 0); a = 0, b < 0: inf * log(0) = -inf.
+
+    Both backward lines are torch's own expressions, so second-order gradients agree with torch
+    as well, down to the NaN that log(0) brings into them at a = 0.
+    """
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        output = np.power(a, b)
+        with quiet_ieee():
+            output = np.power(a, b)
         ctx.save_for_backward(a, b, output)
         return output
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b, output = ctx.saved_tensors
-        grad_a = grad_output * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
-        grad_b = None
-        if ctx.needs_input_grad[1]:
-            # d(a^b)/db = a^b log(a); like torch, the term is 0 where a == 0 and b >= 0.
-            zero_base = (a.data == 0) & (b.data >= 0)
-            one = constant(np.ones((), dtype=a.dtype))
-            log_a = Where.apply(one, a, condition=zero_base).log()
-            grad_b = grad_output * output * log_a
+        zero = zero_like(grad_output)
+        grad_a = grad_b = None
+        with quiet_ieee():
+            if ctx.needs_input_grad[0]:
+                if b.ndim == 0 and not ctx.needs_input_grad[1] and b.data == 0:
+                    # x ** 0 with a constant exponent: torch's gradient is a constant 0.
+                    grad_a = constant(np.zeros(a.shape, dtype=grad_output.dtype))
+                else:
+                    # torch: where(b == 0, 0, grad * (b * a ** (b - 1)))
+                    grad_a = Where.apply(zero, grad_output * (b * a ** (b - 1)),
+                                         condition=b.data == 0)
+            if ctx.needs_input_grad[1]:
+                # torch: grad * where(a == 0 and b >= 0, 0, out * log(a))
+                zero_base = (a.data == 0) & (b.data >= 0)
+                grad_b = grad_output * Where.apply(zero, output * a.log(), condition=zero_base)
         return grad_a, grad_b
 
 
@@ -86,7 +118,8 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
-        output = np.exp(a)
+        with np.errstate(over="ignore"):
+            output = np.exp(a)
         ctx.save_for_backward(output)
         return output
 
@@ -102,7 +135,8 @@ class Log(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a)
-        return np.log(a)
+        with quiet_ieee():
+            return np.log(a)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
@@ -144,27 +178,36 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
-    """out = max(a, 0).   Local derivative: dout/da = 1[a > 0] (0 at a = 0, like torch)."""
+    """out = max(a, 0).   Local derivative: dout/da = 1[not a <= 0] (0 at a = 0, like torch).
+
+    The gradient is selected, not multiplied by the mask; like torch it passes at a = NaN
+    (relu(NaN) = NaN), where "a <= 0" is false.
+    """
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
         if ctx.needs_input_grad[0]:
-            ctx.save_for_backward((a > 0).astype(a.dtype))
+            ctx.save_for_backward(a <= 0)
         return np.maximum(a, 0)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
-        (mask,) = ctx.saved_tensors
-        return grad_output * mask
+        (off,) = ctx.saved_tensors
+        return Where.apply(zero_like(grad_output), grad_output, condition=off.data)
 
 
 class Abs(Function):
-    """out = |a|.   Local derivative: dout/da = sign(a) (0 at a = 0, like torch)."""
+    """out = |a|.   Local derivative: dout/da = sgn(a), which is 0 at a = 0 and at a = NaN.
+
+    This is torch's derivative, and torch multiplies by it: sgn(a) is a value (-1, 0 or +1), not
+    a selection, so an inf upstream gradient at exactly a = 0 gives 0 * inf = NaN in both.
+    """
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
         if ctx.needs_input_grad[0]:
-            ctx.save_for_backward(np.sign(a))
+            # np.sign(NaN) is NaN; torch's sgn(NaN) is 0.
+            ctx.save_for_backward((a > 0).astype(a.dtype) - (a < 0).astype(a.dtype))
         return np.abs(a)
 
     @staticmethod
@@ -174,24 +217,29 @@ class Abs(Function):
 
 
 class Maximum(Function):
-    """out = max(a, b) elementwise.   dout/da = 1[a > b] + ½·1[a = b], dout/db = the rest.
+    """out = max(a, b) elementwise.   dout/da = 1[not a < b], dout/db = 1[not a > b], ½ at ties.
 
-    At ties the gradient is split half and half, as torch does.
+    torch's rule: the gradient is halved where a == b, then a gets nothing where a < b and b
+    nothing where a > b. NaN compares false both ways, so where either input is NaN (and the
+    output is NaN) both inputs receive the full gradient. The masks select, never multiply.
     """
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         output = np.maximum(a, b)
         if True in ctx.needs_input_grad:
-            share_of_a = (a > b) + 0.5 * (a == b)
-            ctx.save_for_backward(share_of_a.astype(output.dtype))
+            ctx.save_for_backward(a < b, a > b, a == b)
         return output
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        (share_of_a,) = ctx.saved_tensors
-        grad_a = grad_output * share_of_a if ctx.needs_input_grad[0] else None
-        grad_b = grad_output * (1 - share_of_a) if ctx.needs_input_grad[1] else None
+        a_smaller, a_larger, tied = (saved.data for saved in ctx.saved_tensors)
+        zero = zero_like(grad_output)
+        shared = grad_output
+        if tied.any():
+            shared = Where.apply(grad_output * 0.5, grad_output, condition=tied)
+        grad_a = Where.apply(zero, shared, condition=a_smaller) if ctx.needs_input_grad[0] else None
+        grad_b = Where.apply(zero, shared, condition=a_larger) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
 
@@ -205,7 +253,7 @@ class Where(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        zero = constant(np.zeros((), dtype=grad_output.dtype))
+        zero = zero_like(grad_output)
         grad_a = Where.apply(grad_output, zero, condition=ctx.condition)
         grad_b = Where.apply(zero, grad_output, condition=ctx.condition)
         return grad_a, grad_b

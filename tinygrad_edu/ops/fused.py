@@ -19,11 +19,16 @@ def stable_log_softmax(logits: np.ndarray, axis: int) -> np.ndarray:
     After the shift the largest exponent is exp(0) = 1, so the sum lies in [1, C] and its log
     never overflows or hits log(0).
     """
+    if logits.size == 0:
+        # No classes (or no rows): the result is as empty as the input, as in torch.
+        return np.zeros_like(logits)
     row_max = logits.max(axis=axis, keepdims=True)
-    # A row of all -inf would give -inf - (-inf) = nan; shifting it by 0 keeps -inf instead.
-    row_max = np.where(np.isfinite(row_max), row_max, 0)
-    shifted = logits - row_max
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    # A row of all -inf is shifted by 0 rather than by -inf (its result is NaN either way, as
+    # in torch). A row holding +inf keeps its shift: inf - inf = NaN, torch's answer too.
+    row_max = np.where(row_max == -np.inf, 0, row_max)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shifted = logits - row_max
+        return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
 class LogSoftmax(Function):

@@ -13,6 +13,7 @@ import numpy as np
 
 from tinygrad_edu.function import Context, Function, constant
 from tinygrad_edu.grad_mode import is_grad_enabled
+from tinygrad_edu.ops.elementwise import Where, zero_like
 from tinygrad_edu.ops.fused import LogSoftmax, stable_log_softmax
 from tinygrad_edu.ops.movement import Cat
 
@@ -124,6 +125,14 @@ class CrossEntropy(Function):
             # Every sample ignored: torch's loss is nan but its gradient is 0; so is ours.
             scale = grad_output * (1.0 / ctx.denominator if ctx.denominator else 0.0)
         probability_target = target.dtype.kind == "f"
+        if not probability_target:
+            valid = target.data != ctx.ignore_index
+            if not valid.all():
+                # Ignored samples get exactly 0: their scale is selected away rather than
+                # multiplied by their zero direction, so an inf or NaN upstream gradient never
+                # reaches them (torch skips them), not even in second-order gradients.
+                scale = Where.apply(scale, zero_like(grad_output),
+                                    condition=np.expand_dims(valid, class_dim))
         if ctx.coefficients is None and (is_grad_enabled() or ctx.needs_input_grad[1]):
             ctx.coefficients, _ = class_target_coefficients(
                 logits.shape, target.data, class_dim, None, ctx.ignore_index, 0.0, logits.dtype)

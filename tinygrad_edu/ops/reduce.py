@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tinygrad_edu.function import Context, Function
+from tinygrad_edu.ops.elementwise import Where, zero_like
 
 if TYPE_CHECKING:
     from tinygrad_edu.tensor import Tensor
@@ -21,32 +22,43 @@ class Sum(Function):
     """out = Σ a over ``axes``.   Local derivative: dout/da = 1 for every summed element.
 
     So the gradient is the upstream gradient copied (broadcast) back over the summed axes.
+    Integer and bool tensors sum in int64, as in torch (NumPy would keep uint8 sums unsigned).
     """
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, *, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
         ctx.input_shape = a.shape
         ctx.kept_shape = kept_shape(a.shape, axes)
-        return a.sum(axis=axes, keepdims=keepdim)
+        total_dtype = None if a.dtype.kind == "f" else np.int64
+        return a.sum(axis=axes, keepdims=keepdim, dtype=total_dtype)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         return grad_output.reshape(ctx.kept_shape).expand(ctx.input_shape)
 
 
-def max_weights(
+def max_selection(
     a: np.ndarray, kept: np.ndarray, axes: tuple[int, ...], spread_ties: bool
-) -> np.ndarray:
-    """d max / d a: 1 at the maximum (shared by ties, or at the argmax only), else 0."""
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Where d max / d a is not 0: a bool mask of a's shape, and the share of each selected one.
+
+    ``spread_ties``: every element equal to its slice's maximum is selected and gets
+    1 / (how many there are); when the maximum is NaN (NaN wins, as in torch) the NaNs are the
+    ones selected. Otherwise only the index ``argmax`` returns (the first maximum, or the first
+    NaN) is selected, with share 1 (returned as None).
+    """
     if spread_ties:
-        is_max = a == kept
-        weights = is_max / is_max.sum(axis=axes, keepdims=True)
-    else:
-        (axis,) = axes
-        indices = np.expand_dims(np.argmax(a, axis=axis), axis)
-        weights = np.zeros(a.shape)
-        np.put_along_axis(weights, indices, 1.0, axis=axis)
-    return weights.astype(a.dtype)
+        is_max = np.where(np.isnan(kept), np.isnan(a), a == kept)
+        count = is_max.sum(axis=axes, keepdims=True)
+        return is_max, (1.0 / count).astype(a.dtype)
+    is_max = np.zeros(a.shape, dtype=bool)
+    if a.ndim == 0:
+        is_max[()] = True
+        return is_max, None
+    (axis,) = axes
+    indices = np.expand_dims(np.argmax(a, axis=axis), axis)
+    np.put_along_axis(is_max, indices, True, axis=axis)
+    return is_max, None
 
 
 class Max(Function):
@@ -54,6 +66,8 @@ class Max(Function):
 
     ``spread_ties=True`` (``x.max()``, ``amax``) shares the gradient equally among tied maxima;
     ``spread_ties=False`` (``x.max(dim)``) gives it all to the index that was returned, as torch.
+    NaN is the maximum of any slice holding one. The gradient is selected (``Where``), not
+    multiplied by a 0/1 mask, so an inf upstream gradient leaves the other elements at 0.
     """
 
     @staticmethod
@@ -64,12 +78,19 @@ class Max(Function):
         ctx.input_shape = a.shape
         ctx.kept_shape = kept.shape
         if ctx.needs_input_grad[0]:
-            ctx.save_for_backward(max_weights(a, kept, axes, spread_ties))
+            is_max, share = max_selection(a, kept, axes, spread_ties)
+            saved = (is_max,) if share is None else (is_max, share)
+            ctx.save_for_backward(*saved)
         if keepdim:
             return kept
         return kept.reshape([size for axis, size in enumerate(a.shape) if axis not in axes])
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
-        (weights,) = ctx.saved_tensors
-        return grad_output.reshape(ctx.kept_shape).expand(ctx.input_shape) * weights
+        is_max, *share = ctx.saved_tensors
+        per_slice = grad_output.reshape(ctx.kept_shape)
+        if share:
+            # torch: grad / (number of tied maxima), at each of them
+            per_slice = per_slice * share[0]
+        return Where.apply(per_slice.expand(ctx.input_shape), zero_like(grad_output),
+                           condition=is_max.data)
