@@ -1490,3 +1490,14 @@ def test_set_materialize_grads_false_passes_none() -> None:
     _, second = Pair.apply(x)
     second.sum().backward()
     assert x.grad.tolist() == [1.0, 1.0]
+
+
+def test_power_of_a_constant_exponent_saves_no_output() -> None:
+    """Reproduction 8: y = x**2; y[y > 3] = 0 changes y after Pow, which must not need y."""
+    def program(library: Any) -> tuple[Any, ...]:
+        x = leaf(library)
+        y = x ** 2
+        y[y > 3] = 0
+        y.sum().backward()
+        return (y, x.grad)
+    run_both(program)

@@ -89,7 +89,9 @@ class Pow(Function):
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         with quiet_ieee():
             output = np.power(a, b)
-        ctx.save_for_backward(a, b, output)
+        # The output is needed only for the exponent's gradient (as torch saves it): then
+        # ``y = x ** 2; y[y > 3] = 0`` may change y in place and still backpropagate to x.
+        ctx.save_for_backward(a, b, output if ctx.needs_input_grad[1] else None)
         return output
 
     @staticmethod
