@@ -1501,3 +1501,13 @@ def test_power_of_a_constant_exponent_saves_no_output() -> None:
         y.sum().backward()
         return (y, x.grad)
     run_both(program)
+
+
+def test_max_over_a_dim_is_one_node_with_two_outputs() -> None:
+    x = tensor([[1.0, 5.0, 5.0], [7.0, 2.0, 3.0]], requires_grad=True)
+    values, indices = x.max(dim=1)
+    assert values.grad_fn.name() == "MaxDimBackward" and values.grad_fn.output_count == 2
+    assert indices.tolist() == [1, 0] and indices.dtype == np.int64
+    assert not indices.requires_grad and indices.grad_fn is None
+    (values * tensor([1.0, 10.0])).sum().backward()
+    assert x.grad.tolist() == [[0.0, 1.0, 0.0], [10.0, 0.0, 0.0]]  # the returned (first) index

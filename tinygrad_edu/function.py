@@ -192,8 +192,8 @@ class Function:
     """
 
     @staticmethod
-    def forward(ctx: Context, *arrays: Any, **params: Any) -> np.ndarray:
-        """Compute the op on NumPy arrays."""
+    def forward(ctx: Context, *arrays: Any, **params: Any) -> Any:
+        """Compute the op on NumPy arrays: one array, or a tuple of arrays (several outputs)."""
         raise NotImplementedError("a Function subclass must define forward")
 
     @staticmethod

@@ -367,8 +367,8 @@ class MathMethods:
             return self.maximum(dim)
         axes = normalize_dims(dim, self.ndim, op)
         self._check_reducible(axes, op)
-        values = ops.Max.apply(self, axes=axes, keepdim=keepdim, spread_ties=False)
-        indices = self._index_of_extreme(np.argmax, dim, keepdim, op)
+        axis = axes[0] if axes else 0
+        values, indices = ops.MaxDim.apply(self, dim=axis, keepdim=keepdim)
         return ValuesIndices(values, indices)
 
     def max(self: Tensor, dim: Any = None, keepdim: bool = False) -> Any:

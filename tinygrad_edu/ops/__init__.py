@@ -30,11 +30,12 @@ from tinygrad_edu.ops.movement import (
     SetItem,
     WriteView,
 )
-from tinygrad_edu.ops.reduce import Max, Sum
+from tinygrad_edu.ops.reduce import Max, MaxDim, Sum
 
 __all__ = [
     "Abs", "Add", "BinaryCrossEntropyWithLogits", "Cast", "Cat", "Clone", "CrossEntropy", "Exp",
-    "Expand", "GetItem", "IndexAdd", "Linear", "Log", "LogSoftmax", "MatMul", "Max", "Maximum",
+    "Expand", "GetItem", "IndexAdd", "Linear", "Log", "LogSoftmax", "MatMul", "Max", "MaxDim",
+    "Maximum",
     "Mul", "Neg", "Pad", "Permute", "Pow", "Relu", "Reshape", "SetItem", "Sigmoid", "Sum", "Tanh",
     "Where", "WriteView",
 ]

@@ -94,3 +94,39 @@ class Max(Function):
             per_slice = per_slice * share[0]
         return Where.apply(per_slice.expand(ctx.input_shape), zero_like(grad_output),
                            condition=is_max.data)
+
+
+class MaxDim(Function):
+    """(values, indices) = the maximum of a along ``dim`` and where it is, two outputs.
+
+    dvalues/da = 1 at the returned index (the first maximum, or the first NaN, as in torch), 0
+    elsewhere; the indices are integers and not differentiable (``mark_non_differentiable``).
+    The gradient is selected with ``Where``, so an inf upstream gradient leaves the others at 0.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, *, dim: int,
+                keepdim: bool) -> tuple[np.ndarray, np.ndarray]:
+        if a.ndim == 0:  # torch: the value itself, at index 0
+            values, indices = a.copy(), np.zeros((), dtype=np.int64)
+            is_chosen = np.ones((), dtype=bool)
+        else:
+            kept_indices = np.expand_dims(np.argmax(a, axis=dim), dim)
+            values = np.take_along_axis(a, kept_indices, axis=dim)
+            is_chosen = np.zeros(a.shape, dtype=bool)
+            np.put_along_axis(is_chosen, kept_indices, True, axis=dim)
+            indices = kept_indices.astype(np.int64)
+            if not keepdim:
+                values, indices = values.squeeze(dim), indices.squeeze(dim)
+        ctx.input_shape = a.shape
+        ctx.kept_shape = tuple(1 if axis == dim else size for axis, size in enumerate(a.shape))
+        ctx.mark_non_differentiable(indices)
+        if ctx.needs_input_grad[0]:
+            ctx.save_for_backward(is_chosen)
+        return values, indices
+
+    @staticmethod
+    def backward(ctx: Context, grad_values: Tensor, grad_indices: Tensor) -> Tensor:
+        (is_chosen,) = ctx.saved_tensors
+        spread = grad_values.reshape(ctx.kept_shape).expand(ctx.input_shape)
+        return Where.apply(spread, zero_like(grad_values), condition=is_chosen.data)
