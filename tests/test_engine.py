@@ -30,7 +30,7 @@ from tinygrad_edu import (
     set_grad_enabled,
     tensor,
 )
-from tinygrad_edu.autograd import Context, Function
+from tinygrad_edu.function import Context, Function
 
 # Python's own default recursion limit: the 150,000-op chain must run backward under it.
 PYTHON_DEFAULT_RECURSION_LIMIT = 1000
@@ -1511,3 +1511,85 @@ def test_max_over_a_dim_is_one_node_with_two_outputs() -> None:
     assert not indices.requires_grad and indices.grad_fn is None
     (values * tensor([1.0, 10.0])).sum().backward()
     assert x.grad.tolist() == [[0.0, 1.0, 0.0], [10.0, 0.0, 0.0]]  # the returned (first) index
+
+
+# ------------------------------------------- user-defined autograd.Function, as in torch
+def clamped_cube(library: Any) -> Any:
+    """The same torch-style Function for tinygrad_edu or torch: forward on Tensors, a
+    non-Tensor argument, two outputs (one marked non-differentiable), needs_input_grad."""
+
+    class ClampedCube(library.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, x: Any, low: float, w: Any) -> Any:
+            clamped = x.clamp(min=low)  # a Tensor method: forward receives Tensors
+            ctx.save_for_backward(clamped, w)
+            ctx.low = low
+            ctx.flags = tuple(ctx.needs_input_grad)
+            positive = (clamped > 0).sum()
+            ctx.mark_non_differentiable(positive)
+            return clamped ** 3 * w, positive
+
+        @staticmethod
+        def backward(ctx: Any, grad_output: Any, grad_positive: Any) -> Any:
+            clamped, w = ctx.saved_tensors
+            passes = (clamped > ctx.low).to(grad_output.dtype)
+            grad_x = grad_output * 3 * clamped ** 2 * w * passes
+            grad_w = grad_output * clamped ** 3 if ctx.needs_input_grad[2] else None
+            return grad_x, None, grad_w
+
+    return ClampedCube
+
+
+def test_user_function_works_as_in_torch() -> None:
+    def program(library: Any) -> tuple[Any, ...]:
+        x = library.tensor([-1.0, 0.5, 2.0], dtype=library.float64, requires_grad=True)
+        w = library.tensor([1.0, 2.0, 3.0], dtype=library.float64, requires_grad=True)
+        function = clamped_cube(library)
+        out, positive = function.apply(x, 0.0, w)
+        assert not positive.requires_grad and out.requires_grad
+        (grad_x,) = library.autograd.grad(out.sum(), [x], create_graph=True)
+        grad_x.sum().backward()  # differentiate the user's backward again
+        flags = library.tensor([float(flag) for flag in out.grad_fn.flags])
+        return (out, positive.to(library.float64), grad_x, w.grad, flags)
+    run_both(program)
+
+
+def test_user_function_needs_input_grad_and_no_grad() -> None:
+    def program(library: Any) -> tuple[Any, ...]:
+        x = library.tensor([0.5, 2.0], dtype=library.float64, requires_grad=True)
+        w = library.tensor([1.0, 2.0], dtype=library.float64)  # needs no gradient
+        out, _ = clamped_cube(library).apply(x, 0.0, w)
+        out.sum().backward()
+        flags = library.tensor([float(flag) for flag in out.grad_fn.flags])
+        with library.no_grad():
+            untracked, _ = clamped_cube(library).apply(x, 0.0, w)
+        return (x.grad, flags, library.tensor(float(untracked.requires_grad)))
+    run_both(program)
+
+
+def test_user_function_saved_tensor_changed_in_place_raises() -> None:
+    torch = pytest.importorskip("torch")
+    for library in (tinygrad_edu, torch):
+        x = library.tensor([0.5, 2.0], dtype=library.float64, requires_grad=True)
+        w = library.tensor([1.0, 2.0], dtype=library.float64, requires_grad=True)
+        out, _ = clamped_cube(library).apply(x, 0.0, w * 1)
+        saved_w = out.grad_fn.saved_tensors[1]
+        with library.no_grad():
+            saved_w.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            out.sum().backward()
+
+
+def test_user_function_must_return_one_gradient_per_argument() -> None:
+    class TwoArguments(autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, x: Tensor, scale: float) -> Tensor:
+            return x * scale
+
+        @staticmethod
+        def backward(ctx: Any, grad_output: Tensor) -> Tensor:
+            return grad_output  # forgot the None for ``scale``
+
+    x = tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="incorrect number of gradients .expected 2, got 1"):
+        TwoArguments.apply(x, 2.0).sum().backward()

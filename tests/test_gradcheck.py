@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tinygrad_edu.autograd import Context, Function
+from tinygrad_edu.function import Context, Function
 from tinygrad_edu.gradcheck import (
     GradcheckError,
     analytical_jacobian,

@@ -15,7 +15,7 @@ import pytest
 
 import tinygrad_edu as tge
 from tinygrad_edu import nn
-from tinygrad_edu.autograd import Context, Function
+from tinygrad_edu.function import Context, Function
 from tinygrad_edu.gradcheck import GradcheckError, GraphCheckReport, check_graph, gradcheck
 from tinygrad_edu.gradcheck_diagnosis import count_uses, diagnose
 from tinygrad_edu.tensor import Tensor

@@ -20,7 +20,7 @@ from typing import Callable, Sequence, Union
 
 import numpy as np
 
-from tinygrad_edu.function import Context, Edge, Function, edge_to
+from tinygrad_edu.function import Context, Edge, TensorFunction, edge_to
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.grad_mode import (
     enable_grad,
@@ -33,6 +33,10 @@ __all__ = [
     "BackwardObservers", "Context", "Edge", "Function", "backward", "enable_grad", "grad",
     "is_grad_enabled", "no_grad", "run_backward", "set_grad_enabled", "topological_order",
 ]
+
+# torch's name for a user-defined differentiable function: forward on Tensors (see
+# ``TensorFunction``). The project's primitives subclass ``tinygrad_edu.function.Function``.
+Function = TensorFunction
 
 # A gradient is stored per node for computed tensors and per tensor for leaves.
 GraphKey = Union[Context, Tensor]
@@ -256,7 +260,7 @@ def _call_backward(node: Context, slots: list[Tensor | None]) -> tuple[Tensor | 
         if grad is None and node.materialize_grads:
             shape, dtype = node.output_meta[index]
             grad_outputs[index] = Tensor._wrap(np.zeros(shape, dtype=dtype), False)
-    input_grads = node.function.backward(node, *grad_outputs)
+    input_grads = node.function.gradients_of_inputs(node, *grad_outputs)
     if not isinstance(input_grads, tuple):
         input_grads = (input_grads,)
     if len(input_grads) != len(node.inputs):
@@ -276,7 +280,7 @@ def _route(node: Context, slots: list[Tensor | None], input_grads: tuple[Tensor 
     for index, tensor in enumerate(node.inputs):
         input_grad = input_grads[index]
         edge = node.next_edges[index]
-        if input_grad is None or edge is None or not node.needs_input_grad[index]:
+        if input_grad is None or edge is None:
             if passed is not None:
                 passed.append(None)
             continue

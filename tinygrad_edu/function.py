@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Union
 
 import numpy as np
 
-from tinygrad_edu.grad_mode import GradMode
+from tinygrad_edu.grad_mode import GradMode, no_grad
 
 if TYPE_CHECKING:
     from tinygrad_edu.tensor import Tensor
@@ -202,6 +202,11 @@ class Function:
         raise NotImplementedError("a Function subclass must define backward")
 
     @classmethod
+    def gradients_of_inputs(cls, ctx: Context, *grad_outputs: Tensor | None) -> Any:
+        """What the engine calls: ``backward``, whose result has one entry per input Tensor."""
+        return cls.backward(ctx, *grad_outputs)
+
+    @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Any:
         """Run ``forward`` on the inputs' data and, when grad mode is on, record the node.
 
@@ -229,6 +234,100 @@ class Function:
             ctx.output_meta = tuple([(array.shape, array.dtype) for array in arrays])
             if ctx.saved:
                 _note_saved_sources(ctx, outputs)
+        return tuple(outputs) if several else outputs[0]
+
+
+class TensorFunction(Function):
+    """A differentiable function written the way torch's ``torch.autograd.Function`` is; this
+    is ``tinygrad_edu.autograd.Function``.
+
+    The project's primitive ops subclass ``Function`` and compute ``forward`` on NumPy arrays.
+    A learner's own function usually wants Tensors, as in torch: here ``forward(ctx, *args)``
+    receives the arguments as given (Tensors stay Tensors, so ``x.clamp(min=0)`` works) and
+    runs without recording a graph; it returns a Tensor or a tuple of Tensors.
+    ``ctx.save_for_backward(*tensors)`` / ``ctx.saved_tensors`` keep Tensors for backward (with
+    the in-place version check), ``ctx.needs_input_grad`` has one flag per argument of
+    forward, ``ctx.mark_non_differentiable(tensor)`` and ``ctx.set_materialize_grads(False)``
+    behave as in torch. ``backward(ctx, *grad_outputs)`` returns one gradient per argument of
+    forward (None for non-Tensor arguments) and is written with Tensor ops, so it is itself
+    differentiable. Call it with ``MyFunction.apply(x, 2.0)``.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> class ScaledSquare(tge.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x, scale):
+        ...         ctx.save_for_backward(x)
+        ...         ctx.scale = scale
+        ...         return scale * x * x
+        ...     @staticmethod
+        ...     def backward(ctx, grad_output):
+        ...         (x,) = ctx.saved_tensors
+        ...         return grad_output * 2 * ctx.scale * x, None
+        >>> x = tge.tensor([1.0, 3.0], requires_grad=True)
+        >>> ScaledSquare.apply(x, 0.5).sum().backward()
+        >>> x.grad
+        tensor([1., 3.])
+    """
+
+    @staticmethod
+    def forward(ctx: Context, *args: Any, **kwargs: Any) -> Any:
+        """Compute the function on Tensors (nothing is recorded here)."""
+        raise NotImplementedError("a Function subclass must define forward")
+
+    @classmethod
+    def gradients_of_inputs(cls, ctx: Context, *grad_outputs: Tensor | None) -> Any:
+        """``backward`` gives one gradient per argument of forward; the engine wants one per
+        Tensor argument, in order."""
+        result = cls.backward(ctx, *grad_outputs)
+        per_argument = result if isinstance(result, tuple) else (result,)
+        if len(per_argument) != len(ctx.tensor_positions) + ctx.other_arguments:
+            raise RuntimeError(
+                f"function {ctx.name()} returned an incorrect number of gradients (expected "
+                f"{len(ctx.tensor_positions) + ctx.other_arguments}, got {len(per_argument)}); "
+                "return one gradient or None per argument of forward"
+            )
+        return tuple([per_argument[position] for position in ctx.tensor_positions])
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        """Run ``forward`` on the arguments and, when grad mode is on, record the node."""
+        tensors = tuple([arg for arg in args if isinstance(arg, tensor_module.Tensor)])
+        ctx = Context(cls, tensors)
+        ctx.tensor_positions = tuple([position for position, arg in enumerate(args)
+                                      if isinstance(arg, tensor_module.Tensor)])
+        ctx.other_arguments = len(args) - len(tensors)
+        record = GradMode.enabled and any(tensor._requires_grad for tensor in tensors)
+        ctx.needs_input_grad = tuple([
+            record and isinstance(arg, tensor_module.Tensor) and arg._requires_grad
+            for arg in args])
+        with no_grad():
+            result = cls.forward(ctx, *args, **kwargs)
+        several = isinstance(result, tuple)
+        results = result if several else (result,)
+        outputs = []
+        for index, value in enumerate(results):
+            if not isinstance(value, tensor_module.Tensor):
+                raise TypeError(f"{cls.__name__}.forward must return Tensors, got "
+                                f"{type(value).__name__} as output {index}")
+            differentiable = record and not any(
+                value is marked for marked in ctx.non_differentiable)
+            # A new Tensor over the same data, like torch: the input itself is never changed.
+            output = tensor_module.Tensor._wrap(value.data, differentiable)
+            if differentiable:
+                output.grad_fn = ctx
+                output._output_nr = index
+            outputs.append(output)
+        if record:
+            ctx.next_edges = tuple([edge_to(tensor) for tensor in tensors])
+            ctx.output_meta = tuple([(value.shape, value.dtype) for value in results])
+            # save_for_backward kept Tensors here: keep their arrays, mapped back as usual.
+            kept: tuple[Any, ...] = ctx.saved  # Tensors, as the user's forward saved them
+            ctx.saved = tuple([None if saved is None else saved.data for saved in kept])
+            if ctx.saved:
+                _note_saved_sources(ctx, outputs)
+        else:
+            ctx.saved = ()
         return tuple(outputs) if several else outputs[0]
 
 

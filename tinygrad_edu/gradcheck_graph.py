@@ -137,7 +137,7 @@ def _local_vjp(node: Context, upstream: np.ndarray, dtype: np.dtype) -> list[np.
     """The node's backward for one output gradient, un-broadcast as the engine does (None: the
     input needs no gradient; zeros: backward returned None for one that does)."""
     with no_grad():
-        result = node.function.backward(node, Tensor(upstream.astype(dtype)))
+        result = node.function.gradients_of_inputs(node, Tensor(upstream.astype(dtype)))
         grads = list(result) if isinstance(result, (tuple, list)) else [result]
         grads += [None] * (len(node.inputs) - len(grads))
         vjp: list[np.ndarray | None] = []
