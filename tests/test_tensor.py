@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu
+import tinygrad_edu as tge
 from tinygrad_edu import (
     Tensor,
     arange,
@@ -386,7 +387,6 @@ INDEX_CASES: list[tuple[str, Any]] = [
     ("three_ints", (0, -1, 2)),
     ("slice", slice(1, None)),
     ("slice_with_step", (slice(None), slice(None, None, 2))),
-    ("negative_step", slice(None, None, -1)),
     ("negative_slice_bounds", (slice(-2, None), slice(None, -1))),
     ("empty_slice", slice(2, 1)),
     ("none", None),
@@ -558,3 +558,46 @@ def test_bad_index_error() -> None:
     """An out-of-range index raises IndexError, like torch and NumPy."""
     with pytest.raises(IndexError):
         tensor(np.ones((2, 3)))[5]
+
+
+def test_negative_slice_step_is_refused_like_torch() -> None:
+    x = tge.arange(4)
+    with pytest.raises(ValueError, match="step must be greater than zero"):
+        x[::-1]
+    with pytest.raises(ValueError, match="step must be greater than zero"):
+        x[::-1] = 0
+
+
+def test_zero_dimensional_bool_mask_adds_an_axis_like_torch() -> None:
+    x = tge.tensor(0.5, requires_grad=True)
+    picked = x[x > 0]
+    assert picked.shape == (1,) and picked.tolist() == [0.5]
+    assert x[x < 0].shape == (0,)
+    picked.sum().backward()
+    assert x.grad.item() == 1.0
+
+
+def test_assigning_overlapping_memory_is_refused_like_torch() -> None:
+    x = tge.tensor([1.0, 2.0, 3.0])
+    with pytest.raises(RuntimeError, match="refer to a single memory location"):
+        x[None] = x[1]
+    x[0] = x[1]  # disjoint elements of one tensor: allowed, as in torch
+    assert x.tolist() == [2.0, 2.0, 3.0]
+    x.copy_(x)  # copying a tensor onto itself is allowed too
+    assert x.tolist() == [2.0, 2.0, 3.0]
+
+
+def test_matmul_of_different_float_dtypes_is_refused_like_torch() -> None:
+    with pytest.raises(RuntimeError, match="same dtype"):
+        tge.ones(2, 2, dtype=tge.float64) @ tge.ones(2, 2, dtype=tge.float32)
+
+
+def test_views_made_in_no_grad_require_grad_but_pass_no_gradient() -> None:
+    x = tge.ones(3, requires_grad=True)
+    with tge.no_grad():
+        view = x[0:1]
+    assert view.requires_grad and view.is_leaf and view.grad_fn is None
+    (view * 2).sum().backward()
+    assert x.grad is None and view.grad is None
+    with pytest.raises(RuntimeError, match="created in no_grad mode"):
+        view.mul_(2)

@@ -334,7 +334,8 @@ def _as_gradients(
         )
     gradients = []
     for index, (output, grad_output) in enumerate(zip(outputs, grad_outputs)):
-        if not output._requires_grad:
+        # A view made in no_grad reports requires_grad (as in torch) but has no history.
+        if not output._requires_grad or output._made_in_no_grad:
             raise RuntimeError(
                 f"element {index} of tensors does not require grad and does not have a grad_fn"
             )

@@ -45,7 +45,7 @@ def edge_to(tensor: Tensor) -> Edge | None:
     """Where a gradient for ``tensor`` must go, as of now (see ``Edge``)."""
     if tensor.grad_fn is not None:
         return (tensor.grad_fn, tensor._output_nr)
-    if tensor._requires_grad:
+    if tensor._requires_grad and not tensor._made_in_no_grad:
         return (tensor, 0)
     return None
 

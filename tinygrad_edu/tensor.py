@@ -62,7 +62,7 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods):
 
     __slots__ = (
         "data", "grad", "grad_fn", "_output_nr", "_requires_grad", "_version", "_base",
-        "_view_fn", "_hooks", "__weakref__",
+        "_view_fn", "_made_in_no_grad", "_hooks", "__weakref__",
     )
     # Make NumPy hand ``array * tensor`` over to Tensor.__rmul__ instead of looping over it.
     __array_ufunc__ = None
@@ -76,6 +76,9 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods):
     _base: Tensor | None
     # For a view: how to make it again from ``_base`` with Tensor ops (in-place ops need it).
     _view_fn: Callable[[Tensor], Tensor] | None
+    # A view made under no_grad of a tensor that requires grad: it requires grad too (torch),
+    # but no gradient flows through it, and it may not be changed in place with grad mode on.
+    _made_in_no_grad: bool
     _hooks: list[Callable[[Tensor], Tensor | None]] | None
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
@@ -109,6 +112,7 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods):
         self._version = VersionCounter()
         self._base = None
         self._view_fn = None
+        self._made_in_no_grad = False
         self._hooks = None
 
     @staticmethod

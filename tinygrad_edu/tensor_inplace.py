@@ -20,11 +20,26 @@ import numpy as np
 from tinygrad_edu import ops
 import tinygrad_edu.tensor as tensor_module
 from tinygrad_edu.grad_mode import GradMode
+from tinygrad_edu.ops.movement import has_array_index
 from tinygrad_edu.tensor_shape import normalize_index
 
 if TYPE_CHECKING:
     from tinygrad_edu.function import Function
     from tinygrad_edu.tensor import Tensor
+
+
+def refuse_overlap(target: np.ndarray, value: np.ndarray) -> None:
+    """torch refuses to write a tensor into memory that the value partly occupies (the result
+    would depend on the order of the writes); the very same memory is allowed."""
+    same_memory = (target.__array_interface__["data"][0] == value.__array_interface__["data"][0]
+                   and target.nbytes == value.nbytes)
+    if not same_memory and np.may_share_memory(target, value) and \
+            np.shares_memory(target, value):
+        raise RuntimeError(
+            "unsupported operation: some elements of the input tensor and the written-to tensor "
+            "refer to a single memory location. Please clone() the tensor before performing the "
+            "operation."
+        )
 
 
 class InPlaceMethods:
@@ -41,6 +56,12 @@ class InPlaceMethods:
         record = GradMode.enabled and (
             self._requires_grad or any(other._requires_grad for other in others)
         )
+        if GradMode.enabled and self._made_in_no_grad:
+            raise RuntimeError(
+                f"A view was created in no_grad mode and is being modified inplace with grad mode "
+                f"enabled ({function.__name__}). Given that this use case is ambiguous and error-"
+                "prone, it is forbidden. Make the view outside no_grad, or clone() it."
+            )
         if GradMode.enabled and self._requires_grad and self.grad_fn is None:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation. "
@@ -125,7 +146,7 @@ class InPlaceMethods:
 
     def fill_(self: Tensor, value: Any) -> Tensor:
         """Set every element to ``value``, in place."""
-        self[...] = value
+        self._assign((Ellipsis,), self._operand(value))
         return self
 
     def zero_(self: Tensor) -> Tensor:
@@ -134,11 +155,24 @@ class InPlaceMethods:
 
     def copy_(self: Tensor, source: Any) -> Tensor:
         """Copy ``source`` (broadcast to self's shape) into self, in place."""
-        self[...] = source
+        value = self._operand(source)
+        if value is not self:  # copying a tensor onto itself changes nothing (torch allows it)
+            refuse_overlap(self.data, value.data)
+        self._assign((Ellipsis,), value)
         return self
+
+    def _assign(self: Tensor, index: Any, value: Tensor) -> None:
+        """self[index] = value through ``SetItem``, ``index`` already normalized."""
+        if value.dtype != self.dtype:
+            value = value.to(self.dtype)
+        self._inplace(ops.SetItem, value, index=index)
 
     def __setitem__(self: Tensor, index: Any, value: Any) -> None:
         value_tensor = self._operand(value)
-        if value_tensor.dtype != self.dtype:
-            value_tensor = value_tensor.to(self.dtype)
-        self._inplace(ops.SetItem, value_tensor, index=normalize_index(index))
+        normalized = normalize_index(index)
+        if has_array_index(normalized):
+            target: np.ndarray = self.data
+        else:
+            target = self.data[normalized] if normalized else self.data
+        refuse_overlap(target, value_tensor.data)
+        self._assign(normalized, value_tensor)

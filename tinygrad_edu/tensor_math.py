@@ -80,7 +80,13 @@ class MathMethods:
         if isinstance(other, tensor_module.Tensor):
             return other
         if isinstance(other, (bool, int, float, np.bool_, np.integer, np.floating)):
-            scalar = np.array(other, dtype=dtypes.scalar_dtype(self.dtype, other))
+            dtype = dtypes.scalar_dtype(self.dtype, other)
+            if isinstance(other, int) and np.dtype(dtype).kind in "iu":
+                # torch wraps an integer that does not fit (uint8 * -1 is uint8 * 255);
+                # NumPy refuses it, so wrap it through int64 first.
+                scalar = np.array(other, dtype=np.int64).astype(dtype)
+            else:
+                scalar = np.array(other, dtype=dtype)
             return tensor_module.Tensor._wrap(scalar, False)
         return tensor_module.Tensor(other)
 

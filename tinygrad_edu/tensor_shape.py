@@ -9,6 +9,7 @@ import numpy as np
 
 from tinygrad_edu import ops
 import tinygrad_edu.tensor as tensor_module
+from tinygrad_edu.grad_mode import GradMode
 from tinygrad_edu.tensor_math import normalize_dims
 
 if TYPE_CHECKING:
@@ -43,9 +44,15 @@ def normalize_index(index: Any) -> Any:
             part = part.data
         elif isinstance(part, list):
             part = np.asarray(part)
+        if isinstance(part, slice) and part.step is not None and part.step <= 0:
+            raise ValueError(f"step must be greater than zero (got {part.step}); torch has no "
+                             "negative steps: use flip() to reverse")
         if isinstance(part, np.ndarray):
-            if part.dtype.kind == "b":
+            if part.dtype.kind == "b" and part.ndim > 0:
                 normalized.extend(np.nonzero(part))
+                continue
+            if part.dtype.kind == "b":  # a 0-d mask adds an axis of length 1 (True) or 0
+                normalized.append(part)
                 continue
             if part.dtype.kind not in "iu":
                 raise IndexError(
@@ -63,8 +70,13 @@ def mark_view(view: Tensor, base: Tensor, make_view: Callable[[Tensor], Tensor])
 
     ``make_view(base)`` must make ``view`` from ``base``.
     """
-    if np.may_share_memory(view.data, base.data):
+    # An empty slice shares no bytes, but NumPy still made it as a view of the base's array.
+    empty_view = view.data.size == 0 and view.data.base is not None
+    if empty_view or np.may_share_memory(view.data, base.data):
         view._version = base._version
+        if not GradMode.enabled and base._requires_grad:
+            view._requires_grad = True
+            view._made_in_no_grad = True
         if base._base is None or base._view_fn is None:
             view._base = base
             view._view_fn = make_view
@@ -115,6 +127,8 @@ class ShapeMethods:
             raise RuntimeError(
                 f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim}"
             )
+        if start == end:
+            return self  # nothing to merge: torch returns the tensor itself
         merged = math.prod(self.shape[start:end + 1])
         return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1:])
 
@@ -134,7 +148,7 @@ class ShapeMethods:
         """Swap two dimensions."""
         if self.ndim == 0:
             normalize_dims((dim0, dim1), 0, "transpose")
-            return self
+            return self.reshape(())
         axis0 = normalize_dims(dim0, self.ndim, "transpose")[0]
         axis1 = normalize_dims(dim1, self.ndim, "transpose")[0]
         order = list(range(self.ndim))
@@ -162,10 +176,10 @@ class ShapeMethods:
             return self.reshape(tuple(size for size in self.shape if size != 1))
         if self.ndim == 0:
             normalize_dims(dim, 0, "squeeze")
-            return self
+            return self.reshape(())
         (axis,) = normalize_dims(dim, self.ndim, "squeeze")
         if self.shape[axis] != 1:
-            return self
+            return self.reshape(self.shape)  # a new view, as in torch
         return self.reshape(self.shape[:axis] + self.shape[axis + 1:])
 
     def expand(self: Tensor, *sizes: Any) -> Tensor:
@@ -197,6 +211,11 @@ class ShapeMethods:
     def matmul(self: Tensor, other: Any) -> Tensor:
         """Matrix product with NumPy/torch rules for 1-D and batched operands."""
         a, b = self._promoted(other)
+        if isinstance(other, tensor_module.Tensor) and self.dtype != other.dtype:
+            raise RuntimeError(
+                f"expected m1 and m2 to have the same dtype, but got: {self.dtype} != "
+                f"{other.dtype}; convert one of them (e.g. .double() or .float()) first"
+            )
         if a.ndim == 0 or b.ndim == 0:
             raise RuntimeError(
                 f"matmul: both arguments need to be at least 1-D, got shapes {a.shape} and "
