@@ -8,6 +8,9 @@ the number of examples modest so the whole suite stays fast. The "ci" profile is
 With ``TINYGRAD_EDU_REQUIRE_TORCH`` set (as ``.ci/run`` does), a missing torch is an error rather
 than a reason to skip the torch-comparison tests.
 
+``--fuzz-long`` makes the differential fuzzer (``tests/test_fuzz_vs_torch.py``) run 20,000
+programs instead of the 500 of a normal run.
+
 The ``mnist_dir`` fixture gives the tests that need real MNIST its folder, found by the library's
 one resolution order (``tinygrad_edu.data.datasets.locate_mnist``): $TINYGRAD_EDU_DATA, else
 ``../shared/data/mnist`` beside the checkout, else the user cache, downloaded once.
@@ -44,6 +47,17 @@ if os.environ.get("CI") or os.environ.get("HYPOTHESIS_PROFILE") == "ci":
     settings.load_profile("ci")
 else:
     settings.load_profile("dev")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--fuzz-long``: run the differential fuzzer (tests/test_fuzz_vs_torch.py) on 20,000
+    programs instead of 500."""
+    parser.addoption(
+        "--fuzz-long",
+        action="store_true",
+        default=False,
+        help="run the differential fuzzer against torch on 20,000 programs instead of 500",
+    )
 
 
 def _mnist_folder_or_failure() -> Path | str:

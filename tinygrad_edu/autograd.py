@@ -315,7 +315,9 @@ def _accumulate_into_leaf(
         leaf.grad = Tensor._wrap(array if adoptable else array.copy(), False)
         not_adoptable.add(id(leaf.grad.data))
     elif create_graph or leaf.grad._requires_grad:
-        leaf.grad = leaf.grad + grad
+        # A .grad with a graph of its own (from create_graph) keeps one, as in torch.
+        with enable_grad():
+            leaf.grad = leaf.grad + grad
     else:
         np.add(leaf.grad.data, grad.data, out=leaf.grad.data)
         leaf.grad._version.value += 1

@@ -15,6 +15,7 @@ import numpy as np
 
 from tinygrad_edu import dtypes, ops
 from tinygrad_edu.function import Context
+from tinygrad_edu.grad_mode import enable_grad
 from tinygrad_edu.tensor_inplace import InPlaceMethods
 from tinygrad_edu.tensor_math import MathMethods
 from tinygrad_edu.tensor_shape import ShapeMethods
@@ -62,7 +63,8 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods):
 
     __slots__ = (
         "data", "grad", "grad_fn", "_output_nr", "_requires_grad", "_version", "_base",
-        "_view_fn", "_made_in_no_grad", "_hooks", "__weakref__",
+        "_view_fn", "_view_version", "_view_base_node", "_made_in_no_grad", "_hooks",
+        "__weakref__",
     )
     # Make NumPy hand ``array * tensor`` over to Tensor.__rmul__ instead of looping over it.
     __array_ufunc__ = None
@@ -79,6 +81,10 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods):
     # A view made under no_grad of a tensor that requires grad: it requires grad too (torch),
     # but no gradient flows through it, and it may not be changed in place with grad mode on.
     _made_in_no_grad: bool
+    # For a view: the version of the shared memory when its history was last made, and the
+    # base's node then. After an in-place change of the base the history is made again.
+    _view_version: int
+    _view_base_node: Context | None
     _hooks: list[Callable[[Tensor], Tensor | None]] | None
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
@@ -113,6 +119,8 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods):
         self._base = None
         self._view_fn = None
         self._made_in_no_grad = False
+        self._view_version = 0
+        self._view_base_node = None
         self._hooks = None
 
     @staticmethod
@@ -128,6 +136,8 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods):
     @property
     def requires_grad(self) -> bool:
         """Whether backward computes a gradient for this tensor."""
+        if self._view_fn is not None and not self._made_in_no_grad:
+            self._refresh_view()
         return self._requires_grad
 
     @requires_grad.setter
@@ -145,9 +155,37 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods):
             )
         self._requires_grad = bool(value)
 
+    def _refresh_view(self) -> None:
+        """A view whose base was changed in place since its history was made gets its history
+        made again from the base's new one (torch does the same). A view made in no_grad may
+        not be used once its base's history changed that way (torch's error)."""
+        base = self._base
+        if base is None or self._view_fn is None or self._view_version == self._version.value:
+            return
+        if self._made_in_no_grad:
+            if not base._requires_grad:
+                self._view_version = self._version.value
+                return
+            raise RuntimeError(
+                "A view was created in no_grad mode and its base or another view of its base has "
+                "been modified inplace with grad mode enabled. Given that this use case is "
+                "ambiguous and error-prone, it is forbidden. Move both the view and the in-place "
+                "change inside the no_grad block, or both outside it."
+            )
+        self._view_version = self._version.value
+        if base.grad_fn is self._view_base_node:
+            return  # changed without recording (under no_grad): the history still holds
+        self._view_base_node = base.grad_fn
+        with enable_grad():
+            remade = self._view_fn(base)
+        self.grad_fn, self._output_nr = remade.grad_fn, remade._output_nr
+        self._requires_grad = remade._requires_grad
+
     @property
     def is_leaf(self) -> bool:
         """True for tensors made by the user rather than computed by a recorded op."""
+        if self._view_fn is not None:
+            self._refresh_view()
         return self.grad_fn is None
 
     @property

@@ -124,6 +124,7 @@ class InPlaceMethods:
         base._requires_grad = True
         self.grad_fn, self._output_nr = self._view_fn(base).grad_fn, 0
         self._requires_grad = True
+        self._view_version, self._view_base_node = self._version.value, base.grad_fn
 
     def add_(self: Tensor, other: Any, alpha: float = 1) -> Tensor:
         """self += alpha * other, in place."""

@@ -74,6 +74,7 @@ def mark_view(view: Tensor, base: Tensor, make_view: Callable[[Tensor], Tensor])
     empty_view = view.data.size == 0 and view.data.base is not None
     if empty_view or np.may_share_memory(view.data, base.data):
         view._version = base._version
+        view._view_version = base._version.value
         if not GradMode.enabled and base._requires_grad:
             view._requires_grad = True
             view._made_in_no_grad = True
@@ -83,6 +84,7 @@ def mark_view(view: Tensor, base: Tensor, make_view: Callable[[Tensor], Tensor])
         else:
             view._base = base._base
             view._view_fn = compose_views(base._view_fn, make_view)
+        view._view_base_node = view._base.grad_fn
     return view
 
 

@@ -51,6 +51,8 @@ class Expand(Function):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, *, shape: tuple[int, ...]) -> np.ndarray:
+        if a.shape == shape:
+            return a.view()  # nothing repeats: an ordinary (writable) view, as in torch
         return np.broadcast_to(a, shape)
 
     @staticmethod
