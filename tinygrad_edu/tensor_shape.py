@@ -70,8 +70,9 @@ def mark_view(view: Tensor, base: Tensor, make_view: Callable[[Tensor], Tensor])
 
     ``make_view(base)`` must make ``view`` from ``base``.
     """
-    # An empty slice shares no bytes, but NumPy still made it as a view of the base's array.
-    empty_view = view.data.size == 0 and view.data.base is not None
+    # An empty slice shares no bytes, but NumPy still made it as a view of the base's array
+    # (an empty result of integer-array indexing is a copy: made from another array).
+    empty_view = view.data.size == 0 and made_from(view.data, base.data)
     if empty_view or np.may_share_memory(view.data, base.data):
         view._version = base._version
         view._view_version = base._version.value
@@ -86,6 +87,17 @@ def mark_view(view: Tensor, base: Tensor, make_view: Callable[[Tensor], Tensor])
             view._view_fn = compose_views(base._view_fn, make_view)
         view._view_base_node = view._base.grad_fn
     return view
+
+
+def made_from(array: np.ndarray, other: np.ndarray) -> bool:
+    """Whether NumPy made ``array`` as a view of ``other`` (or of the array ``other`` views)."""
+    owners = {id(other)} if other.base is None else {id(other), id(other.base)}
+    current = array.base
+    while isinstance(current, np.ndarray):
+        if id(current) in owners:
+            return True
+        current = current.base
+    return False
 
 
 def compose_views(first: Callable[[Tensor], Tensor],
