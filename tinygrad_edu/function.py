@@ -14,7 +14,7 @@ op that later gives a tensor a new ``grad_fn`` cannot change where an earlier op
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, Any, Callable, Union
+from typing import TYPE_CHECKING, Any, Callable, Sequence, Union
 
 import numpy as np
 
@@ -223,18 +223,8 @@ class Function:
         result = cls.forward(ctx, *[tensor.data for tensor in inputs], **params)
         several = isinstance(result, tuple)
         arrays = [_as_array(ctx, value) for value in (result if several else (result,))]
-        outputs = []
-        for index, array in enumerate(arrays):
-            differentiable = record and not any(
-                array is marked for marked in ctx.non_differentiable)
-            output = tensor_module.Tensor._wrap(array, differentiable)
-            if differentiable:
-                output.grad_fn = ctx
-                output._output_nr = index
-            outputs.append(output)
+        outputs = _wrap_outputs(ctx, arrays, arrays, inputs, record)
         if record:
-            ctx.next_edges = tuple([edge_to(tensor) for tensor in inputs])
-            ctx.output_meta = tuple([(array.shape, array.dtype) for array in arrays])
             if ctx.saved:
                 _note_saved_sources(ctx, outputs)
         return tuple(outputs) if several else outputs[0]
@@ -311,22 +301,13 @@ class TensorFunction(Function):
             result = cls.forward(ctx, *args, **kwargs)
         several = isinstance(result, tuple)
         results = result if several else (result,)
-        outputs = []
         for index, value in enumerate(results):
             if not isinstance(value, tensor_module.Tensor):
                 raise TypeError(f"{cls.__name__}.forward must return Tensors, got "
                                 f"{type(value).__name__} as output {index}")
-            differentiable = record and not any(
-                value is marked for marked in ctx.non_differentiable)
-            # A new Tensor over the same data, like torch: the input itself is never changed.
-            output = tensor_module.Tensor._wrap(value.data, differentiable)
-            if differentiable:
-                output.grad_fn = ctx
-                output._output_nr = index
-            outputs.append(output)
+        # New Tensors over the same data, like torch: a returned input itself is never changed.
+        outputs = _wrap_outputs(ctx, [value.data for value in results], results, tensors, record)
         if record:
-            ctx.next_edges = tuple([edge_to(tensor) for tensor in tensors])
-            ctx.output_meta = tuple([(value.shape, value.dtype) for value in results])
             # save_for_backward kept Tensors here: keep their arrays, mapped back as usual.
             kept: tuple[Any, ...] = ctx.saved  # Tensors, as the user's forward saved them
             ctx.saved = tuple([None if saved is None else saved.data for saved in kept])
@@ -335,6 +316,26 @@ class TensorFunction(Function):
         else:
             ctx.saved = ()
         return tuple(outputs) if several else outputs[0]
+
+
+def _wrap_outputs(ctx: Context, arrays: list[np.ndarray], returned: Sequence[Any],
+                  inputs: Sequence[Tensor], record: bool) -> list[Tensor]:
+    """The output Tensors of one op call. When recording, each differentiable one points to the
+    node (with its output index), and the node gets its edges and its outputs' shapes.
+    ``returned`` is what forward returned, against which ``mark_non_differentiable`` is
+    matched."""
+    outputs = []
+    for index, (array, value) in enumerate(zip(arrays, returned)):
+        differentiable = record and not any(value is marked for marked in ctx.non_differentiable)
+        output = tensor_module.Tensor._wrap(array, differentiable)
+        if differentiable:
+            output.grad_fn = ctx
+            output._output_nr = index
+        outputs.append(output)
+    if record:
+        ctx.next_edges = tuple([edge_to(tensor) for tensor in inputs])
+        ctx.output_meta = tuple([(array.shape, array.dtype) for array in arrays])
+    return outputs
 
 
 def _as_array(ctx: Context, value: Any) -> np.ndarray:
