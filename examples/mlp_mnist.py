@@ -31,9 +31,8 @@ Markdown (results.md), every number in mlp_mnist_<protocol>[_quick].json (metric
 the environment, apart) and the curves in mlp_mnist_<protocol>[_quick].png. The tables, the
 plot and the environment record are made by mlp_mnist_report.py; this file trains and measures.
 
-Data: the library's one resolution order (``tinygrad_edu.data.datasets.locate_mnist``):
-``--data-dir``, else $TINYGRAD_EDU_DATA, else ../shared/data/mnist beside the checkout when it
-exists, else the user cache (~/.cache/tinygrad_edu/mnist), where missing files are downloaded.
+Data: ``--data-dir``, else the library's one resolution order
+(``tinygrad_edu.data.datasets.locate_mnist``).
 
 Exit status: 0 done; 1 MNIST missing, damaged or not downloadable (one message says which file,
 what is wrong and how to fix it; --debug shows the traceback); 2 a bad argument (nothing is
@@ -124,14 +123,14 @@ from tinygrad_edu.data.datasets import (  # noqa: E402
     locate_mnist,
     user_cache_dir,
 )
-from tinygrad_edu.data.datasets.mnist import (  # noqa: E402
+from tinygrad_edu.data.datasets.locate import (  # noqa: E402
+    RESOLUTION_ORDER,
     SOURCE_ARGUMENT,
     SOURCE_CACHE,
     SOURCE_ENVIRONMENT,
     SOURCE_SHARED,
-    make_folders,
-    remove_empty_folders,
 )
+from tinygrad_edu.data.datasets.mnist import make_folders, remove_empty_folders  # noqa: E402
 from tinygrad_edu.nn import functional as F  # noqa: E402
 
 from mlp_mnist_report import (  # noqa: E402
@@ -678,8 +677,7 @@ def build_parser() -> argparse.ArgumentParser:
                              f"0..{LARGEST_SEED} (default 0)")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="folder of the four MNIST .gz files, used as it is (default: "
-                             "$TINYGRAD_EDU_DATA, else ../shared/data/mnist beside the "
-                             "checkout, else the user cache, downloading what is missing)")
+                             f"{RESOLUTION_ORDER})")
     parser.add_argument("--quick", action="store_true",
                         help=f"{QUICK_TRAIN:,} train / {QUICK_EVAL} eval images, "
                              f"{QUICK_EPOCHS} epochs: a smoke test in seconds")

@@ -26,8 +26,8 @@ of both when Graphviz is installed.
     python examples/trace_mlp.py --random --batch 8 --out /tmp/trace
 
 Data: the first batch of the MNIST test images when the files are found (``--data-dir``, else
-the library's resolution order: $TINYGRAD_EDU_DATA, ../shared/data/mnist beside the checkout,
-the user cache), else random pixels and labels; nothing is downloaded.
+the library's resolution order, ``locate_mnist``), else random pixels and labels; nothing is
+downloaded.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ import numpy as np
 import tinygrad_edu as tge
 from tinygrad_edu import nn
 from tinygrad_edu.data.datasets import MNIST, DatasetError, locate_mnist
+from tinygrad_edu.data.datasets.locate import RESOLUTION_ORDER
 from tinygrad_edu.viz import BackwardTrace, render, to_dot, trace_backward
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -137,8 +138,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=32, help="examples in the batch (m)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the weights (and data)")
     parser.add_argument("--data-dir", type=Path, default=None,
-                        help="MNIST folder (default: $TINYGRAD_EDU_DATA, else "
-                             "../shared/data/mnist beside the checkout, else the user cache)")
+                        help=f"MNIST folder (default: {RESOLUTION_ORDER}; nothing is "
+                             "downloaded here)")
     parser.add_argument("--random", action="store_true", help="random data even if MNIST exists")
     return parser.parse_args(argv)
 

@@ -12,8 +12,8 @@ than a reason to skip the torch-comparison tests.
 programs instead of the 500 of a normal run.
 
 The ``mnist_dir`` fixture gives the tests that need real MNIST its folder, found by the library's
-one resolution order (``tinygrad_edu.data.datasets.locate_mnist``): $TINYGRAD_EDU_DATA, else
-``../shared/data/mnist`` beside the checkout, else the user cache, downloaded once.
+one resolution order (``tinygrad_edu.data.datasets.locate_mnist``), downloaded once when it ends
+in the user cache.
 """
 
 from __future__ import annotations

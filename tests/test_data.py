@@ -31,6 +31,7 @@ from tinygrad_edu.data.datasets import (
     md5_of,
     shared_data_dir,
 )
+from tinygrad_edu.data.datasets import locate as locate_module
 from tinygrad_edu.data.datasets import mnist as mnist_module
 from tinygrad_edu.data.datasets import parse_idx
 from tinygrad_edu.data.datasets.mnist import TEST_FILES, TRAIN_FILES
@@ -455,7 +456,7 @@ def without_shared_folder(monkeypatch, tmp_path: Path) -> Path:
     """Make the resolution order end in a user cache under ``tmp_path``; return that cache."""
     monkeypatch.delenv("TINYGRAD_EDU_DATA", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setattr(mnist_module, "shared_data_dir", lambda: None)
+    monkeypatch.setattr(locate_module, "shared_data_dir", lambda: None)
     return tmp_path / "cache" / "tinygrad_edu" / "mnist"
 
 

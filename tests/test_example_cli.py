@@ -210,11 +210,11 @@ def test_failed_download_into_the_user_cache_is_one_message(
 ) -> None:
     """No folder named, no shared copy, no network (a mirror that does not exist): the
     download into the user cache fails, and main says so in one message, status 1."""
-    from tinygrad_edu.data.datasets import mnist
+    from tinygrad_edu.data.datasets import locate, mnist
 
     monkeypatch.delenv("TINYGRAD_EDU_DATA", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setattr(mnist, "shared_data_dir", lambda: None)
+    monkeypatch.setattr(locate, "shared_data_dir", lambda: None)
     monkeypatch.setattr(mnist, "MIRRORS", ((tmp_path / "no_mirror").as_uri() + "/",))
     monkeypatch.setattr(mnist, "DOWNLOAD_ATTEMPTS", 1)
     out = tmp_path / "out"

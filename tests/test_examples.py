@@ -7,9 +7,9 @@
 - (3) == (4): tinygrad_edu and PyTorch, float64, same initial weights and batches, Adam: the
   losses of the first 100 steps are equal to 1e-9.
 
-Real MNIST is found by the library's one resolution order (``locate_mnist``: $TINYGRAD_EDU_DATA,
-else ../shared/data/mnist beside the checkout, else the user cache), as in CI. The command line
-of the example (arguments, messages, outputs, Ctrl-C) is tested in test_example_cli.py.
+Real MNIST is found by the library's one resolution order (``locate_mnist``), as in CI. The
+command line of the example (arguments, messages, outputs, Ctrl-C) is tested in
+test_example_cli.py.
 """
 
 from __future__ import annotations

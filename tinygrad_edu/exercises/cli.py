@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from tinygrad_edu.data.datasets.locate import RESOLUTION_ORDER
 from tinygrad_edu.exercises import progress
 from tinygrad_edu.exercises.catalogue import EXERCISES, get_exercise
 from tinygrad_edu.exercises.learner import learner_path, load_and_check
@@ -145,9 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     mnist.add_argument("--epochs", type=int, default=1)
     mnist.add_argument("--train-size", type=int, default=10_000)
     mnist.add_argument("--data-dir", type=Path, default=None,
-                       help="folder of the four MNIST .gz files (default: $TINYGRAD_EDU_DATA, "
-                            "else ../shared/data/mnist beside a checkout, else the user cache, "
-                            "downloaded once)")
+                       help=f"folder of the four MNIST .gz files (default: {RESOLUTION_ORDER})")
     return parser
 
 

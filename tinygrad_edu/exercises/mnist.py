@@ -29,8 +29,7 @@ def train_mnist(directory: str | Path, epochs: int = 1, train_size: int = 10_000
         directory: The learner's folder (their ex06 and ex07 files are used from there).
         epochs: Passes over the ``train_size`` first training images.
         data_dir: The folder with MNIST's four .gz files (default: the library's resolution
-            order, ``tinygrad_edu.data.datasets.locate_mnist``: $TINYGRAD_EDU_DATA, then
-            ../shared/data/mnist beside a checkout, then the user cache, downloaded once).
+            order, ``tinygrad_edu.data.datasets.locate_mnist``).
         seed: Seeds the initial weights and the batch order.
 
     Example:

@@ -1,13 +1,6 @@
 """MNIST handwritten digits from the four standard IDX gz files, with md5 checks and download.
 
-Where the files are looked for: one resolution order, used by the library, its examples, its
-exercises and its tests (``locate_mnist``):
-
-1. the ``root`` argument, when given;
-2. the folder named by the ``TINYGRAD_EDU_DATA`` environment variable, when set;
-3. ``../shared/data/mnist`` beside a source checkout of the project, when that folder exists;
-4. the user cache folder (``$XDG_CACHE_HOME/tinygrad_edu/mnist``, by default
-   ``~/.cache/tinygrad_edu/mnist``), where missing files are downloaded.
+Where the files are looked for: the one resolution order of ``locate.py`` (``locate_mnist``).
 
 Each file's md5 is checked against the known sums (the same ones torchvision checks) before it
 is parsed. A download fetches only the missing files, trying each mirror in turn, retrying with a
@@ -29,19 +22,34 @@ import tempfile
 import time
 import urllib.request
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Sequence
 
 import numpy as np
 
+from tinygrad_edu.data.datasets.locate import (
+    SOURCE_ARGUMENT,
+    SOURCE_CACHE,
+    SOURCE_ENVIRONMENT,
+    SOURCE_SHARED,
+    TEST_FILES,
+    TRAIN_FILES,
+    MnistLocation,
+    default_root,
+    locate_mnist,
+    shared_data_dir,
+    user_cache_dir,
+)
 from tinygrad_edu.tensor import Tensor
+
+# Re-exported: callers that knew them here keep finding them.
+__all__ = ["DatasetError", "MD5SUMS", "MIRRORS", "MNIST", "MnistLocation", "MnistNotFoundError",
+           "SOURCE_ARGUMENT", "SOURCE_CACHE", "SOURCE_ENVIRONMENT", "SOURCE_SHARED", "TEST_FILES",
+           "TRAIN_FILES", "default_root", "download_file", "locate_mnist", "make_folders",
+           "md5_of", "parse_idx", "remove_empty_folders", "shared_data_dir", "user_cache_dir"]
 
 IMAGES_MAGIC = 2051
 LABELS_MAGIC = 2049
-# (images file, labels file) for each split.
-TRAIN_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")
-TEST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 MD5SUMS = {
     "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
     "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
@@ -55,13 +63,6 @@ MIRRORS = (
 DOWNLOAD_TIMEOUT_SECONDS = 30.0
 DOWNLOAD_ATTEMPTS = 3  # rounds over all mirrors
 DOWNLOAD_BACKOFF_SECONDS = 1.0  # pause after round k is this times 2**k
-
-ENVIRONMENT_VARIABLE = "TINYGRAD_EDU_DATA"
-# Where each step of the resolution order is named in messages and in ``MnistLocation.source``.
-SOURCE_ARGUMENT = "root argument"
-SOURCE_ENVIRONMENT = "$" + ENVIRONMENT_VARIABLE
-SOURCE_SHARED = "../shared/data/mnist"
-SOURCE_CACHE = "user cache"
 
 _FOLDER_HINT = ("point root= or the TINYGRAD_EDU_DATA environment variable at a folder holding "
                 "the four MNIST files (" + ", ".join(MD5SUMS) + ")")
@@ -99,106 +100,6 @@ class MnistNotFoundError(FileNotFoundError):
         self.path = path
         self.location = location
         self.problem = "file not found"
-
-
-@dataclass(frozen=True)
-class MnistLocation:
-    """Where MNIST is read from, and which step of the resolution order chose the folder.
-
-    Attributes:
-        folder: the folder that holds (or will hold) the four gz files.
-        source: ``"root argument"``, ``"$TINYGRAD_EDU_DATA"``, ``"../shared/data/mnist"`` or
-            ``"user cache"``.
-    """
-
-    folder: Path
-    source: str
-
-    @property
-    def downloads_by_default(self) -> bool:
-        """Only the user cache is filled by downloading unless ``download=True`` is asked for:
-        a folder the user named, or the shared data folder, is used as it is."""
-        return self.source == SOURCE_CACHE
-
-
-def shared_data_dir() -> Path | None:
-    """``../shared/data/mnist`` beside the source checkout this package was loaded from, or
-    ``None`` when the package is not in a source checkout (an installed wheel, say).
-
-    A source checkout is recognised by the ``setup.cfg`` next to the ``tinygrad_edu`` folder.
-
-    Example:
-        >>> folder = shared_data_dir()
-        >>> folder is None or folder.parts[-3:] == ("shared", "data", "mnist")
-        True
-    """
-    checkout = Path(__file__).resolve().parents[3]
-    if not (checkout / "setup.cfg").is_file() or not (checkout / "tinygrad_edu").is_dir():
-        return None
-    return checkout.parent / "shared" / "data" / "mnist"
-
-
-def user_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """``$XDG_CACHE_HOME/tinygrad_edu/mnist``, by default ``~/.cache/tinygrad_edu/mnist``.
-
-    Example:
-        >>> user_cache_dir({"XDG_CACHE_HOME": "/cache"}).as_posix()
-        '/cache/tinygrad_edu/mnist'
-    """
-    variables = os.environ if environ is None else environ
-    cache = variables.get("XDG_CACHE_HOME") or os.path.join("~", ".cache")
-    return Path(cache).expanduser() / "tinygrad_edu" / "mnist"
-
-
-def locate_mnist(root: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None,
-                 shared: Path | None | bool = True) -> MnistLocation:
-    """The one resolution order for MNIST's folder (see the module docstring).
-
-    Args:
-        root: an explicit folder; it wins over everything else.
-        environ: the environment variables to read; default ``os.environ``.
-        shared: the shared data folder to consider: ``True`` (default) for
-            ``shared_data_dir()``, a path, or ``None`` to skip that step.
-
-    The explicit folder and ``$TINYGRAD_EDU_DATA`` (an empty value counts as unset) are used
-    even when the files are not there (the error then names that folder), relative paths made
-    absolute; the shared folder only when it holds all four files.
-
-    Example:
-        >>> locate_mnist("/data/mnist").source
-        'root argument'
-        >>> located = locate_mnist(environ={"TINYGRAD_EDU_DATA": "/data/mnist"})
-        >>> located.folder.as_posix(), located.source
-        ('/data/mnist', '$TINYGRAD_EDU_DATA')
-        >>> located = locate_mnist(environ={"XDG_CACHE_HOME": "/cache"}, shared=None)
-        >>> located.folder.as_posix(), located.source, located.downloads_by_default
-        ('/cache/tinygrad_edu/mnist', 'user cache', True)
-    """
-    variables = os.environ if environ is None else environ
-    if root is not None:
-        return MnistLocation(Path(root).expanduser().absolute(), SOURCE_ARGUMENT)
-    if variables.get(ENVIRONMENT_VARIABLE):
-        return MnistLocation(Path(variables[ENVIRONMENT_VARIABLE]).expanduser().absolute(),
-                             SOURCE_ENVIRONMENT)
-    shared_folder = shared_data_dir() if shared is True else shared
-    if isinstance(shared_folder, Path) and holds_all_files(shared_folder):
-        return MnistLocation(shared_folder, SOURCE_SHARED)
-    return MnistLocation(user_cache_dir(variables), SOURCE_CACHE)
-
-
-def holds_all_files(folder: Path) -> bool:
-    """Whether ``folder`` has all four MNIST files (their content is checked when read)."""
-    return all((folder / name).is_file() for name in MD5SUMS)
-
-
-def default_root(environ: Mapping[str, str] | None = None) -> Path:
-    """The folder used when ``root`` is not given: ``locate_mnist(None, environ).folder``.
-
-    Example:
-        >>> default_root({"TINYGRAD_EDU_DATA": "/data/mnist"}).as_posix()
-        '/data/mnist'
-    """
-    return locate_mnist(None, environ).folder
 
 
 def md5_of(path: Path) -> str:
@@ -396,8 +297,7 @@ class MNIST:
 
     Args:
         root: the folder holding the four gz files; default: the resolution order of
-            ``locate_mnist`` ($TINYGRAD_EDU_DATA, ../shared/data/mnist beside a source
-            checkout, the user cache).
+            ``locate_mnist``.
         train: the training split (60,000 images) if true, else the test split (10,000).
         download: fetch the split's missing files from ``mirrors`` (existing ones are kept).
             ``None`` (the default) downloads only into the user cache, the last step of the
