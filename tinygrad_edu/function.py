@@ -74,8 +74,9 @@ class Context:
         self.saved_versions: tuple[int, ...] = ()
         # Weak references to the outputs that were saved (a strong one would be a cycle
         # output -> node -> output), by output index.
-        self.output_refs: dict[int, weakref.ref[Tensor]] = {}
-        # (shape, dtype) of each output: a gradient missing for one is materialised as zeros.
+        self.output_refs: dict[int, weakref.ref[Tensor]] | None = None
+        # (shape, dtype) of each output of an op with several: a gradient missing for one is
+        # materialised as zeros.
         self.output_meta: tuple[tuple[tuple[int, ...], np.dtype], ...] = ()
         self.non_differentiable: tuple[np.ndarray, ...] = ()
         self.materialize_grads = True
@@ -106,7 +107,7 @@ class Context:
     @property
     def output_count(self) -> int:
         """How many outputs the op returned."""
-        return len(self.output_meta)
+        return len(self.output_meta) or 1
 
     @property
     def saved_tensors(self) -> tuple[Tensor, ...]:
@@ -127,7 +128,7 @@ class Context:
             tensor: Tensor | None = None
             if kind == "input":
                 tensor = self.inputs[index]
-            elif kind == "output" and index in self.output_refs:
+            elif kind == "output" and self.output_refs is not None and index in self.output_refs:
                 tensor = self.output_refs[index]()
             where = f"{kind} {index}"
             if tensor is None:
@@ -221,12 +222,12 @@ class Function:
         # Nothing is recorded under no_grad: tell forward so it saves nothing for backward.
         ctx.needs_input_grad = needs_input_grad if record else (False,) * len(inputs)
         result = cls.forward(ctx, *[tensor.data for tensor in inputs], **params)
-        several = isinstance(result, tuple)
-        arrays = [_as_array(ctx, value) for value in (result if several else (result,))]
+        several = type(result) is tuple
+        arrays = [_as_array(ctx, value) for value in result] if several else [
+            _as_array(ctx, result)]
         outputs = _wrap_outputs(ctx, arrays, arrays, inputs, record)
-        if record:
-            if ctx.saved:
-                _note_saved_sources(ctx, outputs)
+        if record and ctx.saved:
+            _note_saved_sources(ctx, outputs)
         return tuple(outputs) if several else outputs[0]
 
 
@@ -325,8 +326,9 @@ def _wrap_outputs(ctx: Context, arrays: list[np.ndarray], returned: Sequence[Any
     ``returned`` is what forward returned, against which ``mark_non_differentiable`` is
     matched."""
     outputs = []
+    marked = ctx.non_differentiable
     for index, (array, value) in enumerate(zip(arrays, returned)):
-        differentiable = record and not any(value is marked for marked in ctx.non_differentiable)
+        differentiable = record and not (marked and any(value is one for one in marked))
         output = tensor_module.Tensor._wrap(array, differentiable)
         if differentiable:
             output.grad_fn = ctx
@@ -334,7 +336,8 @@ def _wrap_outputs(ctx: Context, arrays: list[np.ndarray], returned: Sequence[Any
         outputs.append(output)
     if record:
         ctx.next_edges = tuple([edge_to(tensor) for tensor in inputs])
-        ctx.output_meta = tuple([(array.shape, array.dtype) for array in arrays])
+        if len(arrays) > 1:  # one output always gets a gradient when its node runs
+            ctx.output_meta = tuple([(array.shape, array.dtype) for array in arrays])
     return outputs
 
 
@@ -367,6 +370,8 @@ def _note_saved_sources(ctx: Context, outputs: list[Tensor]) -> None:
                 for index, output in enumerate(outputs):
                     if array is output.data:
                         source = ("output", index)
+                        if ctx.output_refs is None:
+                            ctx.output_refs = {}
                         ctx.output_refs[index] = weakref.ref(output)
                         break
         sources.append(source)
