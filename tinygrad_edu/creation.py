@@ -12,7 +12,7 @@ import numpy as np
 
 from tinygrad_edu import dtypes
 from tinygrad_edu.tensor import Tensor
-from tinygrad_edu.tensor_shape import new_shape
+from tinygrad_edu.tensor import new_shape
 
 
 class _DefaultGenerator:

@@ -9,7 +9,7 @@ import numpy as np
 
 from tinygrad_edu import dtypes, ops
 from tinygrad_edu.tensor import Tensor, as_tensors
-from tinygrad_edu.tensor_math import normalize_dims
+from tinygrad_edu.tensor import normalize_dims
 
 
 def _common_dtype(tensors: list[Tensor]) -> list[Tensor]:

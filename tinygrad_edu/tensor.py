@@ -1,24 +1,188 @@
 """``Tensor``: a NumPy array plus what autograd needs (``requires_grad``, ``grad``, ``grad_fn``).
 
-The class is split by topic so that each file stays short: this file holds construction,
-conversion and the autograd methods; ``tensor_math.py`` the arithmetic, elementwise functions and
-reductions; ``tensor_shape.py`` reshaping, indexing and matmul; ``tensor_inplace.py`` the
-in-place ops.
+One class, in sections: construction and properties, conversion, autograd methods; arithmetic,
+comparisons, elementwise functions and reductions; shapes, views, indexing and matmul; in-place
+ops. Every method that computes calls a primitive op from ``tinygrad_edu.ops`` (where its forward
+and derivative live) or combines a few of them. The helpers at the top of the file turn user
+arguments (dims, shapes, indices) into what the ops expect.
+
+In-place ops follow torch's rules: an in-place op on a leaf that requires grad is refused outside
+``no_grad``; every in-place op bumps the tensor's version counter, so a backward that saved the
+old value refuses to run; with grad mode on, an in-place op on a computed tensor is recorded like
+any other op. Through a view (``base[0].add_(w)``, ``x.T.mul_(2)``), the memory written is the
+base's, and so is the history: the base gets a new node, ``WriteView`` (torch's CopySlices), whose
+inputs are the base's old history and the view's new value, and the view's history is made again
+from the base's new one. A view of a leaf that requires grad is refused, as in torch.
 """
 
 from __future__ import annotations
 
+import math
+import warnings
 import weakref
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
 from tinygrad_edu import dtypes, ops
-from tinygrad_edu.function import Context
-from tinygrad_edu.grad_mode import enable_grad
-from tinygrad_edu.tensor_inplace import InPlaceMethods
-from tinygrad_edu.tensor_math import MathMethods
-from tinygrad_edu.tensor_shape import ShapeMethods
+from tinygrad_edu.function import Context, Function
+from tinygrad_edu.grad_mode import GradMode, enable_grad
+from tinygrad_edu.ops.movement import has_array_index
+
+
+class ValuesIndices(NamedTuple):
+    """What ``max(dim)``/``min(dim)`` return, like torch: the values and their indices."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def normalize_dims(dim: int | tuple[int, ...] | list[int] | None, ndim: int, op: str) -> tuple:
+    """Turn ``dim`` (None, an int or a sequence; negatives count from the end) into axes.
+
+    None and () mean every axis. A 0-d tensor accepts dim 0 or -1 and reduces nothing.
+    """
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    if len(dims) == 0:
+        return tuple(range(ndim))
+    low, high = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+    axes = []
+    for single in dims:
+        if not low <= single <= high:
+            raise IndexError(
+                f"{op}: Dimension out of range (expected to be in range of [{low}, {high}], "
+                f"but got {single})"
+            )
+        axes.append(int(single) % max(ndim, 1))
+    if ndim == 0:
+        return ()
+    if len(set(axes)) != len(axes):
+        raise RuntimeError(f"{op}: dim {dims} names the same dimension twice")
+    return tuple(sorted(axes))
+
+
+def apply_binary(function: type[Function], a: Tensor, b: Tensor, op: str) -> Tensor:
+    """``function.apply(a, b)``, turning NumPy's broadcasting error into one that names the op."""
+    try:
+        return function.apply(a, b)
+    except ValueError:
+        try:
+            np.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together (sizes must "
+                "be equal or 1 when aligned from the last dimension); reshape or unsqueeze one "
+                "operand"
+            ) from None
+        raise
+
+
+def shape_argument(sizes: tuple[Any, ...]) -> tuple[int, ...]:
+    """Accept both ``reshape(2, 3)`` and ``reshape((2, 3))``."""
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = tuple(sizes[0])
+    return tuple(int(size) for size in sizes)
+
+
+def new_shape(sizes: tuple[Any, ...], op: str) -> tuple[int, ...]:
+    """The shape of a new tensor, refusing negative sizes."""
+    shape = shape_argument(sizes)
+    if any(size < 0 for size in shape):
+        raise RuntimeError(f"{op}: trying to create tensor with negative dimension: {shape}")
+    return shape
+
+
+def normalize_index(index: Any) -> Any:
+    """Turn an index into one NumPy understands the same way torch does.
+
+    Tensors and lists become arrays; a boolean mask becomes the integer arrays of its True
+    positions (what NumPy does too), so the scatter-add in backward sees plain integer indices.
+    """
+    parts = index if isinstance(index, tuple) else (index,)
+    normalized: list[Any] = []
+    for part in parts:
+        if isinstance(part, Tensor):
+            part = part.data
+        elif isinstance(part, list):
+            part = np.asarray(part)
+        if isinstance(part, slice) and part.step is not None and part.step <= 0:
+            raise ValueError(f"step must be greater than zero (got {part.step}); torch has no "
+                             "negative steps: use flip() to reverse")
+        if isinstance(part, np.ndarray):
+            if part.dtype.kind == "b" and part.ndim > 0:
+                normalized.extend(np.nonzero(part))
+                continue
+            if part.dtype.kind == "b":  # a 0-d mask adds an axis of length 1 (True) or 0
+                normalized.append(part)
+                continue
+            if part.dtype.kind not in "iu":
+                raise IndexError(
+                    f"tensors used as indices must be long, int or bool tensors, got {part.dtype}"
+                )
+        normalized.append(part)
+    return tuple(normalized)
+
+
+def mark_view(view: Tensor, base: Tensor, make_view: Callable[[Tensor], Tensor]) -> Tensor:
+    """When ``view`` shares memory with ``base``, make it a view as torch has them: one version
+    counter with its root base (the tensor that owns the memory), and ``_view_fn``, which makes
+    the view again from that root with Tensor ops. An in-place op through the view uses it to
+    update the root's history (see ``Tensor._inplace``).
+
+    ``make_view(base)`` must make ``view`` from ``base``.
+    """
+    # An empty slice shares no bytes, but NumPy still made it as a view of the base's array
+    # (an empty result of integer-array indexing is a copy: made from another array).
+    empty_view = view.data.size == 0 and made_from(view.data, base.data)
+    if empty_view or np.may_share_memory(view.data, base.data):
+        view._version = base._version
+        view._view_version = base._version.value
+        if not GradMode.enabled and base._requires_grad:
+            view._requires_grad = True
+            view._made_in_no_grad = True
+        if base._base is None or base._view_fn is None:
+            view._base = base
+            view._view_fn = make_view
+        else:
+            view._base = base._base
+            view._view_fn = compose_views(base._view_fn, make_view)
+        view._view_base_node = view._base.grad_fn
+    return view
+
+
+def made_from(array: np.ndarray, other: np.ndarray) -> bool:
+    """Whether NumPy made ``array`` as a view of ``other`` (or of the array ``other`` views)."""
+    owners = {id(other)} if other.base is None else {id(other), id(other.base)}
+    current = array.base
+    while isinstance(current, np.ndarray):
+        if id(current) in owners:
+            return True
+        current = current.base
+    return False
+
+
+def compose_views(first: Callable[[Tensor], Tensor],
+                  then: Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
+    """The view function that applies ``first``, then ``then``."""
+    def composed(root: Tensor) -> Tensor:
+        return then(first(root))
+    return composed
+
+
+def refuse_overlap(target: np.ndarray, value: np.ndarray) -> None:
+    """torch refuses to write a tensor into memory that the value partly occupies (the result
+    would depend on the order of the writes); the very same memory is allowed."""
+    same_memory = (target.__array_interface__["data"][0] == value.__array_interface__["data"][0]
+                   and target.nbytes == value.nbytes)
+    if not same_memory and np.may_share_memory(target, value) and \
+            np.shares_memory(target, value):
+        raise RuntimeError(
+            "unsupported operation: some elements of the input tensor and the written-to tensor "
+            "refer to a single memory location. Please clone() the tensor before performing the "
+            "operation."
+        )
 
 
 class VersionCounter:
@@ -43,7 +207,7 @@ class RemovableHandle:
             self.hooks.remove(self.hook)
 
 
-class Tensor(MathMethods, ShapeMethods, InPlaceMethods):
+class Tensor:
     """An n-dimensional array that records the ops applied to it for reverse-mode autodiff.
 
     Args:
@@ -357,6 +521,652 @@ class Tensor(MathMethods, ShapeMethods, InPlaceMethods):
     def clone(self) -> Tensor:
         """A copy with its own memory; gradients flow back to self."""
         return ops.Clone.apply(self)
+
+    # ---------------------------- arithmetic, comparisons, elementwise functions, reductions
+
+    # ------------------------------------------------------------------ operand handling
+    def _operand(self, other: Any) -> Tensor:
+        """``other`` as a Tensor; a Python scalar takes self's dtype (never upcasting floats)."""
+        if isinstance(other, Tensor):
+            return other
+        if isinstance(other, (bool, int, float, np.bool_, np.integer, np.floating)):
+            dtype = dtypes.scalar_dtype(self.dtype, other)
+            if isinstance(other, int) and np.dtype(dtype).kind in "iu":
+                # torch wraps an integer that does not fit (uint8 * -1 is uint8 * 255);
+                # NumPy refuses it, so wrap it through int64 first.
+                scalar = np.array(other, dtype=np.int64).astype(dtype)
+            else:
+                scalar = np.array(other, dtype=dtype)
+            return Tensor._wrap(scalar, False)
+        return Tensor(other)
+
+    def _promoted(self, other: Any) -> tuple[Tensor, Tensor]:
+        """Self and other converted to their common dtype (torch's promotion rules)."""
+        other = self._operand(other)
+        if self.dtype == other.dtype:
+            return self, other
+        target = dtypes.result_dtype(self.dtype, self.ndim, other.dtype, other.ndim)
+        return self.to(target), other.to(target)
+
+    def _floating(self) -> Tensor:
+        """Self, converted to float32 when it holds integers (exp, log... of ints)."""
+        return self if self.dtype.kind == "f" else self.to(dtypes.DEFAULT_FLOAT)
+
+    # -------------------------------------------------------------------------- arithmetic
+    def __add__(self, other: Any) -> Tensor:
+        a, b = self._promoted(other)
+        return apply_binary(ops.Add, a, b, "add")
+
+    def __radd__(self, other: Any) -> Tensor:
+        b, a = self._promoted(other)
+        return apply_binary(ops.Add, a, b, "add")
+
+    def __sub__(self, other: Any) -> Tensor:
+        a, b = self._promoted(other)
+        return apply_binary(ops.Add, a, ops.Neg.apply(b), "sub")
+
+    def __rsub__(self, other: Any) -> Tensor:
+        b, a = self._promoted(other)
+        return apply_binary(ops.Add, a, ops.Neg.apply(b), "sub")
+
+    def __mul__(self, other: Any) -> Tensor:
+        a, b = self._promoted(other)
+        return apply_binary(ops.Mul, a, b, "mul")
+
+    def __rmul__(self, other: Any) -> Tensor:
+        b, a = self._promoted(other)
+        return apply_binary(ops.Mul, a, b, "mul")
+
+    def __truediv__(self, other: Any) -> Tensor:
+        a, b = self._floating()._promoted(other)
+        # x / 0 is ±inf and 0 / 0 NaN, silently as in torch (0 * inf inside a * b ** -1).
+        with np.errstate(invalid="ignore"):
+            return apply_binary(ops.Mul, a, b._floating() ** -1, "div")
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        b, a = self._floating()._promoted(other)
+        with np.errstate(invalid="ignore"):
+            return apply_binary(ops.Mul, a._floating(), b ** -1, "div")
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        base, power = self._promoted(exponent)
+        if base.dtype.kind != "f" and np.any(power.data < 0):
+            raise RuntimeError(
+                "pow: Integers to negative integer powers are not allowed; convert the base "
+                "with .float() first"
+            )
+        return apply_binary(ops.Pow, base, power, "pow")
+
+    def __rpow__(self, base: Any) -> Tensor:
+        power, base_tensor = self._promoted(base)
+        return apply_binary(ops.Pow, base_tensor, power, "pow")
+
+    def __neg__(self) -> Tensor:
+        return ops.Neg.apply(self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return self.matmul(other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return self._operand(other).matmul(self)
+
+    def __abs__(self) -> Tensor:
+        return self.abs()
+
+    # --------------------------------------------------------- comparisons (no gradient)
+    def _compare(self, other: Any, comparison: Any) -> Tensor:
+        other_data = other.data if isinstance(other, Tensor) else np.asarray(other)
+        try:
+            return Tensor._wrap(comparison(self.data, other_data), False)
+        except ValueError:
+            raise RuntimeError(
+                f"comparison: shapes {self.shape} and {other_data.shape} cannot be broadcast "
+                "together"
+            ) from None
+
+    def __lt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less)
+
+    def __le__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater_equal)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.not_equal)
+
+    def __invert__(self) -> Tensor:
+        return Tensor._wrap(np.invert(self.data), False)
+
+    def __and__(self, other: Any) -> Tensor:
+        return self._compare(other, np.logical_and if self.dtype.kind == "b" else np.bitwise_and)
+
+    def __or__(self, other: Any) -> Tensor:
+        return self._compare(other, np.logical_or if self.dtype.kind == "b" else np.bitwise_or)
+
+    def any(self) -> Tensor:
+        """True if any element is nonzero (no gradient)."""
+        return self._compare(0, lambda data, _: np.any(data))
+
+    def all(self) -> Tensor:
+        """True if every element is nonzero (no gradient)."""
+        return self._compare(0, lambda data, _: np.all(data))
+
+    # ----------------------------------------------------------------- elementwise functions
+    def exp(self) -> Tensor:
+        """e ** self, elementwise."""
+        return ops.Exp.apply(self._floating())
+
+    def log(self) -> Tensor:
+        """Natural logarithm, elementwise (nan below 0, -inf at 0, like torch)."""
+        return ops.Log.apply(self._floating())
+
+    def sqrt(self) -> Tensor:
+        """Square root, elementwise: self ** 0.5."""
+        return self._floating() ** 0.5
+
+    def tanh(self) -> Tensor:
+        """Hyperbolic tangent, elementwise."""
+        return ops.Tanh.apply(self._floating())
+
+    def sigmoid(self) -> Tensor:
+        """1 / (1 + exp(-self)), elementwise and stable for large |self|."""
+        return ops.Sigmoid.apply(self._floating())
+
+    def relu(self) -> Tensor:
+        """max(self, 0), elementwise."""
+        if self.dtype.kind == "b":
+            raise RuntimeError("relu: Boolean inputs not supported for relu; convert with "
+                               ".float() or .long() first")
+        return ops.Relu.apply(self)
+
+    def abs(self) -> Tensor:
+        """|self|, elementwise."""
+        return ops.Abs.apply(self)
+
+    def maximum(self, other: Any) -> Tensor:
+        """Elementwise maximum of self and other (broadcasting)."""
+        a, b = self._promoted(other)
+        return apply_binary(ops.Maximum, a, b, "maximum")
+
+    def minimum(self, other: Any) -> Tensor:
+        """Elementwise minimum: the maximum of the order-reversed operands, reversed back."""
+        a, b = self._promoted(other)
+        return apply_binary(ops.Maximum, a._reversed(), b._reversed(), "minimum")._reversed()
+
+    def _reversed(self) -> Tensor:
+        """An order-reversing map, its own inverse: -x for floats, ~x for integers and bools.
+
+        -x would wrap around for unsigned integers (-0 = 0 but -1 = 255 in uint8) and is not
+        defined for bools; ~x = -x - 1 (or 255 - x, or not x) reverses their order exactly.
+        Integers never require grad, so only the float branch needs a gradient.
+        """
+        if dtypes.is_floating(self.dtype):
+            return -self
+        return ~self
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """self where ``condition`` is true, else ``other`` (torch's ``x.where(cond, y)``)."""
+        from tinygrad_edu.functional import where
+
+        return where(condition, self, other)
+
+    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
+        """Limit every element to [min, max]; the gradient passes where min <= self <= max.
+
+        The bounds themselves pass the gradient, NaN stays NaN with gradient 0 (as in torch).
+        The result's dtype follows torch's promotion: an integer tensor with a float bound is
+        clamped in float32, a bool tensor with int bounds in int64.
+        """
+        if min is None and max is None:
+            raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+        source = self
+        for bound in (min, max):
+            if bound is not None:
+                target = dtypes.scalar_dtype(source.dtype, bound)
+                source = source if target == source.dtype else source.to(target)
+        inside = np.ones(source.shape, dtype=bool)
+        if min is not None:
+            inside &= source.data >= min
+        if max is not None:
+            inside &= source.data <= max
+        clipped = source._operand(np.clip(source.data, min, max).astype(source.dtype))
+        return ops.Where.apply(source, clipped, condition=inside)
+
+    # --------------------------------------------------------------------------- reductions
+    def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Sum over ``dim`` (an int, a tuple, or None for all dimensions)."""
+        axes = normalize_dims(dim, self.ndim, "sum")
+        return ops.Sum.apply(self, axes=axes, keepdim=keepdim)
+
+    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Mean over ``dim``: the sum divided by the number of elements summed (NaN for none)."""
+        if self.dtype.kind != "f":
+            raise RuntimeError(
+                f"mean(): could not infer output dtype. Input dtype must be either a floating "
+                f"point or complex dtype. Got: {self.dtype}; convert with .float() first"
+            )
+        axes = normalize_dims(dim, self.ndim, "mean")
+        count = math.prod([self.shape[axis] for axis in axes])
+        total = ops.Sum.apply(self, axes=axes, keepdim=keepdim)
+        if count == 0:
+            # The mean of nothing is NaN. Added, not multiplied: the gradient of the (empty)
+            # input stays empty and that of the upstream gradient 0, as torch's grad / 0 over
+            # an expanded empty gradient gives.
+            return total + float("nan")
+        return total * (1.0 / count)
+
+    def var(self, dim: Any = None, keepdim: bool = False, correction: int = 1) -> Tensor:
+        """Variance over ``dim``: Σ (x - mean)² / (N - correction); correction=1 is unbiased.
+
+        Like torch, N - correction <= 0 warns and divides by 0 (NaN for a zero sum of squares,
+        inf otherwise); the variance over an empty dimension is NaN.
+        """
+        if self.dtype.kind != "f":
+            raise RuntimeError(
+                f"var: std and var only support floating point and complex dtypes, got "
+                f"{self.dtype}; convert with .float() first"
+            )
+        axes = normalize_dims(dim, self.ndim, "var")
+        count = math.prod([self.shape[axis] for axis in axes])
+        # torch's "reduction factor": input numel / output numel, 0 when the output is empty.
+        output_numel = math.prod([size for axis, size in enumerate(self.shape) if axis not in axes])
+        reduction_factor = self.numel() // output_numel if output_numel else 0
+        if reduction_factor - correction <= 0:
+            warnings.warn(
+                "var(): degrees of freedom is <= 0. Correction should be strictly less than the "
+                "reduction factor (input numel divided by output numel).", UserWarning,
+                stacklevel=2)
+        deviation = self - self.mean(axes, keepdim=True)
+        squares = (deviation * deviation).sum(axes, keepdim=keepdim)
+        if count == 0:
+            return squares + float("nan")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return squares / max(count - correction, 0)
+
+    def _check_reducible(self, axes: tuple[int, ...] | None, op: str) -> None:
+        """Raise torch's errors for a max/min/argmax/argmin over nothing.
+
+        ``axes`` None means "all elements": an empty tensor then has no answer (RuntimeError
+        for max/min, IndexError for argmax/argmin, as in torch). Over ``axes``, only a reduced
+        dimension of size 0 is an error; other empty dimensions just give an empty result.
+        """
+        if axes is None:
+            if self.numel() == 0:
+                error = IndexError if op.startswith("arg") else RuntimeError
+                raise error(
+                    f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
+                    f"Specify the reduction dim with the 'dim' argument (shape {self.shape})."
+                )
+            return
+        for axis in axes:
+            if self.shape[axis] == 0:
+                raise IndexError(
+                    f"{op}(): Expected reduction dim {axis} to have non-zero size (shape "
+                    f"{self.shape}); the {op} of an empty set is undefined"
+                )
+
+    def _max(self, dim: Any, keepdim: bool, op: str) -> Any:
+        if dim is None:
+            self._check_reducible(None, op)
+            return ops.Max.apply(self, axes=tuple(range(self.ndim)), keepdim=False,
+                                 spread_ties=True)
+        if isinstance(dim, Tensor):
+            return self.maximum(dim)
+        axes = normalize_dims(dim, self.ndim, op)
+        self._check_reducible(axes, op)
+        axis = axes[0] if axes else 0
+        values, indices = ops.MaxDim.apply(self, dim=axis, keepdim=keepdim)
+        return ValuesIndices(values, indices)
+
+    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """The maximum: of all elements (a tensor), or over ``dim`` (values, indices).
+
+        NaN is the maximum of any set holding one, as in torch; ``max()`` shares the gradient
+        among tied maxima, ``max(dim)`` gives it to the returned (first) index.
+        """
+        return self._max(dim, keepdim, "max")
+
+    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """The minimum: of all elements (a tensor), or over ``dim`` (values, indices)."""
+        if dim is not None and not isinstance(dim, (int, np.integer)):
+            return self.minimum(dim)
+        result = self._reversed()._max(dim, keepdim, "min")
+        if dim is None:
+            return result._reversed()
+        return ValuesIndices(result.values._reversed(), result.indices)
+
+    def _index_of_extreme(self, find: Any, dim: int | None, keepdim: bool,
+                          op: str) -> Tensor:
+        """``find`` (np.argmax or np.argmin) over the flattened tensor or over ``dim``, int64.
+
+        NumPy, like torch, returns the first extreme, and the first NaN if there is one.
+        """
+        if dim is None:
+            self._check_reducible(None, op)
+            return Tensor._wrap(np.array(find(self.data), dtype=np.int64), False)
+        axes = normalize_dims(dim, self.ndim, op)
+        if not axes:
+            return Tensor._wrap(np.zeros((), dtype=np.int64), False)
+        self._check_reducible(axes, op)
+        result = find(self.data, axis=axes[0], keepdims=keepdim)
+        return Tensor._wrap(result.astype(np.int64), False)
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the maximum (over the flattened tensor when ``dim`` is None)."""
+        if self.dtype.kind == "b":
+            raise RuntimeError("argmax(): does not support bool input; convert with .long()")
+        return self._index_of_extreme(np.argmax, dim, keepdim, "argmax")
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the minimum (over the flattened tensor when ``dim`` is None)."""
+        if self.dtype.kind == "b":
+            raise RuntimeError("argmin(): does not support bool input; convert with .long()")
+        return self._index_of_extreme(np.argmin, dim, keepdim, "argmin")
+
+    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
+        """log Σ exp(self) over ``dim``, computed stably."""
+        from tinygrad_edu.functional import logsumexp
+
+        return logsumexp(self, dim, keepdim)
+
+    def softmax(self, dim: int) -> Tensor:
+        """exp(self) / Σ exp(self) over ``dim``, computed stably."""
+        from tinygrad_edu.functional import softmax
+
+        return softmax(self, dim)
+
+    def log_softmax(self, dim: int) -> Tensor:
+        """self - logsumexp(self, dim), one fused and stable op."""
+        from tinygrad_edu.functional import log_softmax
+
+        return log_softmax(self, dim)
+
+    # -------------------------------------------------------- shape, views, indexing, matmul
+
+    def reshape(self, *shape: Any) -> Tensor:
+        """The same elements with a new shape (one size may be -1: inferred)."""
+        target = shape_argument(shape)
+        known = math.prod([size for size in target if size != -1])
+        inferable = target.count(-1) == 1 and known != 0 and self.numel() % known == 0
+        if not (math.prod(target) == self.numel() and -1 not in target) and not inferable:
+            raise RuntimeError(
+                f"reshape: shape {list(target)} is invalid for input of size {self.numel()} "
+                f"(shape {self.shape}); the sizes must multiply to {self.numel()} (at most one -1)"
+            )
+        # Like torch, even the same shape gives a new view (a tensor of its own, not self).
+        shape_now = tuple(size if size != -1 else self.numel() // known for size in target)
+        return mark_view(ops.Reshape.apply(self, shape=shape_now), self,
+                         lambda base: ops.Reshape.apply(base, shape=shape_now))
+
+    def view(self, *shape: Any) -> Tensor:
+        """Same as ``reshape`` (NumPy decides whether memory is shared)."""
+        return self.reshape(*shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge dimensions start_dim..end_dim into one."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = (normalize_dims(dim, self.ndim, "flatten")[0] for dim in (start_dim, end_dim))
+        if start > end:
+            raise RuntimeError(
+                f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim}"
+            )
+        if start == end:
+            return self  # nothing to merge: torch returns the tensor itself
+        merged = math.prod(self.shape[start:end + 1])
+        return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1:])
+
+    def permute(self, *dims: Any) -> Tensor:
+        """Reorder the dimensions: output dimension i is input dimension dims[i]."""
+        order = shape_argument(dims)
+        if sorted(axis % max(self.ndim, 1) for axis in order) != list(range(self.ndim)):
+            raise RuntimeError(
+                f"permute: dims {list(order)} are not a permutation of the {self.ndim} "
+                f"dimensions of a tensor of shape {self.shape}"
+            )
+        order = tuple(axis % self.ndim for axis in order) if self.ndim else ()
+        return mark_view(ops.Permute.apply(self, dims=order), self,
+                         lambda base: ops.Permute.apply(base, dims=order))
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        """Swap two dimensions."""
+        if self.ndim == 0:
+            normalize_dims((dim0, dim1), 0, "transpose")
+            return self.reshape(())
+        axis0 = normalize_dims(dim0, self.ndim, "transpose")[0]
+        axis1 = normalize_dims(dim1, self.ndim, "transpose")[0]
+        order = list(range(self.ndim))
+        order[axis0], order[axis1] = order[axis1], order[axis0]
+        return self.permute(order)
+
+    @property
+    def T(self) -> Tensor:
+        """All dimensions reversed (the matrix transpose for 2-D tensors)."""
+        return self.permute(tuple(reversed(range(self.ndim))))
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """Insert a dimension of size 1 at ``dim``."""
+        if not -self.ndim - 1 <= dim <= self.ndim:
+            raise IndexError(
+                f"unsqueeze: Dimension out of range (expected to be in range of "
+                f"[{-self.ndim - 1}, {self.ndim}], but got {dim})"
+            )
+        position = dim % (self.ndim + 1)
+        return self.reshape(self.shape[:position] + (1,) + self.shape[position:])
+
+    def squeeze(self, dim: int | None = None) -> Tensor:
+        """Remove dimensions of size 1 (only ``dim`` when given; no-op if its size is not 1)."""
+        if dim is None:
+            return self.reshape(tuple(size for size in self.shape if size != 1))
+        if self.ndim == 0:
+            normalize_dims(dim, 0, "squeeze")
+            return self.reshape(())
+        (axis,) = normalize_dims(dim, self.ndim, "squeeze")
+        if self.shape[axis] != 1:
+            return self.reshape(self.shape)  # a new view, as in torch
+        return self.reshape(self.shape[:axis] + self.shape[axis + 1:])
+
+    def expand(self, *sizes: Any) -> Tensor:
+        """Broadcast size-1 dimensions to ``sizes`` without copying (-1 keeps a size)."""
+        target = list(shape_argument(sizes))
+        added = len(target) - self.ndim
+        for axis, size in enumerate(self.shape):
+            wanted = target[axis + added] if added >= 0 else size
+            if wanted == -1:
+                target[axis + added] = size
+            elif added < 0 or (size != 1 and size != wanted):
+                raise RuntimeError(
+                    f"expand: the expanded size of the tensor ({wanted}) must match the existing "
+                    f"size ({size}) at non-singleton dimension {axis}. Target sizes: "
+                    f"{list(sizes)}. Tensor sizes: {list(self.shape)}"
+                )
+        expanded = tuple(target)
+        return mark_view(ops.Expand.apply(self, shape=expanded), self,
+                         lambda base: ops.Expand.apply(base, shape=expanded))
+
+    def __getitem__(self, index: Any) -> Tensor:
+        normalized = normalize_index(index)
+        try:
+            result = ops.GetItem.apply(self, index=normalized)
+        except IndexError as error:
+            raise IndexError(f"indexing a tensor of shape {self.shape}: {error}") from None
+        return mark_view(result, self, lambda base: ops.GetItem.apply(base, index=normalized))
+
+    def matmul(self, other: Any) -> Tensor:
+        """Matrix product with NumPy/torch rules for 1-D and batched operands."""
+        a, b = self._promoted(other)
+        if isinstance(other, Tensor) and self.dtype != other.dtype:
+            raise RuntimeError(
+                f"expected m1 and m2 to have the same dtype, but got: {self.dtype} != "
+                f"{other.dtype}; convert one of them (e.g. .double() or .float()) first"
+            )
+        if a.ndim == 0 or b.ndim == 0:
+            raise RuntimeError(
+                f"matmul: both arguments need to be at least 1-D, got shapes {a.shape} and "
+                f"{b.shape}; use * for multiplication by a scalar"
+            )
+        if a.shape[-1] != b.shape[-2 if b.ndim > 1 else -1]:
+            raise RuntimeError(
+                f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied: the last dimension "
+                f"of the first ({a.shape[-1]}) must equal the "
+                f"{'second-to-last' if b.ndim > 1 else 'only'} dimension of the second"
+            )
+        # A 1-D first operand is a row vector, a 1-D second operand a column vector; the added
+        # dimension is removed again from the result.
+        a_matrix = a.unsqueeze(0) if a.ndim == 1 else a
+        b_matrix = b.unsqueeze(-1) if b.ndim == 1 else b
+        try:
+            result = ops.MatMul.apply(a_matrix, b_matrix)
+        except ValueError as error:
+            raise RuntimeError(
+                f"matmul: batch dimensions of shapes {a.shape} and {b.shape} do not broadcast"
+            ) from error
+        if b.ndim == 1:
+            result = result.squeeze(-1)
+        if a.ndim == 1:
+            result = result.squeeze(-2 if b.ndim > 1 else -1)
+        return result
+
+    # -------------------------------------------------------------------------- in-place ops
+
+    def _inplace(self, function: type[Function], *others: Tensor, **params: Any) -> Tensor:
+        """Compute ``function(self, *others)`` and write the result into self's memory.
+
+        With grad mode on and something requiring grad, the op is recorded: self becomes the
+        op's output, and the op's input is a snapshot of self's old value and history.
+        """
+        record = GradMode.enabled and (
+            self._requires_grad or any(other._requires_grad for other in others)
+        )
+        if GradMode.enabled and self._made_in_no_grad:
+            raise RuntimeError(
+                f"A view was created in no_grad mode and is being modified inplace with grad mode "
+                f"enabled ({function.__name__}). Given that this use case is ambiguous and error-"
+                "prone, it is forbidden. Make the view outside no_grad, or clone() it."
+            )
+        if GradMode.enabled and self._requires_grad and self.grad_fn is None:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation. "
+                "Wrap the update in `with tinygrad_edu.no_grad():` or use an out-of-place op."
+            )
+        base = self._base if self._view_fn is not None else None
+        if record and base is not None and base.grad_fn is None and base._requires_grad:
+            raise RuntimeError(
+                "a view of a leaf Variable that requires grad is being used in an in-place "
+                f"operation ({function.__name__}). Wrap it in `with tinygrad_edu.no_grad():`, "
+                "or change a clone() of the leaf instead."
+            )
+        if not self.data.flags.writeable:
+            raise RuntimeError(
+                f"in-place {function.__name__}: this tensor is an expanded (read-only) view; "
+                "clone() it before modifying it in place."
+            )
+        if record:
+            snapshot = Tensor._wrap(self.data.copy(), self._requires_grad)
+            snapshot.grad_fn = self.grad_fn
+            result = function.apply(snapshot, *others, **params)
+        else:
+            result = function.apply(self, *others, **params)
+        if result.shape != self.shape:
+            raise RuntimeError(
+                f"in-place {function.__name__}: output with shape {self.shape} doesn't match the "
+                f"broadcast shape {result.shape}"
+            )
+        if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
+            raise RuntimeError(
+                f"in-place {function.__name__}: result type {result.dtype} can't be cast to the "
+                f"desired output type {self.dtype}"
+            )
+        np.copyto(self.data, result.data, casting="same_kind")
+        self._version.value += 1
+        if record and base is not None:
+            self._rebase_through_view(base, result.to(self.dtype))
+        elif record:
+            result = result.to(self.dtype)
+            previous, previous_output = self.grad_fn, self._output_nr
+            self.grad_fn = result.grad_fn
+            self._output_nr = result._output_nr
+            self._requires_grad = True
+            # A retained gradient is the gradient of the tensor's newest version, as in torch.
+            if previous is not None and previous.retained is not None:
+                retained = previous.retained.get(previous_output)
+                if retained is not None and retained() is self:
+                    del previous.retained[previous_output]
+                    self.retain_grad()
+        return self
+
+    def _rebase_through_view(self, base: Tensor, value: Tensor) -> None:
+        """After writing ``value`` through this view: the base's history becomes
+        ``WriteView(old base history, value)``, and the view's is made again from it."""
+        assert self._view_fn is not None
+        old_base = Tensor._wrap(base.data, base._requires_grad)
+        old_base.grad_fn = base.grad_fn
+        new_base = ops.WriteView.apply(old_base, value, view_fn=self._view_fn)
+        base.grad_fn, base._output_nr = new_base.grad_fn, 0
+        base._requires_grad = True
+        self.grad_fn, self._output_nr = self._view_fn(base).grad_fn, 0
+        self._requires_grad = True
+        self._view_version, self._view_base_node = self._version.value, base.grad_fn
+
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        """self += alpha * other, in place."""
+        other = self._operand(other)
+        if alpha != 1:
+            other = other * alpha
+        return self._inplace(ops.Add, other)
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        """self -= alpha * other, in place."""
+        return self.add_(-self._operand(other), alpha)
+
+    def mul_(self, other: Any) -> Tensor:
+        """self *= other, in place."""
+        return self._inplace(ops.Mul, self._operand(other))
+
+    def div_(self, other: Any) -> Tensor:
+        """self /= other, in place."""
+        return self.mul_(self._operand(other) ** -1)
+
+    def fill_(self, value: Any) -> Tensor:
+        """Set every element to ``value``, in place."""
+        self._assign((Ellipsis,), self._operand(value))
+        return self
+
+    def zero_(self) -> Tensor:
+        """Set every element to 0, in place."""
+        return self.fill_(0)
+
+    def copy_(self, source: Any) -> Tensor:
+        """Copy ``source`` (broadcast to self's shape) into self, in place."""
+        value = self._operand(source)
+        if value is not self:  # copying a tensor onto itself changes nothing (torch allows it)
+            refuse_overlap(self.data, value.data)
+        self._assign((Ellipsis,), value)
+        return self
+
+    def _assign(self, index: Any, value: Tensor) -> None:
+        """self[index] = value through ``SetItem``, ``index`` already normalized."""
+        if value.dtype != self.dtype:
+            value = value.to(self.dtype)
+        self._inplace(ops.SetItem, value, index=index)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        value_tensor = self._operand(value)
+        normalized = normalize_index(index)
+        if has_array_index(normalized):
+            target: np.ndarray = self.data
+        else:
+            target = self.data[normalized] if normalized else self.data
+        refuse_overlap(target, value_tensor.data)
+        self._assign(normalized, value_tensor)
 
     # The dtype shortcuts come last: inside the class body their names would hide the
     # built-in types float, int and bool in the annotations above.
