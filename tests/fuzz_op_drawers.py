@@ -8,6 +8,8 @@ A drawer picks one op of its family, the program values it reads (from what a
 
 from __future__ import annotations
 
+import math
+
 from typing import Any, Callable
 
 import numpy as np
@@ -125,15 +127,15 @@ def draw_comparison(draw: st.DrawFn, builder: ProgramBuilder, name: str) -> str 
 
 
 def draw_piecewise(draw: st.DrawFn, builder: ProgramBuilder) -> None:
-    """relu, abs, clamp, maximum, minimum, comparisons and where."""
+    """relu, abs, sign, clamp, maximum, minimum, comparisons and where."""
     name = pick(draw, builder.floats())
     if name is None:
         return
     shape = builder.shape(name)
     exact = builder.exact[name]
-    kind = draw(st.sampled_from(("relu", "where", "abs", "clamp", "maximum", "minimum",
+    kind = draw(st.sampled_from(("relu", "where", "abs", "sign", "clamp", "maximum", "minimum",
                                  "compare")))
-    if kind in ("relu", "abs"):
+    if kind in ("relu", "abs", "sign"):
         if builder.away_from(name, [0.0]):
             builder.add(kind, [name], exact=exact)
     elif kind == "clamp":
@@ -200,6 +202,10 @@ def draw_reduction(draw: st.DrawFn, builder: ProgramBuilder) -> None:
     elif kind == "var":
         dim = None if rarely(draw, 3) else draw_dims(draw, ndim)
         correction = draw(st.sampled_from((1, 0)))
+        if (dim is None or ndim == 0) and math.prod(builder.shape(name)) <= correction:
+            # A variance of all elements without degrees of freedom has a gradient of torch's
+            # own making, a difference README.md lists (tested in test_op_semantics.py).
+            correction = 0
         builder.add(kind, [name], {"dim": dim, "keepdim": keepdim, "correction": correction})
     else:
         builder.add(kind, [name], {"dim": draw_dims(draw, ndim), "keepdim": keepdim})

@@ -341,6 +341,7 @@ OP_SPECS: list[OpSpec] = [
     # Piecewise functions, comparisons and selection.
     OpSpec("relu", "piecewise", "{0}.relu()", lambda lib, a, p: a[0].relu()),
     OpSpec("abs", "piecewise", "{0}.abs()", lambda lib, a, p: a[0].abs()),
+    OpSpec("sign", "piecewise", "{0}.sign()", lambda lib, a, p: a[0].sign()),
     OpSpec("clamp", "piecewise", "{0}.clamp(min={low}, max={high})",
            lambda lib, a, p: a[0].clamp(min=p["low"], max=p["high"])),
     OpSpec("maximum", "piecewise", "{lib}.maximum({0}, {1})",

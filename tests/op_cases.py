@@ -407,6 +407,13 @@ ELEMENTWISE_CASES = [
         second_order=False,
     ),
     OpCase(
+        "sign",
+        lambda a: a.sign(),
+        lambda torch, a: a.sign(),
+        unary_inputs(away_from_zero()),
+        second_order=False,
+    ),
+    OpCase(
         "clamp_min",
         lambda a: a.clamp(min=CLAMP_LOW),
         lambda torch, a: a.clamp(min=CLAMP_LOW),

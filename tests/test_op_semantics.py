@@ -323,6 +323,37 @@ def test_abs_follows_torch_sign_at_zero_and_nan() -> None:
     compare_with_torch(lambda T, x: x.abs(), [NAN, -1.0, 0.0, 1.0], upstream=[1.0, INF, INF, 1.0])
 
 
+@pytest.mark.parametrize("name", ["relu", "abs", "sign"])
+def test_gradients_of_piecewise_ops_made_with_create_graph_follow_torch(name: str) -> None:
+    """relu, abs and sign have a second derivative of zero. torch's create_graph gradient of
+    relu depends on relu's output, and that of abs on sgn(x), so both require grad and can be
+    differentiated again, also when every input is on the flat side; sign's is a constant 0."""
+    for values in ([-2.5, 2.25, 0.0], [-2.5, -2.25]):
+        results = {}
+        for module in (torch, tinygrad_edu):
+            x = f64(module, values).requires_grad_()
+            output = getattr(x, name)()
+            (gradient,) = module.autograd.grad(output.sum(), x, create_graph=True)
+            second = None
+            if gradient.requires_grad:
+                gradient.sum().backward()
+                if x.grad is not None:
+                    second = (x.grad.numpy(force=True) if module is torch else x.grad.numpy())
+            first = gradient.detach().numpy().tolist()
+            results[module.__name__] = (first, gradient.requires_grad,
+                                        None if second is None else second.tolist())
+        assert results["tinygrad_edu"] == results["torch"], f"{name}{values}"
+
+
+def test_relu_saves_its_output_so_changing_it_in_place_breaks_backward_like_torch() -> None:
+    """torch's relu saves its output: changing the output in place makes backward refuse."""
+    for module in (torch, tinygrad_edu):
+        x = f64(module, [-1.0, 2.0]).requires_grad_()
+        y = x.relu()
+        y.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+
 # ---------------------------------------------------------------------------------------------
 # NaN and ties in max/min, maximum/minimum, clamp, argmax/argmin
 # ---------------------------------------------------------------------------------------------
@@ -465,6 +496,24 @@ def test_var_without_degrees_of_freedom_warns_like_torch() -> None:
         compare_with_torch(lambda T, x: x.var(), [2.0], second_order=False)
 
 
+def test_var_of_all_elements_without_degrees_of_freedom_differs_in_its_gradient() -> None:
+    """A difference README.md lists: with N - correction <= 0 over all elements, torch's gradient
+    is its own special case, g·inf·|x - mean| (inf or NaN), which does not require grad. Ours
+    follows the formula through the mean: ±inf - mean(±inf) is NaN everywhere."""
+    values = [1.0, 2.0, 4.0]
+    gradients = {}
+    for module in (torch, tinygrad_edu):
+        x = f64(module, values).requires_grad_()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            variance = x.var(correction=3)
+        assert variance.item() == INF
+        (gradient,) = module.autograd.grad(variance, x, create_graph=True)
+        gradients[module.__name__] = (gradient.detach().numpy().tolist(), gradient.requires_grad)
+    assert gradients["torch"] == ([INF, INF, INF], False)
+    assert np.isnan(gradients["tinygrad_edu"][0]).all() and gradients["tinygrad_edu"][1]
+
+
 def test_softmax_log_softmax_over_an_empty_dim() -> None:
     """softmax over a dimension of size 0 is an empty tensor of the same shape."""
     compare_with_torch(lambda T, x: x.softmax(0), np.zeros((0, 2)))
@@ -554,3 +603,70 @@ def test_clamp_of_integers_promotes_like_torch() -> None:
     compare_values(lambda T: typed(T, [1, 0, 3], "uint8").clamp(min=0.5))
     compare_values(lambda T: typed(T, [1, 0, 3], "int64").clamp(1, 2))
     compare_values(lambda T: typed(T, [True, False], "bool").clamp(1, 3))
+
+
+def test_view_refuses_a_shape_that_needs_a_copy_like_torch() -> None:
+    """view shares memory or raises (torch's rule); reshape copies instead."""
+    cases = [
+        lambda x: x.T.view(-1), lambda x: x.T.view(3, 2), lambda x: x[:, ::2].view(-1),
+        lambda x: x.expand(2, 2, 3).view(-1), lambda x: x.expand(2, 2, 3).view(2, 6),
+        lambda x: x[:, None].expand(2, 4, 3).view(2, 4, 3, 1), lambda x: x.T.view(3, 1, 2),
+        lambda x: x[:0].T.view(-1), lambda x: x[:, 1:].view(4), lambda x: x[:, 1:].view(2, 2, 1),
+    ]
+    for number, case in enumerate(cases):
+        outcomes = []
+        for module in (torch, tinygrad_edu):
+            x = module.arange(6.0).reshape(2, 3)
+            try:
+                outcomes.append(tuple(case(x).shape))
+            except RuntimeError as error:
+                assert "view size is not compatible" in str(error)
+                outcomes.append("refused")
+        assert outcomes[0] == outcomes[1], f"case {number}: torch {outcomes[0]}, ours {outcomes[1]}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Differences README.md lists: each pinned, with torch's side asserted too
+# ---------------------------------------------------------------------------------------------
+
+
+def test_writes_into_an_expanded_view_are_refused_where_torch_allows_fill_and_masks() -> None:
+    """torch refuses add_ into an expanded view but lets fill_ and masked assignment through
+    (every alias gets the same value); tinygrad_edu refuses all three with torch's error. An
+    empty expanded view has nothing to write: both allow it."""
+    writes = {
+        "fill_": lambda e: e.fill_(5.0),
+        "mask": lambda e: e.__setitem__(e > 1.5, 0.0),
+        "add_": lambda e: e.add_(1.0),
+    }
+    expected = {"torch": {"fill_": True, "mask": True, "add_": False},
+                "tinygrad_edu": {"fill_": False, "mask": False, "add_": False}}
+    for module in (torch, tinygrad_edu):
+        for name, write in writes.items():
+            expanded = f64(module, [1.0, 2.0]).expand(3, 2)
+            try:
+                with warnings.catch_warnings():
+                    # torch allows these writes, with a warning that they are deprecated
+                    warnings.simplefilter("ignore", UserWarning)
+                    write(expanded)
+                allowed = True
+            except RuntimeError as error:
+                assert str(error).startswith("unsupported operation: more than one element of "
+                                             "the written-to tensor refers to a single memory")
+                allowed = False
+            assert allowed == expected[module.__name__][name], f"{module.__name__} {name}"
+        empty = module.zeros(0, dtype=module.float64).expand(2, 0)
+        assert empty.mul_(2.0).shape == (2, 0)
+
+
+def test_returned_gradients_never_share_memory_where_torch_may() -> None:
+    """The gradient of x through the alias v = x[()] is, in torch, the very gradient given for
+    v: changing one in place changes the other. tinygrad_edu returns separate tensors."""
+    results = {}
+    for module in (torch, tinygrad_edu):
+        x = f64(module, [1.0, 2.0]).requires_grad_()
+        alias = x[()]
+        grad_x, grad_alias = module.autograd.grad([alias], [x, alias], [f64(module, [1.0, 1.0])])
+        grad_x.mul_(3)
+        results[module.__name__] = grad_alias.tolist()
+    assert results == {"torch": [3.0, 3.0], "tinygrad_edu": [1.0, 1.0]}

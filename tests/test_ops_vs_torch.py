@@ -65,6 +65,7 @@ NUMPY_REFERENCES: dict[str, Any] = {
     "pow_half": np.sqrt,
     "neg": np.negative,
     "abs": np.abs,
+    "sign": np.sign,
     "exp": np.exp,
     "log": np.log,
     "sqrt": np.sqrt,

@@ -305,7 +305,7 @@ def _accumulate_into_leaf(
     views, read-only arrays and arrays also handed elsewhere are copied.
     """
     if leaf.grad is None:
-        if create_graph:
+        if create_graph and grad._requires_grad:
             leaf.grad = grad
             return
         array = grad.data
@@ -314,7 +314,7 @@ def _accumulate_into_leaf(
         )
         leaf.grad = Tensor._wrap(array if adoptable else array.copy(), False)
         not_adoptable.add(id(leaf.grad.data))
-    elif create_graph or leaf.grad._requires_grad:
+    elif create_graph or leaf.grad._requires_grad or not leaf.grad.data.flags.writeable:
         # A .grad with a graph of its own (from create_graph) keeps one, as in torch.
         with enable_grad():
             leaf.grad = leaf.grad + grad
@@ -337,7 +337,7 @@ def _as_gradients(
     gradients = []
     for index, (output, grad_output) in enumerate(zip(outputs, grad_outputs)):
         # A view made in no_grad reports requires_grad (as in torch) but has no history.
-        if not output._requires_grad or output._made_in_no_grad:
+        if not output._requires_grad or (output._made_in_no_grad and output.grad_fn is None):
             raise RuntimeError(
                 f"element {index} of tensors does not require grad and does not have a grad_fn"
             )

@@ -213,9 +213,10 @@ class Function:
 
         Returns one Tensor, or a tuple of Tensors when ``forward`` returned a tuple of arrays.
         """
-        for tensor in inputs:
-            if tensor._view_fn is not None:  # its base may have changed in place since
-                tensor._refresh_view()
+        if GradMode.enabled:  # a view's base may have changed in place since it was made
+            for tensor in inputs:
+                if tensor._view_fn is not None:
+                    tensor._refresh_view()
         ctx = Context(cls, inputs)
         needs_input_grad = tuple([tensor._requires_grad for tensor in inputs])
         record = GradMode.enabled and True in needs_input_grad
@@ -287,9 +288,10 @@ class TensorFunction(Function):
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run ``forward`` on the arguments and, when grad mode is on, record the node."""
         tensors = tuple([arg for arg in args if isinstance(arg, tensor_module.Tensor)])
-        for tensor in tensors:
-            if tensor._view_fn is not None:
-                tensor._refresh_view()
+        if GradMode.enabled:  # (under no_grad nothing is recorded: no history is needed)
+            for tensor in tensors:
+                if tensor._view_fn is not None:
+                    tensor._refresh_view()
         ctx = Context(cls, tensors)
         ctx.tensor_positions = tuple([position for position, arg in enumerate(args)
                                       if isinstance(arg, tensor_module.Tensor)])

@@ -139,9 +139,12 @@ def mark_view(view: Tensor, base: Tensor, make_view: Callable[[Tensor], Tensor])
     if empty_view or np.may_share_memory(view.data, base.data):
         view._version = base._version
         view._view_version = base._version.value
+        if not GradMode.enabled or base._made_in_no_grad:
+            # torch's rule for views made in no_grad (and views of them): no history, and no
+            # in-place change with grad mode on (see ``_refresh_view`` and ``_inplace``).
+            view._made_in_no_grad = True
         if not GradMode.enabled and base._requires_grad:
             view._requires_grad = True
-            view._made_in_no_grad = True
         if base._base is None or base._view_fn is None:
             view._base = base
             view._view_fn = make_view
@@ -300,7 +303,11 @@ class Tensor:
     @property
     def requires_grad(self) -> bool:
         """Whether backward computes a gradient for this tensor."""
-        if self._view_fn is not None and not self._made_in_no_grad:
+        if self._view_fn is not None:
+            if self._made_in_no_grad and self.grad_fn is None:
+                # Made in no_grad: it follows its base, without any history of its own.
+                assert self._base is not None
+                return self._requires_grad or self._base._requires_grad
             self._refresh_view()
         return self._requires_grad
 
@@ -327,7 +334,7 @@ class Tensor:
         if base is None or self._view_fn is None or self._view_version == self._version.value:
             return
         if self._made_in_no_grad:
-            if not base._requires_grad:
+            if self.grad_fn is None and not base._requires_grad:
                 self._view_version = self._version.value
                 return
             raise RuntimeError(
@@ -691,6 +698,20 @@ class Tensor:
         """|self|, elementwise."""
         return ops.Abs.apply(self)
 
+    def sign(self) -> Tensor:
+        """-1, 0 or +1 elementwise (0 at 0 and at NaN); its gradient is zero.
+
+        Example:
+            >>> import tinygrad_edu as tge
+            >>> tge.tensor([-2.0, 0.0, 3.0]).sign()
+            tensor([-1.,  0.,  1.])
+        """
+        return ops.Sign.apply(self)
+
+    def sgn(self) -> Tensor:
+        """The same as ``sign`` for real numbers (torch's name for complex support)."""
+        return self.sign()
+
     def maximum(self, other: Any) -> Tensor:
         """Elementwise maximum of self and other (broadcasting)."""
         a, b = self._promoted(other)
@@ -907,8 +928,18 @@ class Tensor:
                          lambda base: ops.Reshape.apply(base, shape=shape_now))
 
     def view(self, *shape: Any) -> Tensor:
-        """Same as ``reshape`` (NumPy decides whether memory is shared)."""
-        return self.reshape(*shape)
+        """``reshape`` that always shares memory: like torch, it refuses a shape that would need
+        a copy (after ``transpose``, ``expand`` or a step slice), where ``reshape`` copies."""
+        result = self.reshape(*shape)
+        copied = result.data.size > 0 and not np.shares_memory(result.data, self.data)
+        if copied:
+            raise RuntimeError(
+                f"view size is not compatible with input tensor's size and stride (at least one "
+                f"dimension spans across two contiguous subspaces): shape {self.shape} with "
+                f"strides {self.data.strides} cannot be viewed as {result.shape}. Use "
+                ".reshape(...) instead."
+            )
+        return result
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge dimensions start_dim..end_dim into one."""
@@ -1046,7 +1077,7 @@ class Tensor:
         record = GradMode.enabled and (
             self._requires_grad or any(other._requires_grad for other in others)
         )
-        if GradMode.enabled and self._made_in_no_grad:
+        if record and self._made_in_no_grad:
             raise RuntimeError(
                 f"A view was created in no_grad mode and is being modified inplace with grad mode "
                 f"enabled ({function.__name__}). Given that this use case is ambiguous and error-"
@@ -1064,10 +1095,11 @@ class Tensor:
                 f"operation ({function.__name__}). Wrap it in `with tinygrad_edu.no_grad():`, "
                 "or change a clone() of the leaf instead."
             )
-        if not self.data.flags.writeable:
+        if not self.data.flags.writeable and self.data.size > 0:
             raise RuntimeError(
-                f"in-place {function.__name__}: this tensor is an expanded (read-only) view; "
-                "clone() it before modifying it in place."
+                "unsupported operation: more than one element of the written-to tensor refers to "
+                f"a single memory location (in-place {function.__name__} on an expanded view). "
+                "Please clone() the tensor before performing the operation."
             )
         if record:
             snapshot = Tensor._wrap(self.data.copy(), self._requires_grad)
@@ -1085,7 +1117,8 @@ class Tensor:
                 f"in-place {function.__name__}: result type {result.dtype} can't be cast to the "
                 f"desired output type {self.dtype}"
             )
-        np.copyto(self.data, result.data, casting="same_kind")
+        if self.data.size > 0:  # an empty expanded view is read-only, with nothing to write
+            np.copyto(self.data, result.data, casting="same_kind")
         self._version.value += 1
         if record and base is not None:
             self._rebase_through_view(base, result.to(self.dtype))
@@ -1118,7 +1151,8 @@ class Tensor:
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
         """self += alpha * other, in place."""
-        other = self._operand(other)
+        # Computed in the promoted dtype (as the out-of-place op), then written in self's.
+        _, other = self._promoted(other)
         if alpha != 1:
             other = other * alpha
         return self._inplace(ops.Add, other)
@@ -1133,7 +1167,8 @@ class Tensor:
 
     def div_(self, other: Any) -> Tensor:
         """self /= other, in place."""
-        return self.mul_(self._operand(other) ** -1)
+        _, other = self._floating()._promoted(other)
+        return self.mul_(other._floating() ** -1)
 
     def fill_(self, value: Any) -> Tensor:
         """Set every element to ``value``, in place."""

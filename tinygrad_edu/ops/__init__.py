@@ -12,7 +12,9 @@ from tinygrad_edu.ops.elementwise import (
     Neg,
     Pow,
     Relu,
+    ReluGradient,
     Sigmoid,
+    Sign,
     Tanh,
     Where,
 )
@@ -35,7 +37,6 @@ from tinygrad_edu.ops.reduce import Max, MaxDim, Sum
 __all__ = [
     "Abs", "Add", "BinaryCrossEntropyWithLogits", "Cast", "Cat", "Clone", "CrossEntropy", "Exp",
     "Expand", "GetItem", "IndexAdd", "Linear", "Log", "LogSoftmax", "MatMul", "Max", "MaxDim",
-    "Maximum",
-    "Mul", "Neg", "Pad", "Permute", "Pow", "Relu", "Reshape", "SetItem", "Sigmoid", "Sum", "Tanh",
-    "Where", "WriteView",
+    "Maximum", "Mul", "Neg", "Pad", "Permute", "Pow", "Relu", "ReluGradient", "Reshape",
+    "SetItem", "Sigmoid", "Sign", "Sum", "Tanh", "Where", "WriteView",
 ]

@@ -180,22 +180,43 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
-    """out = max(a, 0).   Local derivative: dout/da = 1[not a <= 0] (0 at a = 0, like torch).
+    """out = max(a, 0).   Local derivative: dout/da = 1[out > 0] (0 at a = 0, like torch).
 
-    The gradient is selected, not multiplied by the mask; like torch it passes at a = NaN
-    (relu(NaN) = NaN), where "a <= 0" is false.
+    The gradient is selected, not multiplied by the mask (see ``ReluGradient``); like torch it
+    passes at a = NaN (relu(NaN) = NaN), where "out <= 0" is false.
     """
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        output = np.maximum(a, 0)
         if ctx.needs_input_grad[0]:
-            ctx.save_for_backward(a <= 0)
-        return np.maximum(a, 0)
+            ctx.save_for_backward(output)
+        return output
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
-        (off,) = ctx.saved_tensors
-        return Where.apply(zero_like(grad_output), grad_output, condition=off.data)
+        (output,) = ctx.saved_tensors
+        return ReluGradient.apply(grad_output, output)
+
+
+class ReluGradient(Function):
+    """out = g where relu_output > 0 else 0: the gradient of relu as an op of its own.
+
+    It takes the relu's output as a second input, as torch does, so that a gradient made with
+    ``create_graph=True`` depends on it and requires grad (its derivative with respect to the
+    output is zero: the mask is piecewise constant). dout/dg = 1[relu_output > 0].
+    """
+
+    @staticmethod
+    def forward(ctx: Context, grad: np.ndarray, relu_output: np.ndarray) -> np.ndarray:
+        off = relu_output <= 0
+        ctx.off = off
+        return np.where(off, np.zeros((), grad.dtype), grad)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
+        grad_of_grad = Where.apply(zero_like(grad_output), grad_output, condition=ctx.off)
+        return grad_of_grad, constant(np.zeros(grad_output.shape, grad_output.dtype))
 
 
 class Abs(Function):
@@ -208,14 +229,30 @@ class Abs(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
         if ctx.needs_input_grad[0]:
-            # np.sign(NaN) is NaN; torch's sgn(NaN) is 0.
-            ctx.save_for_backward((a > 0).astype(a.dtype) - (a < 0).astype(a.dtype))
+            ctx.save_for_backward(a)
         return np.abs(a)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
-        (sign,) = ctx.saved_tensors
-        return grad_output * sign
+        (a,) = ctx.saved_tensors
+        return grad_output * Sign.apply(a)
+
+
+class Sign(Function):
+    """out = sgn(a): -1, 0 or +1 (0 at a = 0 and at NaN, like torch).   dout/da = 0.
+
+    The derivative is zero wherever it exists, and zero is what torch uses everywhere. The op
+    still records its input, so ``abs``'s gradient g * sgn(a) made with ``create_graph=True``
+    requires grad and can be differentiated again (to zero), as in torch.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        return (a > 0).astype(a.dtype) - (a < 0).astype(a.dtype)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        return constant(np.zeros(grad_output.shape, grad_output.dtype))
 
 
 class Maximum(Function):
