@@ -670,3 +670,39 @@ def test_returned_gradients_never_share_memory_where_torch_may() -> None:
         grad_x.mul_(3)
         results[module.__name__] = grad_alias.tolist()
     assert results == {"torch": [3.0, 3.0], "tinygrad_edu": [1.0, 1.0]}
+
+
+def test_second_backward_is_refused_where_an_op_here_saves_what_torch_does_not() -> None:
+    """mean is one op in torch and saves nothing, so a second backward works there; here it is a
+    sum times 1/n, whose graph is freed by the first backward."""
+    outcomes = {}
+    for module in (torch, tinygrad_edu):
+        x = f64(module, [1.0, 2.0]).requires_grad_()
+        y = x.mean()
+        y.backward()
+        try:
+            y.backward()
+            outcomes[module.__name__] = "ran"
+        except RuntimeError as error:
+            assert "Trying to backward through the graph a second time" in str(error)
+            outcomes[module.__name__] = "refused"
+    assert outcomes == {"torch": "ran", "tinygrad_edu": "refused"}
+
+
+def test_a_write_into_memory_the_value_overlaps_is_refused_where_torch_allows_it() -> None:
+    """``x[None] = x[1]`` writes one element of x into all of x: torch allows it (its overlap
+    rule depends on memory layout), tinygrad_edu refuses it with torch's error. Both refuse a
+    shifted copy such as ``x[1:3].copy_(x[0:2])``."""
+    outcomes = {}
+    for module in (torch, tinygrad_edu):
+        results = []
+        for write in (lambda x: x.__setitem__(None, x[1]), lambda x: x[1:3].copy_(x[0:2])):
+            x = f64(module, [1.0, 2.0, 3.0, 4.0])
+            try:
+                write(x)
+                results.append("ran")
+            except RuntimeError as error:
+                assert "refer to a single memory location" in str(error)
+                results.append("refused")
+        outcomes[module.__name__] = results
+    assert outcomes == {"torch": ["ran", "refused"], "tinygrad_edu": ["refused", "refused"]}
