@@ -706,3 +706,20 @@ def test_a_write_into_memory_the_value_overlaps_is_refused_where_torch_allows_it
                 results.append("refused")
         outcomes[module.__name__] = results
     assert outcomes == {"torch": ["ran", "refused"], "tinygrad_edu": ["refused", "refused"]}
+
+
+def test_a_single_row_times_a_batch_is_a_view_only_in_torch() -> None:
+    """torch computes (1, n) @ (b, n, m) through a transposed product and returns a view of it;
+    made under no_grad, that view may not be changed in place with grad mode on. Here the
+    product is an ordinary tensor, so the change is recorded."""
+    outcomes = {}
+    for module in (torch, tinygrad_edu):
+        with module.no_grad():
+            product = module.ones(1, 4, requires_grad=True) @ module.ones(2, 4, 5)
+        try:
+            product.add_(module.tensor(1.0, requires_grad=True))
+            outcomes[module.__name__] = "recorded"
+        except RuntimeError as error:
+            assert "A view was created in no_grad mode" in str(error)
+            outcomes[module.__name__] = "refused"
+    assert outcomes == {"torch": "refused", "tinygrad_edu": "recorded"}

@@ -166,8 +166,8 @@ def log_softmax(input: Tensor, dim: int) -> Tensor:
         tensor([-0.6931, -0.6931])
     """
     (axis,) = normalize_dims(dim, input.ndim, "log_softmax") or (0,)
-    if input.ndim == 0:
-        return input - input
+    if input.ndim == 0:  # one element: the op over a 1-element vector (0, or NaN for ±inf)
+        return ops.LogSoftmax.apply(input._floating().reshape(1), dim=0).reshape(())
     return ops.LogSoftmax.apply(input._floating(), dim=axis)
 
 

@@ -304,10 +304,12 @@ class Tensor:
     def requires_grad(self) -> bool:
         """Whether backward computes a gradient for this tensor."""
         if self._view_fn is not None:
-            if self._made_in_no_grad and self.grad_fn is None:
-                # Made in no_grad: it follows its base, without any history of its own.
+            if self._made_in_no_grad:
+                # Made in no_grad (or from such a view): it follows its base and never raises
+                # here, even where its history may no longer be used (torch's rule).
                 assert self._base is not None
-                return self._requires_grad or self._base._requires_grad
+                return (self._requires_grad or self.grad_fn is not None
+                        or self._base._requires_grad)
             self._refresh_view()
         return self._requires_grad
 
@@ -1060,10 +1062,14 @@ class Tensor:
             raise RuntimeError(
                 f"matmul: batch dimensions of shapes {a.shape} and {b.shape} do not broadcast"
             ) from error
+        # The result is a tensor of its own in torch, not a view: reshaped by the op directly.
+        shape = list(result.shape)
         if b.ndim == 1:
-            result = result.squeeze(-1)
+            del shape[-1]
         if a.ndim == 1:
-            result = result.squeeze(-2 if b.ndim > 1 else -1)
+            del shape[-2 if b.ndim > 1 else -1]
+        if len(shape) != result.ndim:
+            result = ops.Reshape.apply(result, shape=tuple(shape))
         return result
 
     # -------------------------------------------------------------------------- in-place ops

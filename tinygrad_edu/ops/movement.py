@@ -152,9 +152,11 @@ class WriteView(Function):
                 view_fn: Callable[[Tensor], Tensor]) -> np.ndarray:
         ctx.view_fn = view_fn
         output = base.copy()
-        view_fn(constant(output)).data[...] = value
         outside = np.ones(base.shape, dtype=bool)
-        view_fn(constant(outside)).data[...] = False
+        region = view_fn(constant(output)).data
+        if region.size > 0:  # (an empty expanded view is read-only, and nothing to write)
+            region[...] = value
+            view_fn(constant(outside)).data[...] = False
         ctx.outside = outside
         return output
 
