@@ -28,6 +28,7 @@ from tinygrad_edu.ops.movement import (
     Permute,
     Reshape,
     SetItem,
+    Split,
     WriteView,
 )
 from tinygrad_edu.ops.reduce import Max, MaxDim, Sum
@@ -36,6 +37,6 @@ __all__ = [
     "Abs", "Add", "BinaryCrossEntropyWithLogits", "Cast", "Cat", "Clone", "CrossEntropy", "Exp",
     "Expand", "GetItem", "IndexAdd", "Linear", "Log", "LogSoftmax", "MatMul", "Max", "MaxDim",
     "Maximum",
-    "Mul", "Neg", "Pad", "Permute", "Pow", "Relu", "Reshape", "SetItem", "Sigmoid", "Sum", "Tanh",
-    "Where", "WriteView",
+    "Mul", "Neg", "Pad", "Permute", "Pow", "Relu", "Reshape", "SetItem", "Sigmoid", "Split", "Sum",
+    "Tanh", "Where", "WriteView",
 ]
