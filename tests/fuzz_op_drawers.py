@@ -1,5 +1,5 @@
 """The fuzzer's drawers for ops that compute values: arithmetic, powers, smooth and piecewise
-functions, reductions, softmax, views, indexing, matmul, joins and integer dtypes.
+functions, reductions, softmax, views, indexing, matmul, joins, splits and integer dtypes.
 
 A drawer picks one op of its family, the program values it reads (from what a
 ``ProgramBuilder`` holds) and its parameters, keeps the inputs in the op's domain (see
@@ -13,6 +13,7 @@ import math
 from typing import Any, Callable
 
 import numpy as np
+import torch
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -35,7 +36,7 @@ from tests.fuzz_builder import (
     pick,
     rarely,
 )
-from tests.fuzz_programs import ArrayIndex, DType, Index
+from tests.fuzz_programs import OPS, ArrayIndex, DType, Index
 
 
 def draw_arithmetic(draw: st.DrawFn, builder: ProgramBuilder) -> None:
@@ -510,6 +511,42 @@ def draw_join(draw: st.DrawFn, builder: ProgramBuilder) -> None:
         parts.append(partner)
     exact = all(builder.exact[part] for part in parts)
     builder.add("stack" if stack else "cat", parts, {"dim": dim}, exact=exact)
+
+
+def draw_sections(draw: st.DrawFn, size: int) -> list[int]:
+    """1 to 3 non-negative sizes adding up to ``size`` (an empty section now and then), or
+    rarely sizes that do not add up (torch refuses them)."""
+    cuts = sorted(draw(st.lists(st.integers(0, size), max_size=2)))
+    bounds = [0, *cuts, size]
+    sections = [stop - start for start, stop in zip(bounds, bounds[1:])]
+    if rarely(draw, 10):
+        sections[-1] += draw(st.sampled_from((1, -1)))
+    return sections
+
+
+def draw_split(draw: st.DrawFn, builder: ProgramBuilder) -> None:
+    """``x.split(size)``, ``split(x, sections)``, ``x.chunk(n)`` and ``unbind(x)``: one name per
+    piece, every piece a view of x (rarely of a 0-d x, which torch refuses)."""
+    name = pick(draw, [other for other in builder.tensors()
+                       if builder.shape(other) or rarely(draw, 8)])
+    if name is None:
+        return
+    shape = builder.shape(name)
+    dim = draw_dim(draw, len(shape))
+    size = shape[dim] if shape else 1
+    kind = draw(st.sampled_from(("split", "split_sections", "chunk", "unbind")))
+    params: dict[str, Any] = {"dim": dim}
+    if kind == "split":
+        params["size"] = 0 if size == 0 and draw(st.booleans()) else draw(st.integers(1, size + 1))
+    elif kind == "split_sections":
+        params["sections"] = draw_sections(draw, size)
+    elif kind == "chunk":
+        params["chunks"] = draw(st.integers(1, size + 2))
+    try:  # how many pieces torch returns: one name each
+        count = len(OPS[kind].run(torch, [torch.empty(shape)], params))
+    except (RuntimeError, IndexError):
+        count = 1  # torch refuses: the step ends the program
+    builder.add(kind, [name], params, outputs=count, exact=builder.exact[name])
 
 
 def draw_integer_dtypes(draw: st.DrawFn, builder: ProgramBuilder) -> None:

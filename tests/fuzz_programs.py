@@ -406,6 +406,15 @@ OP_SPECS: list[OpSpec] = [
            lambda lib, a, p: lib.cat(a, dim=p["dim"])),
     OpSpec("stack", "join", "{lib}.stack([{all}], dim={dim})",
            lambda lib, a, p: lib.stack(a, dim=p["dim"])),
+    # Several views of one tensor (unpacked into one name per piece).
+    OpSpec("split", "split", "{0}.split({size}, dim={dim})",
+           lambda lib, a, p: a[0].split(p["size"], dim=p["dim"]), unpack=True),
+    OpSpec("split_sections", "split", "{lib}.split({0}, {sections}, dim={dim})",
+           lambda lib, a, p: lib.split(a[0], p["sections"], dim=p["dim"]), unpack=True),
+    OpSpec("chunk", "split", "{0}.chunk({chunks}, dim={dim})",
+           lambda lib, a, p: a[0].chunk(p["chunks"], dim=p["dim"]), unpack=True),
+    OpSpec("unbind", "split", "{lib}.unbind({0}, dim={dim})",
+           lambda lib, a, p: lib.unbind(a[0], dim=p["dim"]), unpack=True),
     # dtype conversions.
     OpSpec("double", "integer_dtypes", "{0}.double()", lambda lib, a, p: a[0].double()),
     OpSpec("float", "integer_dtypes", "{0}.float()", lambda lib, a, p: a[0].float()),

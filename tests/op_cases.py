@@ -903,6 +903,59 @@ JOIN_CASES = [
     ),
 ]
 
+
+def reversed_pairs(lib: Any, a: Any) -> Any:
+    """``a`` split into pieces of 2 along the last dim (the last one smaller when the size is
+    odd), joined again in reverse order: every piece's gradient goes back to its own place."""
+    return lib.cat(a.split(2, dim=-1)[::-1], dim=-1)
+
+
+def last_and_first_chunks(lib: Any, a: Any) -> Any:
+    """The last and first of ``a.chunk(3)`` joined: a middle chunk, when there is one, is
+    unused and its gradient must be 0."""
+    pieces = a.chunk(3, dim=0)
+    return lib.cat([pieces[-1], pieces[0]], dim=0)
+
+
+def first_section_scaled(lib: Any, a: Any) -> Any:
+    """The first of two sections along dim 1 (the second is unused), times 2."""
+    return a.split([1, a.shape[1] - 1], dim=1)[0] * 2
+
+
+def first_times_last_row(lib: Any, a: Any) -> Any:
+    """unbind's first and last slices multiplied (the same slice when there is one row): the
+    product makes the second derivative through the split nonzero."""
+    rows = lib.unbind(a, 0)
+    return rows[0] * rows[-1]
+
+
+SPLIT_CASES = [
+    OpCase(
+        "split_pieces_rejoined_in_reverse",
+        lambda a: reversed_pairs(tinygrad_edu, a),
+        reversed_pairs,
+        unary_inputs(min_dims=1),
+    ),
+    OpCase(
+        "chunk_last_and_first",
+        lambda a: last_and_first_chunks(tinygrad_edu, a),
+        last_and_first_chunks,
+        unary_inputs(min_dims=1),
+    ),
+    OpCase(
+        "split_sections_first_used",
+        lambda a: first_section_scaled(tinygrad_edu, a),
+        first_section_scaled,
+        unary_inputs(min_dims=2),
+    ),
+    OpCase(
+        "unbind_first_times_last",
+        lambda a: first_times_last_row(tinygrad_edu, a),
+        first_times_last_row,
+        unary_inputs(min_dims=1),
+    ),
+]
+
 MATMUL_CASES = [
     OpCase(
         "matmul_vector_vector",
@@ -955,7 +1008,8 @@ MATMUL_CASES = [
 ]
 
 OP_CASES: list[OpCase] = (
-    ELEMENTWISE_CASES + REDUCTION_CASES + SHAPE_CASES + INDEXING_CASES + JOIN_CASES + MATMUL_CASES
+    ELEMENTWISE_CASES + REDUCTION_CASES + SHAPE_CASES + INDEXING_CASES + JOIN_CASES + SPLIT_CASES
+    + MATMUL_CASES
 )
 
 

@@ -1413,6 +1413,28 @@ def test_in_place_through_views_of_computed_tensors() -> None:
         run_both(program)
 
 
+def test_backward_from_a_view_whose_base_changed_follows_the_change() -> None:
+    """A view used directly as an output of backward or grad, after an in-place change of its
+    base, has its history made again first (torch's rule), as when an op reads it."""
+    def backward_of_view(library: Any) -> tuple[Any, ...]:
+        x = leaf(library)
+        y = x * 1
+        view = y[:1]
+        y.mul_(2)
+        library.autograd.backward([view], [library.ones(1, dtype=library.float64)])
+        return (x.grad,)
+
+    def grad_of_view(library: Any) -> tuple[Any, ...]:
+        x = leaf(library)
+        y = x * 1
+        view = y[1:]
+        y.mul_(3)
+        return library.autograd.grad([view.sum()], [x])
+
+    run_both(backward_of_view)
+    run_both(grad_of_view)
+
+
 def test_in_place_on_a_view_of_a_leaf_is_refused_like_torch() -> None:
     torch = pytest.importorskip("torch")
     for library, error in ((tinygrad_edu, RuntimeError), (torch, RuntimeError)):

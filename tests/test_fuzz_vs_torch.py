@@ -2,9 +2,10 @@
 
 hypothesis draws programs of 3 to 8 ops (``tests/fuzz_generator.py``) over the public API
 that has a torch twin: elementwise ops with broadcasting, reductions with dim and keepdim,
-softmax, views and reshapes, basic and advanced indexing, matmul, cat and stack, in-place ops
-and index assignment, max(dim)'s two outputs, retain_grad, retain_graph with a second backward,
-``autograd.grad(create_graph=True)`` with a double backward, no_grad blocks, and threads (the
+softmax, views and reshapes, basic and advanced indexing, matmul, cat and stack, split, chunk
+and unbind (several views of one tensor), in-place ops and index assignment, max(dim)'s two
+outputs, retain_grad, retain_graph with a second backward, ``autograd.grad(create_graph=True)``
+with a double backward, no_grad blocks, and threads (the
 program in a worker thread while the main thread sits in no_grad, or the reverse). Each program
 is run once per library (``tests/fuzz_compare.py``) and, after every step, both runs must show
 the same shape, dtype, ``requires_grad``, ``is_leaf`` and values of every program value, the same

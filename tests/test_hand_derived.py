@@ -7,7 +7,8 @@ Two families:
    derivation is in the comments of ``hand_derived_gradients``) and compared with autograd.
 2. Small scalar expressions in the style of micrograd, each with its gradient derived line by
    line in the comments and checked exactly (all intermediate values are dyadic rationals, so
-   float64 represents every one of them without rounding).
+   float64 represents every one of them without rounding); the same for the pieces of split
+   and unbind (each piece's gradient goes back to its own place, an unused piece sends 0).
 
 Layout used throughout (PyTorch's): one example per ROW.
     X  : (m, n_in)         Y  : (m, n_out), one-hot rows
@@ -361,3 +362,37 @@ def test_tanh_neuron() -> None:
         np.testing.assert_allclose(
             actual.item(), reference, rtol=TOLERANCE, atol=TOLERANCE, err_msg=name
         )
+
+
+def test_split_pieces_gradients_by_hand() -> None:
+    """x = [0.5, 1, 1.5, 2, 2.5] cut by x.split([2, 2, 1]) into a = (x0, x1), b = (x2, x3),
+    c = (x4); b is not used.
+
+    Forward:  L = a0² + a1² + 3 c0 = 0.25 + 1 + 7.5 = 8.75
+    Backward: each piece's gradient goes back to its own place, an unused piece sends 0:
+        ∂L/∂a = (2 a0, 2 a1) = (1, 2)   ∂L/∂b = (0, 0)   ∂L/∂c = 3
+        ∂L/∂x = [1, 2, 0, 0, 3]
+    Second order: G = Σ ∂L/∂x = 2 x0 + 2 x1 + 3, so ∂G/∂x = [2, 2, 0, 0, 0].
+    """
+    x = leaf(np.array([0.5, 1.0, 1.5, 2.0, 2.5]))
+    a, b, c = x.split([2, 2, 1])
+    loss = (a * a).sum() + 3 * c.sum()
+    assert loss.item() == 8.75
+    (first,) = tinygrad_edu.autograd.grad(loss, x, create_graph=True)
+    assert first.tolist() == [1.0, 2.0, 0.0, 0.0, 3.0]
+    (second,) = tinygrad_edu.autograd.grad(first.sum(), x)
+    assert second.tolist() == [2.0, 2.0, 0.0, 0.0, 0.0]
+
+
+def test_unbind_rows_gradients_by_hand() -> None:
+    """X = [[1, 2], [3, 4]], (r0, r1) = X.unbind(0), L = Σ r0 · r1 = 1·3 + 2·4 = 11.
+
+    ∂L/∂r0 = r1 = (3, 4), ∂L/∂r1 = r0 = (1, 2): ∂L/∂X = [[3, 4], [1, 2]] (the rows swapped).
+    """
+    matrix = leaf(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    first_row, second_row = matrix.unbind(0)
+    loss = (first_row * second_row).sum()
+    assert loss.item() == 11.0
+    loss.backward()
+    assert matrix.grad is not None
+    assert matrix.grad.tolist() == [[3.0, 4.0], [1.0, 2.0]]

@@ -90,6 +90,7 @@ NUMPY_REFERENCES: dict[str, Any] = {
     "getitem_int_array_duplicates": lambda a: a[[0, 2, 0, 1, 2, 2]],
     "cat_three_last_dim": lambda a, b, c: np.concatenate([a, b, c], axis=-1),
     "stack_two_first_dim": lambda a, b: np.stack([a, b], axis=0),
+    "unbind_first_times_last": lambda a: a[0] * a[-1],
     "pad_last_two_dims_value": lambda a: np.pad(
         a, [(0, 0)] * (a.ndim - 2) + [(2, 0), (0, 1)], constant_values=1.5
     ),

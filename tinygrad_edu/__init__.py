@@ -25,7 +25,17 @@ from tinygrad_edu.creation import (
     zeros_like,
 )
 from tinygrad_edu.dtypes import bool_, float16, float32, float64, int32, int64, uint8
-from tinygrad_edu.functional import cat, maximum, minimum, pad, stack, where
+from tinygrad_edu.functional import (
+    cat,
+    chunk,
+    maximum,
+    minimum,
+    pad,
+    split,
+    stack,
+    unbind,
+    where,
+)
 from tinygrad_edu.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from tinygrad_edu.tensor import Tensor
 
@@ -35,9 +45,9 @@ bool = bool_  # noqa: A001
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "arange", "autograd", "bool", "bool_", "cat", "data", "enable_grad", "eye",
+    "Tensor", "arange", "autograd", "bool", "bool_", "cat", "chunk", "data", "enable_grad", "eye",
     "float16", "float32", "float64", "from_numpy", "full", "functional", "int32", "int64",
     "is_grad_enabled", "manual_seed", "maximum", "minimum", "nn", "no_grad", "ones", "ones_like",
-    "ops", "optim", "pad", "rand", "randn", "set_grad_enabled", "stack", "tensor", "uint8",
-    "where", "zeros", "zeros_like",
+    "ops", "optim", "pad", "rand", "randn", "set_grad_enabled", "split", "stack", "tensor",
+    "uint8", "unbind", "where", "zeros", "zeros_like",
 ]

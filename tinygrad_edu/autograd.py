@@ -336,6 +336,8 @@ def _as_gradients(
         )
     gradients = []
     for index, (output, grad_output) in enumerate(zip(outputs, grad_outputs)):
+        if output._view_fn is not None:  # its base may have changed in place since
+            output._refresh_view(history_asked=True)
         # A view made in no_grad reports requires_grad (as in torch) but has no history.
         if not output._requires_grad or (output._made_in_no_grad and output.grad_fn is None):
             raise RuntimeError(
@@ -408,6 +410,8 @@ def grad(
     if isinstance(grad_outputs, Tensor):
         grad_outputs = [grad_outputs]
     for index, tensor in enumerate(input_list):
+        if tensor._view_fn is not None:  # its base may have changed in place since
+            tensor._refresh_view(history_asked=True)
         if not tensor._requires_grad:
             raise RuntimeError(f"One of the differentiated Tensors (input {index}) does not "
                                "require grad")

@@ -1,5 +1,5 @@
-"""Functions on tensors that are not methods in torch either: cat, stack, where, pad,
-plus the softmax family (also reachable as Tensor methods)."""
+"""Functions on tensors that are not methods in torch either: cat, stack, where, pad; and
+functions that are methods too: split, chunk, unbind, the softmax family."""
 
 from __future__ import annotations
 
@@ -68,6 +68,42 @@ def stack(tensors: Sequence[Any], dim: int = 0) -> Tensor:
                 f"0 and {part.shape} at entry {position}"
             )
     return cat([part.unsqueeze(dim) for part in parts], dim=dim)
+
+
+def split(tensor: Tensor, split_size_or_sections: int | Sequence[int],
+          dim: int = 0) -> tuple[Tensor, ...]:
+    """Cut ``tensor`` along ``dim`` into pieces of ``split_size_or_sections`` elements (the last
+    one smaller), or into pieces of the listed sizes: ``tensor.split`` (views of ``tensor``).
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.split(tge.arange(5), [1, 4])
+        (tensor([0]), tensor([1, 2, 3, 4]))
+    """
+    return tensor.split(split_size_or_sections, dim)
+
+
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """Cut ``input`` along ``dim`` into ``chunks`` pieces of ceil(size / chunks) elements, the
+    last one smaller (so possibly fewer pieces): ``input.chunk`` (views of ``input``).
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.chunk(tge.arange(6), 4)
+        (tensor([0, 1]), tensor([2, 3]), tensor([4, 5]))
+    """
+    return input.chunk(chunks, dim)
+
+
+def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    """The slices of ``input`` along ``dim``, that dimension removed: ``input.unbind``.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.unbind(tge.tensor([[1, 2], [3, 4]]))
+        (tensor([1, 2]), tensor([3, 4]))
+    """
+    return input.unbind(dim)
 
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:

@@ -94,6 +94,39 @@ def new_shape(sizes: tuple[Any, ...], op: str) -> tuple[int, ...]:
     return shape
 
 
+def is_integer(value: Any) -> bool:
+    """An int or a NumPy integer, but not a bool (torch refuses True as a size)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def split_size_argument(split_size: Any) -> int | tuple[int, ...]:
+    """``split``'s first argument checked for its type: an int, or a tuple of the ints of a
+    list or tuple of sections."""
+    if isinstance(split_size, (list, tuple)):
+        for position, section in enumerate(split_size):
+            if not is_integer(section):
+                raise TypeError(
+                    "split: the sections must be ints, but found element of type "
+                    f"{type(section).__name__} at position {position}"
+                )
+        return tuple([int(section) for section in split_size])
+    if not is_integer(split_size):
+        raise TypeError(
+            f"split: split_size must be an int or a list of ints, not {type(split_size).__name__}"
+        )
+    return int(split_size)
+
+
+def even_split_sizes(split_size: int, size: int) -> tuple[int, ...]:
+    """Pieces of ``split_size`` elements along a dimension of ``size``, the last one smaller
+    when ``split_size`` does not divide ``size``. As in torch there is always at least one
+    piece: the whole dimension when ``split_size`` is larger, or when ``size`` is 0."""
+    if split_size == 0:  # allowed only when size is 0 (checked by the caller)
+        return (size,)
+    count = max(-(-size // split_size), 1)  # ceil(size / split_size), at least 1
+    return (split_size,) * (count - 1) + (size - split_size * (count - 1),)
+
+
 def normalize_index(index: Any) -> Any:
     """Turn an index into one NumPy understands the same way torch does.
 
@@ -125,13 +158,16 @@ def normalize_index(index: Any) -> Any:
     return tuple(normalized)
 
 
-def mark_view(view: Tensor, base: Tensor, make_view: Callable[[Tensor], Tensor]) -> Tensor:
+def mark_view(view: Tensor, base: Tensor, make_view: Callable[[Tensor], Tensor],
+              one_of_several: bool = False) -> Tensor:
     """When ``view`` shares memory with ``base``, make it a view as torch has them: one version
     counter with its root base (the tensor that owns the memory), and ``_view_fn``, which makes
     the view again from that root with Tensor ops. An in-place op through the view uses it to
     update the root's history (see ``Tensor._inplace``).
 
-    ``make_view(base)`` must make ``view`` from ``base``.
+    ``make_view(base)`` must make ``view`` from ``base``. ``one_of_several``: the view is one of
+    the outputs of an op that returns several views (``split``); such a view, and a view of it,
+    made with grad mode on, may not be changed in place (see ``multiple_views_error``).
     """
     # An empty slice shares no bytes, but NumPy still made it as a view of the base's array
     # (an empty result of integer-array indexing is a copy: made from another array).
@@ -143,6 +179,8 @@ def mark_view(view: Tensor, base: Tensor, make_view: Callable[[Tensor], Tensor])
             # torch's rule for views made in no_grad (and views of them): no history, and no
             # in-place change with grad mode on (see ``_refresh_view`` and ``_inplace``).
             view._made_in_no_grad = True
+        view._multi_output_view = GradMode.enabled and (one_of_several
+                                                        or base._multi_output_view)
         if not GradMode.enabled and base._requires_grad:
             view._requires_grad = True
         if base._base is None or base._view_fn is None:
@@ -172,6 +210,33 @@ def compose_views(first: Callable[[Tensor], Tensor],
     def composed(root: Tensor) -> Tensor:
         return then(first(root))
     return composed
+
+
+def view_of_region(index: tuple[Any, ...]) -> Callable[[Tensor], Tensor]:
+    """The view function of basic indexing with ``index`` (how a piece of ``split`` is made
+    again from its base)."""
+    def make_view(base: Tensor) -> Tensor:
+        return ops.GetItem.apply(base, index=index)
+    return make_view
+
+
+def multiple_views_error(view: Tensor, what_happened: str) -> RuntimeError:
+    """torch's refusal to change in place a piece of ``split``/``chunk``/``unbind`` (or a view
+    of one) where the change would be recorded.
+
+    One node holds the history of all the pieces. An in-place op through an ordinary view
+    rewrites its base's history and makes the view's again from it (``WriteView``); for one
+    output of a node with several, torch does not do that, and refuses instead.
+    """
+    subject = "This tensor"
+    if view.grad_fn is not None:
+        subject = f"Output {view._output_nr} of {view.grad_fn.function.__name__}"
+    return RuntimeError(
+        f"{subject} is a view and {what_happened}. This view is the output of a function that "
+        "returns multiple views (split, chunk, unbind), or a view of such an output. Such "
+        "functions do not allow the output views to be modified inplace. You should replace the "
+        "inplace operation by an out-of-place one, or clone() the piece first."
+    )
 
 
 def refuse_overlap(target: np.ndarray, value: np.ndarray) -> None:
@@ -230,8 +295,8 @@ class Tensor:
 
     __slots__ = (
         "data", "grad", "grad_fn", "_output_nr", "_requires_grad", "_version", "_base",
-        "_view_fn", "_view_version", "_view_base_node", "_made_in_no_grad", "_hooks",
-        "__weakref__",
+        "_view_fn", "_view_version", "_view_base_node", "_made_in_no_grad", "_multi_output_view",
+        "_hooks", "__weakref__",
     )
     # Make NumPy hand ``array * tensor`` over to Tensor.__rmul__ instead of looping over it.
     __array_ufunc__ = None
@@ -248,6 +313,9 @@ class Tensor:
     # A view made under no_grad of a tensor that requires grad: it requires grad too (torch),
     # but no gradient flows through it, and it may not be changed in place with grad mode on.
     _made_in_no_grad: bool
+    # A piece of split/chunk/unbind (one of several views one op returned), or a view of one,
+    # made with grad mode on: torch refuses to change it in place where that would be recorded.
+    _multi_output_view: bool
     # For a view: the version of the shared memory when its history was last made, and the
     # base's node then. After an in-place change of the base the history is made again.
     _view_version: int
@@ -286,6 +354,7 @@ class Tensor:
         self._base = None
         self._view_fn = None
         self._made_in_no_grad = False
+        self._multi_output_view = False
         self._view_version = 0
         self._view_base_node = None
         self._hooks = None
@@ -310,7 +379,9 @@ class Tensor:
                 assert self._base is not None
                 return (self._requires_grad or self.grad_fn is not None
                         or self._base._requires_grad)
-            self._refresh_view()
+            # A piece of split keeps its flag (its history cannot be remade, see _refresh_view).
+            if not self._multi_output_view:
+                self._refresh_view()
         return self._requires_grad
 
     @requires_grad.setter
@@ -328,10 +399,12 @@ class Tensor:
             )
         self._requires_grad = bool(value)
 
-    def _refresh_view(self) -> None:
+    def _refresh_view(self, history_asked: bool = False) -> None:
         """A view whose base was changed in place since its history was made gets its history
         made again from the base's new one (torch does the same). A view made in no_grad may
-        not be used once its base's history changed that way (torch's error)."""
+        not be used once its base's history changed that way (torch's error), nor may a piece
+        of split that has a history: an op refuses it with grad mode on; ``history_asked``
+        (``is_leaf``, backward) refuses it in any mode."""
         base = self._base
         if base is None or self._view_fn is None or self._view_version == self._version.value:
             return
@@ -345,6 +418,11 @@ class Tensor:
                 "ambiguous and error-prone, it is forbidden. Move both the view and the in-place "
                 "change inside the no_grad block, or both outside it."
             )
+        if self._multi_output_view and (self.grad_fn is not None or base._requires_grad):
+            if not (GradMode.enabled or history_asked):
+                return  # an op under no_grad needs no history; torch does not refuse it
+            raise multiple_views_error(
+                self, "its base or another view of its base has been modified inplace")
         self._view_version = self._version.value
         if base.grad_fn is self._view_base_node:
             return  # changed without recording (under no_grad): the history still holds
@@ -358,7 +436,7 @@ class Tensor:
     def is_leaf(self) -> bool:
         """True for tensors made by the user rather than computed by a recorded op."""
         if self._view_fn is not None:
-            self._refresh_view()
+            self._refresh_view(history_asked=True)
         return self.grad_fn is None
 
     @property
@@ -1025,6 +1103,98 @@ class Tensor:
         return mark_view(ops.Expand.apply(self, shape=expanded), self,
                          lambda base: ops.Expand.apply(base, shape=expanded))
 
+    def split(self, split_size: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+        """Cut along ``dim`` into pieces of ``split_size`` elements (the last one smaller when
+        the size does not divide evenly), or into pieces of the listed sizes, which must add
+        up to the size of ``dim``.
+
+        The pieces are views: they share memory (and the version counter) with self, and the
+        gradient of self joins their gradients (zeros for a piece that is not used). As in
+        torch, a piece may not be changed in place where the change would be recorded.
+
+        Example:
+            >>> import tinygrad_edu as tge
+            >>> tge.arange(5).split(2)
+            (tensor([0, 1]), tensor([2, 3]), tensor([4]))
+            >>> [piece.shape for piece in tge.zeros(2, 5).split([1, 4], dim=1)]
+            [(2, 1), (2, 4)]
+        """
+        sizes = split_size_argument(split_size)
+        if self.ndim == 0:
+            raise RuntimeError("split expects at least a 1-dimensional tensor (got a 0-d one)")
+        if isinstance(sizes, int) and sizes < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got "
+                               f"split_size={sizes}")
+        (axis,) = normalize_dims(dim, self.ndim, "split")
+        size = self.shape[axis]
+        if isinstance(sizes, int):
+            if sizes == 0 and size != 0:
+                raise RuntimeError(
+                    "split_size can only be 0 if dimension size is 0, but got dimension size of "
+                    f"{size}"
+                )
+            return self._split_into(axis, even_split_sizes(sizes, size))
+        if any(section < 0 for section in sizes):
+            raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative "
+                               f"entries, but got split_sizes={list(sizes)}")
+        if sum(sizes) != size:
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's "
+                f"size at dimension {axis}), but got split_sizes={list(sizes)}"
+            )
+        return self._split_into(axis, sizes)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """Cut along ``dim`` into ``chunks`` pieces of equal size, the last one smaller.
+
+        torch's rule: every piece has ceil(size / chunks) elements, except the last, so there
+        may be fewer than ``chunks`` pieces (a size of 5 in 4 chunks gives 2, 2, 1); a
+        dimension of size 0 gives ``chunks`` empty pieces. The pieces are views, as in
+        ``split``.
+
+        Example:
+            >>> import tinygrad_edu as tge
+            >>> [piece.shape[0] for piece in tge.zeros(5).chunk(4)]
+            [2, 2, 1]
+        """
+        if not is_integer(chunks):
+            raise TypeError(f"chunk: chunks must be an int, not {type(chunks).__name__}")
+        if self.ndim == 0:
+            raise RuntimeError("chunk expects at least a 1-dimensional tensor (got a 0-d one)")
+        if chunks <= 0:
+            raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+        (axis,) = normalize_dims(dim, self.ndim, "chunk")
+        size = self.shape[axis]
+        if size == 0:
+            return self._split_into(axis, (0,) * int(chunks))
+        return self._split_into(axis, even_split_sizes(-(-size // int(chunks)), size))
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        """The slices along ``dim``, with that dimension removed: ``x.unbind(1)`` is
+        ``(x[:, 0], x[:, 1], ...)``, as views (see ``split``).
+
+        Example:
+            >>> import tinygrad_edu as tge
+            >>> tge.tensor([[1, 2], [3, 4]]).unbind(1)
+            (tensor([1, 3]), tensor([2, 4]))
+        """
+        if self.ndim == 0:
+            raise IndexError("unbind: Dimension specified as 0 but tensor has no dimensions")
+        (axis,) = normalize_dims(dim, self.ndim, "unbind")
+        pieces = self._split_into(axis, (1,) * self.shape[axis])
+        return tuple([piece.squeeze(axis) for piece in pieces])
+
+    def _split_into(self, axis: int, sizes: tuple[int, ...]) -> tuple[Tensor, ...]:
+        """The pieces of ``sizes`` elements along ``axis``, one ``Split`` op, each a view."""
+        pieces: tuple[Tensor, ...] = ops.Split.apply(self, dim=axis, sizes=sizes)
+        leading = (slice(None),) * axis
+        start = 0
+        for piece, size in zip(pieces, sizes):
+            region = leading + (slice(start, start + size),)
+            mark_view(piece, self, view_of_region(region), one_of_several=True)
+            start += size
+        return pieces
+
     def __getitem__(self, index: Any) -> Tensor:
         normalized = normalize_index(index)
         try:
@@ -1089,6 +1259,8 @@ class Tensor:
                 f"enabled ({function.__name__}). Given that this use case is ambiguous and error-"
                 "prone, it is forbidden. Make the view outside no_grad, or clone() it."
             )
+        if record and self._multi_output_view:
+            raise multiple_views_error(self, "is being modified inplace")
         if GradMode.enabled and self._requires_grad and self.grad_fn is None:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation. "

@@ -30,6 +30,7 @@ from tinygrad_edu.ops.movement import (
     Permute,
     Reshape,
     SetItem,
+    Split,
     WriteView,
 )
 from tinygrad_edu.ops.reduce import Max, MaxDim, Sum
@@ -38,5 +39,5 @@ __all__ = [
     "Abs", "Add", "BinaryCrossEntropyWithLogits", "Cast", "Cat", "Clone", "CrossEntropy", "Exp",
     "Expand", "GetItem", "IndexAdd", "Linear", "Log", "LogSoftmax", "MatMul", "Max", "MaxDim",
     "Maximum", "Mul", "Neg", "Pad", "Permute", "Pow", "Relu", "ReluGradient", "Reshape",
-    "SetItem", "Sigmoid", "Sign", "Sum", "Tanh", "Where", "WriteView",
+    "SetItem", "Sigmoid", "Sign", "Split", "Sum", "Tanh", "Where", "WriteView",
 ]

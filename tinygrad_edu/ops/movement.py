@@ -1,7 +1,8 @@
-"""Ops that move data without arithmetic: reshape, permute, expand, indexing, cat, pad.
+"""Ops that move data without arithmetic: reshape, permute, expand, indexing, cat, split, pad.
 
 Their backward moves the gradient back the opposite way: reshape back, permute with the inverse
-permutation, sum over expanded axes, scatter-add into the indexed places, slice the pieces apart.
+permutation, sum over expanded axes, scatter-add into the indexed places, slice the pieces apart
+(cat), join the pieces' gradients (split).
 """
 
 from __future__ import annotations
@@ -192,6 +193,34 @@ class Cat(Function):
                 grads.append(None)
             start += size
         return tuple(grads)
+
+
+class Split(Function):
+    """(out_0, out_1, ...) = a cut along ``dim`` into pieces of ``sizes`` elements: one output
+    per piece, each a view of a (no copy).
+
+    dout_k/da = 1 on piece k's region of a and 0 elsewhere, so the gradient of a is the pieces'
+    gradients joined back along ``dim``. A piece that received no gradient gets zeros (the
+    engine materialises them), so its region of a's gradient is 0.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, *, dim: int,
+                sizes: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+        ctx.dim = dim
+        leading = (slice(None),) * dim
+        pieces = []
+        start = 0
+        for size in sizes:
+            pieces.append(a[leading + (slice(start, start + size),)])
+            start += size
+        return tuple(pieces)
+
+    @staticmethod
+    def backward(ctx: Context, *grad_outputs: Tensor) -> Tensor:
+        # da = [dout_0, dout_1, ...] joined along dim; Cat is differentiable (its backward
+        # slices), so double backward works.
+        return Cat.apply(*grad_outputs, dim=ctx.dim)
 
 
 class Pad(Function):
