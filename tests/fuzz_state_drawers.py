@@ -40,12 +40,24 @@ from tests.fuzz_programs import DType, Index, TensorLiteral
 def inplace_targets(builder: ProgramBuilder) -> list[str]:
     """Float values an in-place op may write: not leaves that require grad (torch refuses
     those outside no_grad; ``draw_misuse`` tries that on purpose), and not the gradients that
-    ``autograd.grad`` returned (``g`` names): torch's may share memory with each other, a
-    difference README.md lists."""
+    ``autograd.grad`` returned or memory they share (torch's gradients may share memory with
+    each other, a difference README.md lists)."""
     return [name for name in builder.floats()
-            if not name.startswith("g")
+            if not shares_memory_with_a_gradient(builder, name)
             and (not builder.grad_enabled
                  or not (builder.is_leaf(name) and builder.values[name].requires_grad))]
+
+
+def shares_memory_with_a_gradient(builder: ProgramBuilder, name: str) -> bool:
+    """Whether torch's value ``name`` is, or shares memory with, a gradient that
+    ``autograd.grad`` returned (a ``g`` name; its view, or a ``grad_outputs`` it aliases)."""
+    if name.startswith("g"):
+        return True
+    pointer = builder.values[name].untyped_storage().data_ptr()
+    gradients = [value for other, value in builder.values.items()
+                 if other.startswith("g") and hasattr(value, "untyped_storage")]
+    return pointer != 0 and any(
+        gradient.untyped_storage().data_ptr() == pointer for gradient in gradients)
 
 
 def draw_inplace_target(draw: st.DrawFn, builder: ProgramBuilder) -> str | None:

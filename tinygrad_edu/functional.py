@@ -203,7 +203,8 @@ def log_softmax(input: Tensor, dim: int) -> Tensor:
     """
     (axis,) = normalize_dims(dim, input.ndim, "log_softmax") or (0,)
     if input.ndim == 0:  # one element: the op over a 1-element vector (0, or NaN for ±inf)
-        return ops.LogSoftmax.apply(input._floating().reshape(1), dim=0).reshape(())
+        return ops.Reshape.apply(ops.LogSoftmax.apply(input._floating().reshape(1), dim=0),
+                                 shape=())
     return ops.LogSoftmax.apply(input._floating(), dim=axis)
 
 
@@ -238,4 +239,6 @@ def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     total = (source - shift_tensor).exp().sum(axes, keepdim=True).log() + shift_tensor
     if keepdim:
         return total
-    return total.reshape([size for axis, size in enumerate(total.shape) if axis not in axes])
+    # Reshaped by the op itself: the result is a tensor of its own, not a view (as in torch).
+    kept = tuple([size for axis, size in enumerate(total.shape) if axis not in axes])
+    return ops.Reshape.apply(total, shape=kept)

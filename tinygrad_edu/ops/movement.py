@@ -128,7 +128,11 @@ class SetItem(Function):
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
         grad_a = None
-        if ctx.needs_input_grad[0]:
+        if ctx.needs_input_grad[0] and len(ctx.index) == 1 and ctx.index[0] is Ellipsis:
+            # Every element was replaced (copy_, fill_): no gradient reaches the old value, a
+            # constant zero as in torch (not a function of the upstream gradient).
+            grad_a = constant(np.zeros(grad_output.shape, dtype=grad_output.dtype))
+        elif ctx.needs_input_grad[0]:
             zero = constant(np.zeros((), dtype=grad_output.dtype))
             grad_a = SetItem.apply(grad_output, zero, index=ctx.index)
         grad_value = None

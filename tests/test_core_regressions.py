@@ -1,0 +1,203 @@
+"""Twelve programs that once gave a wrong answer without any error, each now run in tinygrad_edu
+and in torch with the same code (``T`` is the library) and compared.
+
+They cover history rewritten by an in-place op, in-place ops that use their own target, the
+same output given twice, thread-local grad mode, elements as views, in-place through views of
+tensors without grad, in-place on matmul results, masks over saved values, infinite and NaN
+upstream gradients under masks, powers at zero, max/min over a dim of 0-d and empty tensors,
+and retain_grad across an in-place op. Each function returns what the program computed; the
+test compares the two libraries' results (None, lists of numbers, or an error type).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import tinygrad_edu  # noqa: E402
+
+
+def leaf(T: Any) -> Any:
+    """x = [1, 2] (float64) that requires grad."""
+    return T.tensor([1.0, 2.0], dtype=T.float64, requires_grad=True)
+
+
+def grad_list(tensor: Any) -> Any:
+    """A gradient as a plain list (None stays None)."""
+    return None if tensor is None else tensor.detach().numpy().tolist()
+
+
+def in_place_after_use_keeps_the_recorded_history(T: Any) -> Any:
+    x = leaf(T)
+    y = x * 2
+    z = y.exp()
+    y.mul_(3)
+    z.sum().backward()
+    return grad_list(x.grad)
+
+
+def add_with_itself(T: Any) -> Any:
+    x = leaf(T)
+    y = x * 2
+    y.add_(y)
+    y.sum().backward()
+    return grad_list(x.grad)
+
+
+def set_an_element_from_another_element(T: Any) -> Any:
+    x = leaf(T)
+    y = x * 2
+    y[0] = y[1]
+    y.sum().backward()
+    return grad_list(x.grad)
+
+
+def add_a_product_of_itself(T: Any) -> Any:
+    x = leaf(T)
+    y = x * 2
+    y.add_(y * 1)
+    y.sum().backward()
+    return grad_list(x.grad)
+
+
+def the_same_output_twice(T: Any) -> Any:
+    x = leaf(T)
+    s = (x * x).sum()
+    T.autograd.backward([s, s])
+    through_grad = T.autograd.grad([(x * x).sum()] * 2, [x])[0]
+    return grad_list(x.grad), grad_list(through_grad)
+
+
+def no_grad_in_another_thread(T: Any) -> Any:
+    """One thread sits in no_grad while another trains: only the first records nothing."""
+    entered, leave = threading.Event(), threading.Event()
+
+    def idle_in_no_grad() -> None:
+        with T.no_grad():
+            entered.set()
+            leave.wait(10)
+
+    worker = threading.Thread(target=idle_in_no_grad)
+    worker.start()
+    entered.wait(10)
+    x = leaf(T)
+    (x * x).sum().backward()
+    enabled = T.is_grad_enabled()
+    leave.set()
+    worker.join()
+    return grad_list(x.grad), enabled, T.is_grad_enabled()
+
+
+def an_element_is_a_view(T: Any) -> Any:
+    z = T.zeros(3, dtype=T.float64)
+    z[1].fill_(5.0)
+    a = T.tensor([1.0, 2.0], dtype=T.float64)
+    v = a[0]
+    a.mul_(2)
+    return z.tolist(), v.item()
+
+
+def in_place_through_a_view_of_a_tensor_without_grad(T: Any) -> Any:
+    w = T.tensor([1.0, 2.0], dtype=T.float64, requires_grad=True)
+    out = T.zeros(2, 2, dtype=T.float64)
+    out[0].add_(w)
+    (out * out).sum().backward()
+    return out.requires_grad, grad_list(w.grad)
+
+
+def in_place_on_a_product_of_vectors(T: Any) -> Any:
+    x3 = T.tensor([1.0, 2.0, 3.0], dtype=T.float64, requires_grad=True)
+    w3 = T.tensor([0.5, -1.0, 2.0], dtype=T.float64, requires_grad=True)
+    product = x3 @ w3
+    product.add_(1)
+    product.backward()
+    return product.item(), grad_list(x3.grad)
+
+
+def mask_over_a_power(T: Any) -> Any:
+    x = leaf(T)
+    y = x**2
+    y[y > 3] = 0
+    y.sum().backward()
+    return grad_list(x.grad)
+
+
+def masks_select_infinite_and_nan_gradients(T: Any) -> Any:
+    a = T.tensor([-1.0, 0.0, 4.0], dtype=T.float64, requires_grad=True)
+    a.relu().sqrt().sum().backward()
+    b = T.tensor([1.0, float("nan"), 3.0], dtype=T.float64, requires_grad=True)
+    b.max().backward()
+    return grad_list(a.grad), grad_list(b.grad)
+
+
+def powers_at_zero(T: Any) -> Any:
+    x = T.tensor([0.0, 2.0], dtype=T.float64, requires_grad=True)
+    (x**0).sum().backward()
+    first = grad_list(x.grad)
+    y = T.tensor([0.0, 2.0], dtype=T.float64, requires_grad=True)
+    (gradient,) = T.autograd.grad((y**1).sum(), y, create_graph=True)
+    (second,) = T.autograd.grad(gradient.sum(), y, allow_unused=True)
+    return first, grad_list(second)
+
+
+def max_over_a_dim_of_0d_and_empty_tensors(T: Any) -> Any:
+    values, indices = T.tensor(3.0, dtype=T.float64).max(dim=0)
+    empty_values, empty_indices = T.zeros(0, 2, dtype=T.float64).max(dim=1)
+    return values.item(), indices.item(), tuple(empty_values.shape), tuple(empty_indices.shape)
+
+
+def retain_grad_then_in_place(T: Any) -> Any:
+    x = leaf(T)
+    y = x * 2
+    y.retain_grad()
+    y.mul_(3)
+    y.sum().backward()
+    return grad_list(y.grad), grad_list(x.grad)
+
+
+PROGRAMS: list[Callable[[Any], Any]] = [
+    in_place_after_use_keeps_the_recorded_history,
+    add_with_itself,
+    set_an_element_from_another_element,
+    add_a_product_of_itself,
+    the_same_output_twice,
+    no_grad_in_another_thread,
+    an_element_is_a_view,
+    in_place_through_a_view_of_a_tensor_without_grad,
+    in_place_on_a_product_of_vectors,
+    mask_over_a_power,
+    masks_select_infinite_and_nan_gradients,
+    powers_at_zero,
+    max_over_a_dim_of_0d_and_empty_tensors,
+    retain_grad_then_in_place,
+]
+
+
+def outcome(program: Callable[[Any], Any], T: Any) -> Any:
+    """What ``program`` returned, or the name of the error it raised."""
+    try:
+        return program(T)
+    except Exception as error:  # noqa: BLE001 - the error type is the outcome compared
+        return f"raises {type(error).__name__}"
+
+
+def same(ours: Any, theirs: Any) -> bool:
+    """Equal results, nested lists and tuples compared number by number (NaN equals NaN)."""
+    if isinstance(ours, (list, tuple)) and isinstance(theirs, (list, tuple)):
+        return len(ours) == len(theirs) and all(map(same, ours, theirs))
+    if isinstance(ours, float) and isinstance(theirs, float):
+        return bool(np.isclose(ours, theirs, rtol=1e-12, atol=0, equal_nan=True))
+    return bool(ours == theirs)
+
+
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda program: program.__name__)
+def test_program_gives_torchs_answer(program: Callable[[Any], Any]) -> None:
+    ours = outcome(program, tinygrad_edu)
+    theirs = outcome(program, torch)
+    assert not (isinstance(theirs, str) and theirs.startswith("raises")), theirs
+    assert same(ours, theirs), f"tinygrad_edu {ours!r}, torch {theirs!r}"
