@@ -723,3 +723,10 @@ def test_a_single_row_times_a_batch_is_a_view_only_in_torch() -> None:
             assert "A view was created in no_grad mode" in str(error)
             outcomes[module.__name__] = "refused"
     assert outcomes == {"torch": "refused", "tinygrad_edu": "recorded"}
+
+
+def test_sqrt_derivative_is_written_with_the_output_like_torch() -> None:
+    """torch's sqrt derivative is 1 / (2 sqrt(x)): -inf at x = -0.0 (where x ** 0.5's is +inf),
+    NaN for x < 0; the second derivative agrees too."""
+    compare_with_torch(lambda T, x: x.sqrt(), [-0.0, 0.0, 4.0, -1.0])
+    compare_with_torch(lambda T, x: x ** 0.5, [-0.0, 0.0, 4.0])

@@ -756,8 +756,8 @@ class Tensor:
         return ops.Log.apply(self._floating())
 
     def sqrt(self) -> Tensor:
-        """Square root, elementwise: self ** 0.5."""
-        return self._floating() ** 0.5
+        """Square root, elementwise (its derivative is 1 / (2 sqrt(self)), as in torch)."""
+        return ops.Sqrt.apply(self._floating())
 
     def tanh(self) -> Tensor:
         """Hyperbolic tangent, elementwise."""

@@ -15,6 +15,7 @@ from tinygrad_edu.ops.elementwise import (
     ReluGradient,
     Sigmoid,
     Sign,
+    Sqrt,
     Tanh,
     Where,
 )
@@ -39,5 +40,5 @@ __all__ = [
     "Abs", "Add", "BinaryCrossEntropyWithLogits", "Cast", "Cat", "Clone", "CrossEntropy", "Exp",
     "Expand", "GetItem", "IndexAdd", "Linear", "Log", "LogSoftmax", "MatMul", "Max", "MaxDim",
     "Maximum", "Mul", "Neg", "Pad", "Permute", "Pow", "Relu", "ReluGradient", "Reshape",
-    "SetItem", "Sigmoid", "Sign", "Split", "Sum", "Tanh", "Where", "WriteView",
+    "SetItem", "Sigmoid", "Sign", "Split", "Sqrt", "Sum", "Tanh", "Where", "WriteView",
 ]

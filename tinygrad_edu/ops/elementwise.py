@@ -87,8 +87,15 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        # Exponents 0.5 and -0.5 use square roots, as torch does; they keep the sign of -0.0:
+        # sqrt(-0.0) = -0.0 and 1 / sqrt(-0.0) = -inf, where NumPy's power gives +0.0 and +inf.
         with quiet_ieee():
-            output = np.power(a, b)
+            if b.ndim == 0 and b == 0.5:
+                output = np.sqrt(a)
+            elif b.ndim == 0 and b == -0.5:
+                output = 1 / np.sqrt(a)
+            else:
+                output = np.power(a, b)
         # The output is needed only for the exponent's gradient (as torch saves it): then
         # ``y = x ** 2; y[y > 3] = 0`` may change y in place and still backpropagate to x.
         ctx.save_for_backward(a, b, output if ctx.needs_input_grad[1] else None)
@@ -113,6 +120,27 @@ class Pow(Function):
                 zero_base = (a.data == 0) & (b.data >= 0)
                 grad_b = grad_output * Where.apply(zero, output * a.log(), condition=zero_base)
         return grad_a, grad_b
+
+
+class Sqrt(Function):
+    """out = sqrt(a).   Local derivative: dout/da = 1 / (2 sqrt(a)) = 1 / (2 out).
+
+    Written with the output, as torch does: at a = -0.0 the output is -0.0 and the derivative
+    -inf (``a ** 0.5`` gives +inf there, in torch as here).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        with quiet_ieee():
+            output = np.sqrt(a)
+        ctx.save_for_backward(output)
+        return output
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (output,) = ctx.saved_tensors
+        with quiet_ieee():
+            return grad_output / (output * 2)
 
 
 class Exp(Function):
