@@ -400,6 +400,7 @@ LISTED_ERROR_MESSAGES = (
     "to a single memory location",
     "unsupported operation: more than one element of the written-to tensor refers to a single "
     "memory location",
+    "ZeroTensors are immutable",
 )
 
 

@@ -730,3 +730,20 @@ def test_sqrt_derivative_is_written_with_the_output_like_torch() -> None:
     NaN for x < 0; the second derivative agrees too."""
     compare_with_torch(lambda T, x: x.sqrt(), [-0.0, 0.0, 4.0, -1.0])
     compare_with_torch(lambda T, x: x ** 0.5, [-0.0, 0.0, 4.0])
+
+
+def test_adding_into_a_zero_gradient_of_sign_works_where_torch_refuses() -> None:
+    """After differentiating abs' gradient, torch's x.grad is an immutable ZeroTensor and the
+    next backward cannot add into it; tinygrad_edu adds."""
+    outcomes = {}
+    for module in (torch, tinygrad_edu):
+        x = f64(module, [0.5, -2.0]).requires_grad_()
+        (gradient,) = module.autograd.grad(x.abs().sum(), x, create_graph=True)
+        gradient.sum().backward()
+        try:
+            x.sum().backward()
+            outcomes[module.__name__] = x.grad.tolist()
+        except RuntimeError as error:
+            assert "ZeroTensors are immutable" in str(error)
+            outcomes[module.__name__] = "refused"
+    assert outcomes == {"torch": "refused", "tinygrad_edu": [1.0, 1.0]}
