@@ -547,6 +547,14 @@ def piece_of_constant_used_after_base_gets_a_history(T: Any) -> Any:
     return first * 2
 
 
+def requires_grad_of_piece_of_constant_after_base_gets_a_history(T: Any) -> Any:
+    """requires_grad of a piece follows its base, read without asking for the history."""
+    x = constant(T)
+    first, second = x.split(3)
+    x.add_(T.ones(6, dtype=T.float64, requires_grad=True))
+    return T.tensor([first.requires_grad, second.requires_grad])
+
+
 def fresh_pieces_after_base_changed(T: Any) -> Any:
     """Splitting again after the change is the fix: gradients flow through the change."""
     leaf = T.tensor([1.0, 2.0, 3.0, 4.0], dtype=T.float64, requires_grad=True)
@@ -593,6 +601,7 @@ INPLACE_SCENARIOS = [
     piece_used_in_no_grad_after_base_changed,
     piece_of_constant_used_after_base_changed,
     piece_of_constant_used_after_base_gets_a_history,
+    requires_grad_of_piece_of_constant_after_base_gets_a_history,
     fresh_pieces_after_base_changed,
     clone_of_piece_changed,
 ]

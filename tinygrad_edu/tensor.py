@@ -373,15 +373,14 @@ class Tensor:
     def requires_grad(self) -> bool:
         """Whether backward computes a gradient for this tensor."""
         if self._view_fn is not None:
-            if self._made_in_no_grad:
-                # Made in no_grad (or from such a view): it follows its base and never raises
-                # here, even where its history may no longer be used (torch's rule).
+            if self._made_in_no_grad or self._multi_output_view:
+                # A view made in no_grad (or from such a view) or a piece of split: its history
+                # is not remade (see _refresh_view); it follows its base and never raises here,
+                # even where that history may no longer be used (torch's rule).
                 assert self._base is not None
                 return (self._requires_grad or self.grad_fn is not None
                         or self._base._requires_grad)
-            # A piece of split keeps its flag (its history cannot be remade, see _refresh_view).
-            if not self._multi_output_view:
-                self._refresh_view()
+            self._refresh_view()
         return self._requires_grad
 
     @requires_grad.setter
