@@ -1331,6 +1331,25 @@ def test_retained_grad_belongs_to_the_newest_version() -> None:
     run_both(program)
 
 
+def test_retained_grad_follows_a_write_through_a_view_and_a_remade_view() -> None:
+    """retain_grad also moves when the history changes because of a view: the base written
+    through its view, and a view whose base changed in place."""
+    def program(library: Any) -> tuple[Any, ...]:
+        x = leaf(library)
+        base = x.sum()
+        view = base.view(-1)
+        base.retain_grad()
+        view[0] = x[1] * 3
+        base.backward()
+        other = x * 1
+        piece = other[0:1]
+        piece.retain_grad()
+        other.mul_(3)
+        (piece * 2).sum().backward()
+        return (base.grad, piece.grad, x.grad)
+    run_both(program)
+
+
 def test_next_functions_are_taken_when_the_op_runs() -> None:
     x = tensor([1.0, 2.0], requires_grad=True)
     y = x * 2

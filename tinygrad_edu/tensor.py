@@ -428,8 +428,10 @@ class Tensor:
         self._view_base_node = base.grad_fn
         with enable_grad():
             remade = self._view_fn(base)
+        previous, previous_output = self.grad_fn, self._output_nr
         self.grad_fn, self._output_nr = remade.grad_fn, remade._output_nr
         self._requires_grad = remade._requires_grad
+        self._keep_retained_grad(previous, previous_output)
 
     @property
     def is_leaf(self) -> bool:
@@ -1305,13 +1307,18 @@ class Tensor:
             self.grad_fn = result.grad_fn
             self._output_nr = result._output_nr
             self._requires_grad = True
-            # A retained gradient is the gradient of the tensor's newest version, as in torch.
-            if previous is not None and previous.retained is not None:
-                retained = previous.retained.get(previous_output)
-                if retained is not None and retained() is self:
-                    del previous.retained[previous_output]
-                    self.retain_grad()
+            self._keep_retained_grad(previous, previous_output)
         return self
+
+    def _keep_retained_grad(self, previous: Context | None, previous_output: int) -> None:
+        """A retained gradient is the gradient of the tensor's newest version, as in torch: when
+        an in-place op gives self a new node, retain_grad moves from the old node to it."""
+        if previous is None or previous.retained is None or previous is self.grad_fn:
+            return
+        retained = previous.retained.get(previous_output)
+        if retained is not None and retained() is self:
+            del previous.retained[previous_output]
+            self.retain_grad()
 
     def _rebase_through_view(self, base: Tensor, value: Tensor) -> None:
         """After writing ``value`` through this view: the base's history becomes
@@ -1320,10 +1327,14 @@ class Tensor:
         old_base = Tensor._wrap(base.data, base._requires_grad)
         old_base.grad_fn = base.grad_fn
         new_base = ops.WriteView.apply(old_base, value, view_fn=self._view_fn)
+        previous, previous_output = base.grad_fn, base._output_nr
         base.grad_fn, base._output_nr = new_base.grad_fn, 0
         base._requires_grad = True
+        base._keep_retained_grad(previous, previous_output)
+        previous, previous_output = self.grad_fn, self._output_nr
         self.grad_fn, self._output_nr = self._view_fn(base).grad_fn, 0
         self._requires_grad = True
+        self._keep_retained_grad(previous, previous_output)
         self._view_version, self._view_base_node = self._version.value, base.grad_fn
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
