@@ -702,6 +702,79 @@ def test_backward_without_create_graph_records_nothing() -> None:
     assert is_grad_enabled()
 
 
+class ContextSpy(Function):
+    """out = 2a, remembering what its forward was given: the context and needs_input_grad."""
+
+    seen: ClassVar[list[tuple[type, tuple[bool, ...]]]] = []
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        ContextSpy.seen.append((type(ctx), ctx.needs_input_grad))
+        ctx.save_for_backward(a)
+        ctx.note = "an attribute, as ops store their parameters"
+        return 2 * a
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        return grad_output * 2
+
+
+def test_unrecorded_op_gets_a_context_that_keeps_nothing() -> None:
+    """With nothing to record (no_grad, or no input requiring grad) forward still gets a
+    context it can write to, with needs_input_grad all False, and the output has no node."""
+    ContextSpy.seen.clear()
+    x = float64_tensor([1.0, 2.0])
+    with no_grad():
+        under_no_grad = ContextSpy.apply(x)
+    without_grad = ContextSpy.apply(float64_tensor([1.0], requires_grad=False))
+    recorded = ContextSpy.apply(x)
+    for output in (under_no_grad, without_grad):
+        assert output.grad_fn is None and not output.requires_grad
+    assert_same(under_no_grad, [2.0, 4.0])
+    (unrecorded_type, flags), (_, other_flags), (recorded_type, recorded_flags) = ContextSpy.seen
+    assert unrecorded_type is not Context and issubclass(unrecorded_type, Context)
+    assert flags == other_flags == (False,)
+    assert recorded_type is Context and recorded_flags == (True,)
+    assert isinstance(recorded.grad_fn, Context)
+
+
+def test_unrecorded_multi_output_op_marks_nothing() -> None:
+    """max(dim) under no_grad: both outputs are plain tensors (its forward marks the indices
+    non-differentiable; with nothing recorded there is nothing to mark)."""
+    x = float64_tensor([[1.0, 3.0], [4.0, 2.0]])
+    with no_grad():
+        values, indices = x.max(dim=1)
+    assert_same(values, [3.0, 4.0])
+    assert_same(indices, [1, 0])
+    assert values.grad_fn is None and not values.requires_grad and not indices.requires_grad
+
+
+def test_ordinary_backward_makes_no_graph_node(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ordinary backward runs each op's backward (Tensor ops) without recording: not one
+    graph node is made. With create_graph=True the same ops do record."""
+    made: list[Context] = []
+    original_init = Context.__init__
+
+    def counting_init(self: Context, function: type[Function], inputs: tuple[Tensor, ...]) -> None:
+        made.append(self)
+        original_init(self, function, inputs)
+
+    x = float64_tensor([[0.5, -1.0], [2.0, 0.25]])
+    weight = float64_tensor([[1.0, 2.0], [-0.5, 0.5], [0.0, 1.5]])
+    bias = float64_tensor([0.1, 0.2, 0.3])
+    labels = tinygrad_edu.tensor([2, 0])
+    cross_entropy = tinygrad_edu.nn.functional.cross_entropy
+    loss = cross_entropy(tinygrad_edu.functional.linear(x, weight, bias).relu(), labels)
+    monkeypatch.setattr(Context, "__init__", counting_init)
+    loss.backward()
+    assert made == []
+    assert x.grad is not None and weight.grad is not None and bias.grad is not None
+    loss = cross_entropy(tinygrad_edu.functional.linear(x, weight, bias).relu(), labels)
+    made.clear()
+    loss.backward(create_graph=True)
+    assert made != []
+
+
 # --------------------------------------------------------------------------------------------
 # Hooks.
 # --------------------------------------------------------------------------------------------

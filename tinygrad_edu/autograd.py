@@ -200,9 +200,10 @@ def run_backward(
             if slots is None:
                 continue
             _before_node(node, slots, create_graph)
-            for index, grad in enumerate(slots):
-                if grad is not None and (node, index) in targets:
-                    captured[(node, index)] = grad
+            if targets:  # autograd.grad with respect to an intermediate tensor
+                for index, grad in enumerate(slots):
+                    if grad is not None and (node, index) in targets:
+                        captured[(node, index)] = grad
             if needed is not None and node not in needed:
                 continue
             input_grads = _call_backward(node, slots)
@@ -238,6 +239,8 @@ def _run_hooks(hooks: list[Callable[[Tensor], Tensor | None]], grad: Tensor) -> 
 def _before_node(node: Context, slots: list[Tensor | None], create_graph: bool) -> None:
     """The gradients of the node's outputs are complete: run the tensor hooks registered on
     each output, and give it to a tensor that asked for ``retain_grad``."""
+    if node.hooks is None and node.retained is None:
+        return  # the common case: nothing to run, nothing to keep
     for index, grad in enumerate(slots):
         if grad is None:
             continue

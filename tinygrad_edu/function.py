@@ -9,6 +9,12 @@ Tensor operations, so that a backward pass can itself be differentiated (``creat
 inputs need a gradient, and the graph's edges (``next_edges``): for each input, where its
 gradient goes. The edges are taken when the op runs, as torch's ``next_functions``: an in-place
 op that later gives a tensor a new ``grad_fn`` cannot change where an earlier op sends gradients.
+
+When nothing is recorded (grad mode off, or no input requires grad) ``apply`` takes a lean path
+instead: ``forward`` gets an ``UnrecordedContext`` that keeps nothing, and the outputs are plain
+Tensors. Inference runs this path, and so does every ordinary backward pass (the engine runs the
+ops' backward, written with Tensor ops, under ``no_grad``): it is the one place that makes a
+backward cheap when it records nothing, so no op needs an array-level shortcut of its own.
 """
 
 from __future__ import annotations
@@ -169,6 +175,30 @@ class Context:
         return f"<{self.name()}>"
 
 
+class UnrecordedContext(Context):
+    """What ``forward`` receives when nothing is recorded: never a graph node, it keeps nothing.
+
+    ``forward`` may still read ``needs_input_grad`` (all False), store attributes and call
+    ``save_for_backward``; nothing of it is used, because no backward will run. Its
+    ``__init__`` sets one attribute instead of a node's dozen: this is the path of inference and
+    of every ordinary backward pass, where ops run by the thousand.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, input_count: int) -> None:
+        self.needs_input_grad = (False,) * input_count
+
+    def save_for_backward(self, *arrays: np.ndarray | None) -> None:
+        """No backward will run: keep nothing."""
+
+    def mark_non_differentiable(self, *outputs: np.ndarray) -> None:
+        """No output requires grad when nothing is recorded: nothing to mark."""
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """No backward will run: nothing to configure."""
+
+
 class Function:
     """Base class of every differentiable op.
 
@@ -209,25 +239,29 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Any:
-        """Run ``forward`` on the inputs' data and, when grad mode is on, record the node.
+        """Run ``forward`` on the inputs' data and, when grad mode is on and an input requires
+        grad, record the node; otherwise take the lean path (``_run_unrecorded``).
 
         Returns one Tensor, or a tuple of Tensors when ``forward`` returned a tuple of arrays.
         """
-        if GradMode.enabled:  # a view's base may have changed in place since it was made
-            for tensor in inputs:
-                if tensor._view_fn is not None:
-                    tensor._refresh_view()
-        ctx = Context(cls, inputs)
+        if not GradMode.enabled:  # nothing is recorded: no view needs its history remade
+            return _run_unrecorded(cls, [tensor.data for tensor in inputs], params)
+        arrays = []
+        for tensor in inputs:
+            if tensor._view_fn is not None:  # a view's base may have changed in place since
+                tensor._refresh_view()
+            arrays.append(tensor.data)
         needs_input_grad = tuple([tensor._requires_grad for tensor in inputs])
-        record = GradMode.enabled and True in needs_input_grad
-        # Nothing is recorded under no_grad: tell forward so it saves nothing for backward.
-        ctx.needs_input_grad = needs_input_grad if record else (False,) * len(inputs)
-        result = cls.forward(ctx, *[tensor.data for tensor in inputs], **params)
+        if True not in needs_input_grad:
+            return _run_unrecorded(cls, arrays, params)
+        ctx = Context(cls, inputs)
+        ctx.needs_input_grad = needs_input_grad
+        result = cls.forward(ctx, *arrays, **params)
         several = type(result) is tuple
         arrays = [_as_array(ctx, value) for value in result] if several else [
             _as_array(ctx, result)]
-        outputs = _wrap_outputs(ctx, arrays, arrays, inputs, record)
-        if record and ctx.saved:
+        outputs = _wrap_outputs(ctx, arrays, arrays, inputs, True)
+        if ctx.saved:
             _note_saved_sources(ctx, outputs)
         return tuple(outputs) if several else outputs[0]
 
@@ -319,6 +353,19 @@ class TensorFunction(Function):
         else:
             ctx.saved = ()
         return tuple(outputs) if several else outputs[0]
+
+
+def _run_unrecorded(function: type[Function], arrays: list[np.ndarray],
+                    params: dict[str, Any]) -> Any:
+    """``Function.apply`` when nothing is recorded: ``forward`` on the inputs' arrays with a
+    context that keeps nothing, and its result wrapped as Tensors that do not require grad (no
+    node, no edges, no saved arrays)."""
+    ctx = UnrecordedContext(len(arrays))
+    result = function.forward(ctx, *arrays, **params)
+    wrap = tensor_module.Tensor._wrap
+    if type(result) is tuple:
+        return tuple([wrap(value, False) for value in result])
+    return wrap(result, False)
 
 
 def _wrap_outputs(ctx: Context, arrays: list[np.ndarray], returned: Sequence[Any],
