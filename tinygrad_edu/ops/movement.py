@@ -39,12 +39,16 @@ class Permute(Function):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, *, dims: tuple[int, ...]) -> np.ndarray:
-        ctx.inverse = tuple(np.argsort(dims).tolist())
-        return np.transpose(a, dims)
+        ctx.dims = dims
+        return a.transpose(dims)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
-        return Permute.apply(grad_output, dims=ctx.inverse)
+        # Output axis i came from input axis dims[i]: send it back there.
+        inverse = [0] * len(ctx.dims)
+        for output_axis, input_axis in enumerate(ctx.dims):
+            inverse[input_axis] = output_axis
+        return Permute.apply(grad_output, dims=tuple(inverse))
 
 
 class Expand(Function):

@@ -28,13 +28,14 @@ class Sum(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, *, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
         ctx.input_shape = a.shape
-        ctx.kept_shape = kept_shape(a.shape, axes)
+        ctx.axes = axes
         total_dtype = None if a.dtype.kind == "f" else np.int64
         return a.sum(axis=axes, keepdims=keepdim, dtype=total_dtype)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
-        return grad_output.reshape(ctx.kept_shape).expand(ctx.input_shape)
+        kept = kept_shape(ctx.input_shape, ctx.axes)
+        return grad_output.reshape(kept).expand(ctx.input_shape)
 
 
 def max_selection(
