@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tinygrad_edu.function import Context, Function, constant
-from tinygrad_edu.grad_mode import is_grad_enabled
+from tinygrad_edu.function import Context, Function
+from tinygrad_edu.ops.matmul import MatMul
+from tinygrad_edu.ops.movement import Permute, Reshape
+from tinygrad_edu.ops.reduce import Sum
 
 if TYPE_CHECKING:
     from tinygrad_edu.tensor import Tensor
@@ -64,7 +66,10 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x, weight)
+        # Save only what a needed gradient reads: x for the weight's, the weight for x's.
+        needs_x, needs_weight, _ = ctx.needs_input_grad
+        ctx.save_for_backward(x if needs_weight else None, weight if needs_x else None)
+        ctx.input_shape = x.shape
         output = np.matmul(x, weight.T)
         output += bias
         return output
@@ -73,22 +78,21 @@ class Linear(Function):
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, ...]:
         x, weight = ctx.saved_tensors
         needs_x, needs_weight, needs_bias = ctx.needs_input_grad
-        if not is_grad_enabled():
-            # An ordinary backward records nothing, so the three products are computed on the
-            # arrays directly: the same formulas, without a Tensor op around each.
-            g = grad_output.data
-            rows_of_g = g.reshape(-1, g.shape[-1])
-            return (
-                constant(g @ weight.data) if needs_x else None,
-                constant(rows_of_g.T @ x.data.reshape(-1, x.shape[-1])) if needs_weight else None,
-                constant(rows_of_g.sum(axis=0)) if needs_bias else None,
-            )
-        # create_graph=True: Tensor ops, so that these gradients can be differentiated again.
-        # Leading dimensions of x (if any) are all rows of one big matrix product.
-        rows_of_grad = grad_output if grad_output.ndim == 2 else grad_output.reshape(
-            -1, weight.shape[0])
-        rows_of_x = x if x.ndim == 2 else x.reshape(-1, weight.shape[1])
-        grad_x = grad_output @ weight if needs_x else None
-        grad_weight = rows_of_grad.transpose(0, 1) @ rows_of_x if needs_weight else None
-        grad_bias = rows_of_grad.sum(dim=0) if needs_bias else None
+        # The ops are called directly: the shapes are known to fit, and the Tensor methods'
+        # checks and view bookkeeping would cost time on every training step. Leading
+        # dimensions of x (or none, for a single sample) are rows of one matrix product.
+        several_rows = grad_output.ndim == 2
+        rows_of_grad = grad_output if several_rows else Reshape.apply(
+            grad_output, shape=(-1, grad_output.shape[-1]))
+        grad_x = grad_weight = grad_bias = None
+        if needs_x:
+            grad_x = MatMul.apply(rows_of_grad, weight)  # dL/dx = g W
+            if not several_rows:
+                grad_x = Reshape.apply(grad_x, shape=ctx.input_shape)
+        if needs_weight:
+            rows_of_x = x if several_rows else Reshape.apply(x, shape=(-1, x.shape[-1]))
+            grad_weight = MatMul.apply(Permute.apply(rows_of_grad, dims=(1, 0)),
+                                       rows_of_x)  # dL/dW = gᵀ x
+        if needs_bias:
+            grad_bias = Sum.apply(rows_of_grad, axes=(0,), keepdim=False)  # dL/db = Σ_rows g
         return grad_x, grad_weight, grad_bias
