@@ -1099,18 +1099,27 @@ def loss_case(name: str, function_name: str, inputs: InputsFunction, **options: 
 
 
 def ours_probability_cross_entropy(**options: Any) -> Callable[..., Tensor]:
-    """cross_entropy(logits, softmax(raw, dim=1), **options): the target is differentiable."""
+    """cross_entropy(logits, softmax(raw, dim=1), **options): the target is differentiable
+    (``weighted`` is ours: class weights from ``class_weights``)."""
+    weighted = options.pop("weighted", False)
+
     def call(logits: Tensor, raw: Tensor) -> Tensor:
-        return nn_functional.cross_entropy(logits, raw.softmax(1), **options)
+        weight = tinygrad_edu.tensor(class_weights(logits.shape)) if weighted else None
+        return nn_functional.cross_entropy(logits, raw.softmax(1), weight=weight, **options)
 
     return call
 
 
 def theirs_probability_cross_entropy(**options: Any) -> Callable[..., Any]:
     """The torch counterpart of ``ours_probability_cross_entropy``."""
+    weighted = options.pop("weighted", False)
 
     def call(torch: Any, logits: Any, raw: Any) -> Any:
-        return torch.nn.functional.cross_entropy(logits, raw.softmax(1), **options)
+        weight = None
+        if weighted:
+            weight = torch.from_numpy(class_weights(tuple(logits.shape))).to(logits.dtype)
+        return torch.nn.functional.cross_entropy(logits, raw.softmax(1), weight=weight,
+                                                 **options)
 
     return call
 
@@ -1164,8 +1173,21 @@ LOSS_CASES = [
               label_smoothing=0.3, weighted=True, ignore_first=True),
     loss_case("cross_entropy_smoothing_weight_none", "cross_entropy", logits_inputs(),
               label_smoothing=0.1, weighted=True, reduction="none"),
+    loss_case("cross_entropy_ignore_spatial_none", "cross_entropy", logits_inputs(extra_dims=1),
+              ignore_first=True, reduction="none"),
+    loss_case("cross_entropy_weight_sum", "cross_entropy", logits_inputs(), weighted=True,
+              reduction="sum"),
+    loss_case("cross_entropy_smoothing_ignore_spatial_sum", "cross_entropy",
+              logits_inputs(extra_dims=1), label_smoothing=0.2, ignore_first=True,
+              reduction="sum"),
+    loss_case("cross_entropy_full_smoothing_weight_mean", "cross_entropy", logits_inputs(),
+              label_smoothing=1.0, weighted=True),
     OpCase("cross_entropy_probabilities_mean", ours_probability_cross_entropy(),
            theirs_probability_cross_entropy(), logits_inputs(probabilities=True)),
+    OpCase("cross_entropy_probabilities_weight_smoothing_mean",
+           ours_probability_cross_entropy(weighted=True, label_smoothing=0.1),
+           theirs_probability_cross_entropy(weighted=True, label_smoothing=0.1),
+           logits_inputs(probabilities=True)),
     OpCase("cross_entropy_probabilities_smoothing_sum",
            ours_probability_cross_entropy(label_smoothing=0.25, reduction="sum"),
            theirs_probability_cross_entropy(label_smoothing=0.25, reduction="sum"),

@@ -15,6 +15,8 @@ from typing import Any, Callable
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tinygrad_edu as tge
 from tinygrad_edu import nn
@@ -223,6 +225,159 @@ def test_cross_entropy_double_backward_matches_torch() -> None:
         (torch_second,) = torch.autograd.grad((torch_grad * torch_grad).sum(), torch_x)
         assert_close(grad, torch_grad)
         assert_close(second, torch_second)
+
+
+def test_plain_labels_run_the_fused_op_and_every_option_composes() -> None:
+    """Integer labels with no weight, no smoothing and nothing ignored are one CrossEntropy
+    node; weights, smoothing, an ignored label and probability targets are composed."""
+    logits = tge.tensor(LOGITS, requires_grad=True)
+    labels = tge.tensor([0, 3, 1, 2, 3, 1])
+    assert F.cross_entropy(logits, labels).grad_fn.name() == "CrossEntropyBackward"
+    composed = [F.cross_entropy(logits, labels, weight=CLASS_WEIGHT),
+                F.cross_entropy(logits, labels, label_smoothing=0.1),
+                F.cross_entropy(logits, labels, ignore_index=3),
+                F.cross_entropy(logits, tge.tensor(PROBABILITIES))]
+    for loss in composed:
+        assert loss.grad_fn.name() != "CrossEntropyBackward"
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_fused_cross_entropy_gradient_is_softmax_minus_one_hot_times_scale(
+        reduction: str) -> None:
+    """(N, C, d) logits: dL/dZ = (softmax(Z) - Y) · scale, the upstream gradient per sample for
+    "none", and divided by the number of samples (N · d) for "mean"."""
+    array = random_array(3, 4, 2, seed=7)
+    labels = np.array([[0, 3], [2, 2], [1, 0]])
+    logits = tge.tensor(array, requires_grad=True)
+    loss = F.cross_entropy(logits, tge.tensor(labels), reduction=reduction)
+    upstream = random_array(*loss.shape, seed=8)
+    loss.backward(tge.tensor(upstream))
+    softmax = np.exp(array) / np.exp(array).sum(axis=1, keepdims=True)
+    one_hot = np.moveaxis(np.eye(4)[labels], -1, 1)
+    if reduction == "none":
+        scale = upstream[:, None]  # one upstream gradient per sample, along the class axis
+    else:
+        scale = upstream / labels.size if reduction == "mean" else upstream
+    expected = (softmax - one_hot) * scale
+    np.testing.assert_allclose(logits.grad.data, expected, rtol=RTOL, atol=ATOL)
+
+
+@st.composite
+def cross_entropy_problems(draw: st.DrawFn) -> dict[str, Any]:
+    """Logits of shape (C,), (N, C) or (N, C, d), targets (class labels, some possibly equal
+    to ignore_index, or probabilities) and a combination of the options."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    ndim = draw(st.integers(1, 3))
+    shape = tuple(draw(st.integers(1, 4)) for _ in range(ndim))
+    class_dim = 0 if ndim == 1 else 1
+    classes = shape[class_dim]
+    options: dict[str, Any] = {
+        "reduction": draw(st.sampled_from(["mean", "sum", "none"])),
+        "label_smoothing": draw(st.sampled_from([0.0, 0.0, 0.25, 1.0]) | st.floats(0.0, 1.0)),
+    }
+    if draw(st.booleans()):
+        options["weight"] = rng.uniform(0.0, 2.0, classes)
+    if draw(st.booleans()):
+        target = rng.dirichlet(np.ones(classes), size=shape[:class_dim] + shape[class_dim + 1:])
+        target = np.moveaxis(target, -1, class_dim)
+    else:
+        target = rng.integers(0, classes, shape[:class_dim] + shape[class_dim + 1:])
+        if draw(st.booleans()):
+            options["ignore_index"] = draw(st.sampled_from([-100, 0]))
+            target = np.where(rng.random(target.shape) < 0.4, options["ignore_index"], target)
+    return {"logits": rng.standard_normal(shape) * 3, "target": target, "options": options}
+
+
+@given(problem=cross_entropy_problems())
+def test_cross_entropy_option_combinations_match_torch_to_second_order(
+        problem: dict[str, Any]) -> None:
+    """Any mix of weight, ignore_index, label_smoothing, probability targets and reduction:
+    loss, first-order gradients (logits and probability target) and second-order gradients
+    (the gradient of <first-order gradients, u>, built with create_graph=True) equal torch's."""
+    options, target_array = problem["options"], problem["target"]
+    probability_target = target_array.dtype.kind == "f"
+    x = tge.tensor(problem["logits"], requires_grad=True)
+    torch_x = torch.tensor(problem["logits"], requires_grad=True)
+    y = tge.tensor(target_array, requires_grad=probability_target)
+    torch_y = torch.tensor(target_array, requires_grad=probability_target)
+    # The inputs to differentiate: the logits, and a probability target.
+    ours = [x, y] if probability_target else [x]
+    theirs = [torch_x, torch_y] if probability_target else [torch_x]
+    loss = F.cross_entropy(x, y, **options)
+    torch_loss = torch.nn.functional.cross_entropy(torch_x, torch_y, **torch_options(options))
+    assert_close(loss, torch_loss)
+    upstream = random_array(*loss.shape, seed=9)
+    firsts = tge.autograd.grad(loss, ours, tge.tensor(upstream), create_graph=True)
+    torch_firsts = torch.autograd.grad(torch_loss, theirs, torch.tensor(upstream),
+                                       create_graph=True)
+    directions = [random_array(*tensor.shape, seed=10 + index)
+                  for index, tensor in enumerate(ours)]
+    for first, torch_first in zip(firsts, torch_firsts):
+        assert_close(first, torch_first)
+    inner = sum((first * tge.tensor(u)).sum() for first, u in zip(firsts, directions))
+    torch_inner = sum((first * torch.tensor(u)).sum() for first, u in zip(torch_firsts, directions))
+    seconds = tge.autograd.grad(inner, ours, allow_unused=True)
+    torch_seconds = torch.autograd.grad(torch_inner, theirs, allow_unused=True)
+    for tensor, second, torch_second in zip(ours, seconds, torch_seconds):
+        expected = torch.zeros(tensor.shape, dtype=torch.float64) if torch_second is None else (
+            torch_second)
+        assert_close(tge.zeros(*tensor.shape, dtype=tge.float64) if second is None else second,
+                     expected)
+
+
+def test_cross_entropy_minus_infinity_logit_with_zero_coefficient_is_not_nan() -> None:
+    """A masked-out class (logit -inf, so p = 0) whose coefficient is 0 adds nothing to the loss:
+    0 · log 0 counts as 0, not NaN (torch gives NaN in these cases). The reference is torch
+    with -1e300 in place of -inf (p is 0 there too, log p finite), to which loss and gradients
+    are equal; so is torch's own gradient with -inf, which is finite."""
+    minus_inf = np.array([[0.5, -np.inf, 1.0, -0.25], [2.0, 0.0, -np.inf, 1.0]])
+    finite = np.where(np.isinf(minus_inf), -1e300, minus_inf)
+    labels = np.array([2, 3])
+    zero_on_masked = np.array([1.0, 0.0, 0.0, 2.0])  # the masked classes weigh 0
+    cases = [
+        (labels, {"weight": zero_on_masked}),
+        (labels, {"weight": zero_on_masked, "label_smoothing": 0.2}),
+        (np.array([1, 3]), {"weight": zero_on_masked, "reduction": "none"}),  # label weighs 0
+        (np.array([[0.5, 0.0, 0.5, 0.0], [0.25, 0.25, 0.0, 0.5]]), {}),
+        (np.array([[0.5, 0.0, 0.5, 0.0], [0.25, 0.25, 0.0, 0.5]]), {"reduction": "sum"}),
+    ]
+    for target, options in cases:
+        x = tge.tensor(minus_inf, requires_grad=True)
+        loss = F.cross_entropy(x, tge.tensor(target), **options)
+        torch_x = torch.tensor(finite, requires_grad=True)
+        torch_loss = torch.nn.functional.cross_entropy(torch_x, torch.tensor(target),
+                                                       **torch_options(options))
+        assert np.all(np.isfinite(loss.data))
+        assert_close(loss, torch_loss)
+        upstream = random_array(*loss.shape, seed=11)
+        loss.backward(tge.tensor(upstream))
+        torch_loss.backward(torch.tensor(upstream))
+        assert_close(x.grad, torch_x.grad)
+        masked_x = torch.tensor(minus_inf, requires_grad=True)
+        torch.nn.functional.cross_entropy(masked_x, torch.tensor(target), **torch_options(
+            options)).backward(torch.tensor(upstream))
+        assert_close(x.grad, masked_x.grad)
+
+
+@pytest.mark.parametrize("options", [{}, {"weight": CLASS_WEIGHT}, {"label_smoothing": 0.3},
+                                     {"weight": CLASS_WEIGHT, "label_smoothing": 0.3}], ids=str)
+def test_cross_entropy_every_target_ignored_with_options_like_torch(
+        options: dict[str, Any]) -> None:
+    """All samples ignored: the mean is NaN and the gradient 0 (torch's answer), also with
+    weights and smoothing; "sum" and "none" give 0."""
+    targets = np.full(6, 2)
+    for reduction in ("mean", "sum", "none"):
+        every = {**options, "ignore_index": 2, "reduction": reduction}
+        x = tge.tensor(LOGITS, requires_grad=True)
+        torch_x = torch.tensor(LOGITS, requires_grad=True)
+        loss = F.cross_entropy(x, tge.tensor(targets), **every)
+        torch_loss = torch.nn.functional.cross_entropy(torch_x, torch.tensor(targets),
+                                                       **torch_options(every))
+        assert_close(loss, torch_loss)
+        loss.sum().backward()
+        torch_loss.sum().backward()
+        assert_close(x.grad, torch_x.grad)
+        assert np.all(x.grad.data == 0)
 
 
 @pytest.mark.parametrize("options", [

@@ -13,6 +13,7 @@ from tinygrad_edu import dtypes, ops
 from tinygrad_edu.creation import _DefaultGenerator
 from tinygrad_edu.functional import linear, log_softmax, softmax
 from tinygrad_edu.function import constant
+from tinygrad_edu.ops.loss import label_positions
 from tinygrad_edu.tensor import Tensor
 
 __all__ = [
@@ -136,8 +137,9 @@ def _class_weight(weight: Any, classes: int, dtype: np.dtype, op: str) -> np.nda
 
 
 def _class_targets(target: np.ndarray, input: Tensor, class_dim: int, ignore_index: int,
-                   op: str) -> None:
-    """Check class-index targets: shape = input's without the class axis, values in range."""
+                   op: str) -> np.ndarray:
+    """Check class-index targets: shape = input's without the class axis, values in range.
+    Returns where the target is not ``ignore_index`` (a bool array)."""
     classes = input.shape[class_dim]
     expected = input.shape[:class_dim] + input.shape[class_dim + 1:]
     if target.shape != expected:
@@ -145,23 +147,27 @@ def _class_targets(target: np.ndarray, input: Tensor, class_dim: int, ignore_ind
             f"{op}: expected class targets of shape {expected} for input of shape {input.shape} "
             f"(class dimension {class_dim}), got {target.shape}"
         )
-    wrong = (target != ignore_index) & ((target < 0) | (target >= classes))
+    valid = target != ignore_index
+    wrong = valid & ((target < 0) | (target >= classes))
     if wrong.any():
         raise IndexError(
             f"{op}: target {int(target[wrong].flat[0])} is out of bounds; class targets must be "
             f"in [0, {classes - 1}] (or ignore_index={ignore_index})"
         )
+    return valid
 
 
 def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: int = -100,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
-    """Cross-entropy of logits against class indices or class probabilities (one fused op).
+    """Cross-entropy of logits against class indices or class probabilities.
 
     ``input``: logits of shape (C,), (N, C) or (N, C, d1, ...). ``target``: int class indices
     of shape (), (N,) or (N, d1, ...) (``ignore_index`` entries are skipped), or float
-    probabilities of the input's shape. ``weight``: one weight per class. The loss is
-    log-softmax with the maximum shifted out, so any logits give a finite loss, and its
-    gradient is softmax − targets, the article's ``dZ2 = A2 − Y`` (divided by N for "mean").
+    probabilities of the input's shape. ``weight``: one weight per class. Plain class labels
+    (no weight, no smoothing, nothing ignored) run the fused ``CrossEntropy`` op: log-softmax with
+    the maximum shifted out, so any logits give a finite loss, and the gradient softmax − one-hot,
+    the article's ``dZ2 = A2 − Y`` (divided by N for "mean"). Every other case is composed from
+    ``log_softmax`` and Tensor ops, with torch's formulas.
 
     Example:
         >>> import tinygrad_edu as tge
@@ -184,25 +190,116 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
                          f"{label_smoothing}")
     class_dim = 0 if input.ndim == 1 else 1
     target_tensor = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    class_weight = _class_weight(weight, input.shape[class_dim], input.dtype, op)
     if target_tensor.dtype.kind in "iu":
-        _class_targets(target_tensor.data, input, class_dim, ignore_index, op)
-        target_tensor = target_tensor.to(dtypes.int64)
-    elif target_tensor.dtype.kind == "f":
-        if target_tensor.shape != input.shape:
-            raise ValueError(
-                f"{op}: probability targets must have the input's shape {input.shape}, got "
-                f"{target_tensor.shape}; class-index targets must be an integer tensor"
-            )
-        if ignore_index >= 0:
-            raise ValueError(f"{op}: ignore_index is not supported for probability targets")
-        target_tensor = target_tensor.to(input.dtype)
-    else:
+        labels = target_tensor.data
+        valid = _class_targets(labels, input, class_dim, ignore_index, op)
+        if class_weight is None and label_smoothing == 0 and valid.all():
+            return ops.CrossEntropy.apply(input, target_tensor.to(dtypes.int64),
+                                          class_dim=class_dim, reduction=reduction)
+        return _class_target_loss(input.log_softmax(class_dim), labels, class_dim, class_weight,
+                                  ignore_index, reduction, float(label_smoothing))
+    if target_tensor.dtype.kind != "f":
         raise TypeError(f"{op}: target must hold integer class indices or float probabilities, "
                         f"got dtype {target_tensor.dtype}")
-    class_weight = _class_weight(weight, input.shape[class_dim], input.dtype, op)
-    return ops.CrossEntropy.apply(
-        input, target_tensor, class_dim=class_dim, weight=class_weight,
-        ignore_index=ignore_index, label_smoothing=float(label_smoothing), reduction=reduction)
+    if target_tensor.shape != input.shape:
+        raise ValueError(
+            f"{op}: probability targets must have the input's shape {input.shape}, got "
+            f"{target_tensor.shape}; class-index targets must be an integer tensor"
+        )
+    if ignore_index >= 0:
+        raise ValueError(f"{op}: ignore_index is not supported for probability targets")
+    return _probability_target_loss(input.log_softmax(class_dim), target_tensor.to(input.dtype),
+                                    class_dim, class_weight, reduction, float(label_smoothing))
+
+
+def _along_class_dim(values: np.ndarray, ndim: int, class_dim: int) -> np.ndarray:
+    """Per-class ``values`` (shape (C,)) shaped to broadcast along ``class_dim`` of ndim axes."""
+    return values.reshape([values.size if axis == class_dim else 1 for axis in range(ndim)])
+
+
+def _without_unused_infinities(log_probabilities: Tensor, coefficients: np.ndarray) -> Tensor:
+    """``log_probabilities`` with 0 in place of -inf where the coefficient is 0.
+
+    A class whose logit is -inf (masked out) has log p = -inf; with coefficient 0 its term
+    a · log p counts as 0 rather than 0 · -inf = NaN (torch gives NaN there). Selected, not
+    multiplied, so no NaN reaches the gradient either. Everywhere else nothing changes.
+    """
+    unused = (coefficients == 0) & (log_probabilities.data == -np.inf)
+    if not unused.any():
+        return log_probabilities
+    zero = constant(np.zeros((), dtype=log_probabilities.dtype))
+    return ops.Where.apply(zero, log_probabilities, condition=unused)
+
+
+def _mean(total: Tensor, count: float) -> Tensor:
+    """``total / count``; for count 0 (no samples, or all ignored) NaN with gradient 0, as torch."""
+    if count == 0:
+        return total * 0.0 + float("nan")
+    return total / count
+
+
+def _class_target_loss(log_probabilities: Tensor, labels: np.ndarray, class_dim: int,
+                       class_weight: np.ndarray | None, ignore_index: int, reduction: str,
+                       label_smoothing: float) -> Tensor:
+    """-Σ_c a_c log p_c per sample for class targets y, with torch's coefficients
+    a_c = w_c ((1 - ε) one_hot(y)_c + ε / C), and a = 0 for a sample whose y is ``ignore_index``.
+
+    Composed as torch does: the label term -(1 - ε) w_y log p_y picks each label's entry (other
+    classes never enter it), plus the smoothing term -(ε / C) Σ_c w_c log p_c. "mean" divides by
+    Σ w_y over the samples not ignored (also for the smoothing term, as torch). Ignored samples
+    are selected away last, so they get exactly 0 even from an inf upstream gradient.
+    """
+    classes = log_probabilities.shape[class_dim]
+    dtype = log_probabilities.dtype
+    valid = labels != ignore_index
+    safe_labels = np.where(valid, labels, 0)
+    weight = np.ones(classes, dtype=dtype) if class_weight is None else class_weight
+    sample_weight = np.where(valid, weight[safe_labels], 0).astype(dtype)  # w_y, 0 if ignored
+    terms = []
+    if label_smoothing < 1:
+        coefficient = ((1 - label_smoothing) * sample_weight).astype(dtype)
+        # log p_y: integer-array indexing, which is twice differentiable.
+        picked = log_probabilities[label_positions(safe_labels, class_dim)]
+        terms.append(_without_unused_infinities(picked, coefficient) * constant(-coefficient))
+    if label_smoothing > 0:
+        smoothing = _along_class_dim(weight * (label_smoothing / classes), labels.ndim + 1,
+                                     class_dim) * np.expand_dims(valid, class_dim)
+        smoothing = smoothing.astype(dtype)
+        spread = _without_unused_infinities(log_probabilities, smoothing) * constant(-smoothing)
+        terms.append(spread.sum(class_dim))
+    losses = terms[0] if len(terms) == 1 else terms[0] + terms[1]
+    if not valid.all():
+        losses = ops.Where.apply(losses, constant(np.zeros((), dtype=dtype)), condition=valid)
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return losses.sum()
+    return _mean(losses.sum(), float(sample_weight.sum()))
+
+
+def _probability_target_loss(log_probabilities: Tensor, target: Tensor, class_dim: int,
+                             class_weight: np.ndarray | None, reduction: str,
+                             label_smoothing: float) -> Tensor:
+    """-Σ_c a_c log p_c per sample for probability targets q, with torch's coefficients
+    a = w_c ((1 - ε) q_c + ε / C); "mean" divides by the number of samples (N · d1 ⋯).
+
+    The target may require grad: dL/dq_c = -(1 - ε) w_c log p_c comes from the same expression.
+    """
+    classes = log_probabilities.shape[class_dim]
+    coefficients = target
+    if label_smoothing > 0:
+        coefficients = target * (1 - label_smoothing) + label_smoothing / classes
+    if class_weight is not None:
+        coefficients = coefficients * constant(
+            _along_class_dim(class_weight, target.ndim, class_dim))
+    terms = _without_unused_infinities(log_probabilities, coefficients.data) * coefficients
+    losses = -terms.sum(class_dim)
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return losses.sum()
+    return _mean(losses.sum(), float(losses.numel()))
 
 
 def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int = -100,
@@ -228,30 +325,9 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int =
     if labels.dtype.kind not in "iu":
         raise TypeError(f"{op}: target must hold integer class indices, got {labels.dtype}")
     _class_targets(labels, input, class_dim, ignore_index, op)
-    classes = input.shape[class_dim]
-    # Class axis last, then one row per sample: pick row n's entry at column y_n.
-    rows = input if input.ndim <= 2 else input.permute(
-        0, *range(2, input.ndim), 1)
-    rows = rows.reshape(-1, classes)
-    flat_labels = labels.reshape(-1)
-    valid = flat_labels != ignore_index
-    safe_labels = np.where(valid, flat_labels, 0).astype(np.int64)
-    sample_weight = valid.astype(input.dtype)
-    class_weight = _class_weight(weight, classes, input.dtype, op)
-    if class_weight is not None:
-        sample_weight = sample_weight * class_weight[safe_labels]
-    picked = rows[np.arange(rows.shape[0]), safe_labels]
-    losses = picked * constant(-sample_weight)
-    if reduction == "none":
-        return losses.reshape(labels.shape)
-    total = losses.sum()
-    if reduction == "sum":
-        return total
-    denominator = float(sample_weight.sum())
-    if denominator == 0:
-        # Every target ignored: torch's loss is nan and its gradient 0; the same here.
-        return total * 0.0 + float("nan")
-    return total * (1.0 / denominator)
+    class_weight = _class_weight(weight, input.shape[class_dim], input.dtype, op)
+    return _class_target_loss(input, labels, class_dim, class_weight, ignore_index, reduction,
+                              0.0)
 
 
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:

@@ -27,7 +27,7 @@ def stable_log_softmax(logits: np.ndarray, axis: int) -> np.ndarray:
     row_max = logits.max(axis=axis, keepdims=True)
     # A row of all -inf is shifted by 0 rather than by -inf (its result is NaN either way, as
     # in torch). A row holding +inf keeps its shift: inf - inf = NaN, torch's answer too.
-    row_max = np.where(row_max == -np.inf, 0, row_max)
+    row_max[row_max == -np.inf] = 0
     with np.errstate(invalid="ignore", divide="ignore"):
         shifted = logits - row_max
         return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
@@ -39,11 +39,16 @@ class LogSoftmax(Function):
     Stable for any logits: the row maximum is subtracted before ``exp``, so the largest
     exponent is exp(0) = 1. Followed by the negative log-likelihood of one-hot targets Y, the
     gradient becomes the article's ``dZ2 = A2 - Y`` (softmax minus one-hot).
+
+    ``known_output``: the result, when the caller computed it from these same values already
+    (``CrossEntropy``'s backward passes the log-softmax its forward computed), so that it is
+    not computed twice; the node and its backward are the same either way.
     """
 
     @staticmethod
-    def forward(ctx: Context, a: np.ndarray, *, dim: int) -> np.ndarray:
-        output = stable_log_softmax(a, dim)
+    def forward(ctx: Context, a: np.ndarray, *, dim: int,
+                known_output: np.ndarray | None = None) -> np.ndarray:
+        output = stable_log_softmax(a, dim) if known_output is None else known_output
         ctx.dim = dim
         ctx.save_for_backward(output)
         return output
