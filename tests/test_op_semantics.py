@@ -612,6 +612,7 @@ def test_view_refuses_a_shape_that_needs_a_copy_like_torch() -> None:
         lambda x: x.expand(2, 2, 3).view(-1), lambda x: x.expand(2, 2, 3).view(2, 6),
         lambda x: x[:, None].expand(2, 4, 3).view(2, 4, 3, 1), lambda x: x.T.view(3, 1, 2),
         lambda x: x[:0].T.view(-1), lambda x: x[:, 1:].view(4), lambda x: x[:, 1:].view(2, 2, 1),
+        lambda x: x[:, [0, 0]].view(-1), lambda x: x.T[[1, 0]].view(-1),
     ]
     for number, case in enumerate(cases):
         outcomes = []

@@ -82,7 +82,12 @@ class GetItem(Function):
             index = parts + (Ellipsis,)
         ctx.index = index
         ctx.input_shape = a.shape
-        return a[index]
+        result = a[index]
+        if has_array_index(parts) and result.ndim > 1 and not result.flags.c_contiguous:
+            # A copy, laid out in row-major order as torch lays it out (NumPy may not), so
+            # that view() accepts the same shapes in both.
+            result = np.ascontiguousarray(result)
+        return result
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
