@@ -748,3 +748,25 @@ def test_adding_into_a_zero_gradient_of_sign_works_where_torch_refuses() -> None
             assert "ZeroTensors are immutable" in str(error)
             outcomes[module.__name__] = "refused"
     assert outcomes == {"torch": "refused", "tinygrad_edu": [1.0, 1.0]}
+
+
+def test_writes_at_array_indices_need_the_same_dtype_like_torch() -> None:
+    """torch's index_put does not convert a tensor value (a masked fill of one value does);
+    writes at slices convert it."""
+    indices = {"mask": lambda T, v: v == 0, "row_mask": lambda T, v: T.tensor([True, False]),
+               "integers": lambda T, v: T.tensor([0]), "slice": lambda T, v: slice(0, 1)}
+    values = {"0-d float32": lambda T: T.tensor(1.0, dtype=T.float32),
+              "row float32": lambda T: T.ones(4, dtype=T.float32),
+              "one float32": lambda T: T.ones(1, dtype=T.float32),
+              "python float": lambda T: 2.0}
+    for index_name, index in indices.items():
+        for value_name, value in values.items():
+            outcomes = []
+            for module in (torch, tinygrad_edu):
+                target = module.zeros(2, 4, dtype=module.float64)
+                try:
+                    target[index(module, target)] = value(module)
+                    outcomes.append(target.tolist())
+                except RuntimeError as error:
+                    outcomes.append(f"raises {'dtypes match' in str(error)}")
+            assert outcomes[0] == outcomes[1], f"{index_name}, {value_name}: {outcomes}"

@@ -1384,6 +1384,17 @@ class Tensor:
     def __setitem__(self, index: Any, value: Any) -> None:
         value_tensor = self._operand(value)
         normalized = normalize_index(index)
+        fill_under_mask = (isinstance(index, Tensor) and index.dtype == dtypes.bool_
+                           and value_tensor.numel() == 1)
+        if (has_array_index(normalized) and isinstance(value, Tensor)
+                and value.dtype != self.dtype and not fill_under_mask):
+            # torch's index_put (every write at integer or mask indices, except one value
+            # under a single mask, which is a masked fill) does not convert the value.
+            raise RuntimeError(
+                "Index put requires the source and destination dtypes match, got "
+                f"{self.dtype} for the destination and {value.dtype} for the source; convert "
+                f"the value first with .to({self.dtype})"
+            )
         if has_array_index(normalized):
             target: np.ndarray = self.data
         else:
