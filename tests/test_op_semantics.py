@@ -767,6 +767,6 @@ def test_writes_at_array_indices_need_the_same_dtype_like_torch() -> None:
                 try:
                     target[index(module, target)] = value(module)
                     outcomes.append(target.tolist())
-                except RuntimeError as error:
-                    outcomes.append(f"raises {'dtypes match' in str(error)}")
+                except RuntimeError:
+                    outcomes.append("raises")
             assert outcomes[0] == outcomes[1], f"{index_name}, {value_name}: {outcomes}"
