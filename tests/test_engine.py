@@ -1707,3 +1707,17 @@ def test_user_function_must_return_one_gradient_per_argument() -> None:
     x = tensor([1.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="incorrect number of gradients .expected 2, got 1"):
         TwoArguments.apply(x, 2.0).sum().backward()
+
+
+def test_retained_softmax_output_in_a_double_backward() -> None:
+    """softmax is one op whose backward uses its output, as in torch: differentiating its
+    gradient again sends torch's gradient to the (retained) output."""
+    def program(library: Any) -> tuple[Any, ...]:
+        x = library.zeros(2, 3, dtype=library.float64, requires_grad=True)
+        probabilities = x.softmax(dim=0)
+        probabilities.retain_grad()
+        upstream = library.tensor([[0.0, 0.0, 0.0], [0.0, 0.0, 0.25]], dtype=library.float64)
+        (gradient,) = library.autograd.grad([probabilities], [x], [upstream], create_graph=True)
+        gradient.sum().backward()
+        return (probabilities.grad, x.grad)
+    run_both(program)

@@ -209,14 +209,18 @@ def log_softmax(input: Tensor, dim: int) -> Tensor:
 
 
 def softmax(input: Tensor, dim: int) -> Tensor:
-    """exp(input) / Σ exp(input) over ``dim``: exp of the stable log-softmax.
+    """exp(input) / Σ exp(input) over ``dim``, as one fused op that cannot overflow.
 
     Example:
         >>> import tinygrad_edu as tge
         >>> tge.functional.softmax(tge.tensor([0.0, 0.0]), dim=0)
         tensor([0.5000, 0.5000])
     """
-    return log_softmax(input, dim).exp()
+    (axis,) = normalize_dims(dim, input.ndim, "softmax") or (0,)
+    if input.ndim == 0:  # one element: the op over a 1-element vector (1, or NaN for ±inf)
+        return ops.Reshape.apply(ops.Softmax.apply(input._floating().reshape(1), dim=0),
+                                 shape=())
+    return ops.Softmax.apply(input._floating(), dim=axis)
 
 
 def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:

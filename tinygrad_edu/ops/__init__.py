@@ -19,7 +19,7 @@ from tinygrad_edu.ops.elementwise import (
     Tanh,
     Where,
 )
-from tinygrad_edu.ops.fused import Linear, LogSoftmax
+from tinygrad_edu.ops.fused import Linear, LogSoftmax, Softmax
 from tinygrad_edu.ops.loss import BinaryCrossEntropyWithLogits, CrossEntropy
 from tinygrad_edu.ops.matmul import MatMul
 from tinygrad_edu.ops.movement import (
@@ -40,5 +40,5 @@ __all__ = [
     "Abs", "Add", "BinaryCrossEntropyWithLogits", "Cast", "Cat", "Clone", "CrossEntropy", "Exp",
     "Expand", "GetItem", "IndexAdd", "Linear", "Log", "LogSoftmax", "MatMul", "Max", "MaxDim",
     "Maximum", "Mul", "Neg", "Pad", "Permute", "Pow", "Relu", "ReluGradient", "Reshape",
-    "SetItem", "Sigmoid", "Sign", "Split", "Sqrt", "Sum", "Tanh", "Where", "WriteView",
+    "SetItem", "Sigmoid", "Sign", "Softmax", "Split", "Sqrt", "Sum", "Tanh", "Where", "WriteView",
 ]

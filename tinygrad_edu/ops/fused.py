@@ -60,6 +60,27 @@ class LogSoftmax(Function):
         return grad_output - softmax * grad_output.sum(dim=ctx.dim, keepdim=True)
 
 
+class Softmax(Function):
+    """out = exp(a - logsumexp(a, dim)).   dL/da = out * (g - Σ_dim g * out), with g = dL/dout.
+
+    The exponential of the stable log-softmax, so it never overflows. The backward is written
+    with the output, as torch writes it, so a gradient differentiated again reaches the output
+    (a tensor that ``retain_grad`` may watch) the same way as in torch.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, *, dim: int) -> np.ndarray:
+        output = np.exp(stable_log_softmax(a, dim))
+        ctx.dim = dim
+        ctx.save_for_backward(output)
+        return output
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (output,) = ctx.saved_tensors
+        return output * (grad_output - (grad_output * output).sum(dim=ctx.dim, keepdim=True))
+
+
 class Linear(Function):
     """out = x @ weightᵀ + bias, the affine map of a Linear layer (x: (..., in), weight: (out, in)).
 
