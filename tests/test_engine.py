@@ -1721,3 +1721,19 @@ def test_retained_softmax_output_in_a_double_backward() -> None:
         gradient.sum().backward()
         return (probabilities.grad, x.grad)
     run_both(program)
+
+
+def test_grad_runs_no_hook_of_a_node_off_the_paths_to_its_inputs() -> None:
+    """autograd.grad runs only the nodes that lead to its inputs: a retained tensor elsewhere in
+    the graph keeps no gradient, one on the path does (as in torch)."""
+    def program(library: Any) -> tuple[Any, ...]:
+        x = library.zeros(2, 3, dtype=library.float64, requires_grad=True)
+        total = x.sum()
+        total.retain_grad()
+        powers = 2.0 ** x
+        on_path = powers * 1
+        on_path.retain_grad()
+        (gradient,) = library.autograd.grad([on_path ** total], [powers],
+                                            [library.ones(2, 3, dtype=library.float64)])
+        return (total.grad, on_path.grad, gradient)
+    run_both(program)
