@@ -1737,3 +1737,16 @@ def test_grad_runs_no_hook_of_a_node_off_the_paths_to_its_inputs() -> None:
                                             [library.ones(2, 3, dtype=library.float64)])
         return (total.grad, on_path.grad, gradient)
     run_both(program)
+
+
+def test_grad_runs_the_hooks_of_its_outputs_even_when_no_input_is_reached() -> None:
+    """The outputs' nodes receive the seed gradient: their retain_grad keeps it (torch)."""
+    def program(library: Any) -> tuple[Any, ...]:
+        x = library.tensor(0.0, dtype=library.float64, requires_grad=True)
+        unrelated = library.tensor(0.0, dtype=library.float64, requires_grad=True)
+        output = unrelated + 2.0
+        output.retain_grad()
+        seed = library.tensor(0.5, dtype=library.float64)
+        (gradient,) = library.autograd.grad([output], [x], [seed], allow_unused=True)
+        return (output.grad, gradient)
+    run_both(program)

@@ -193,15 +193,19 @@ def run_backward(
             if edge is not None:
                 targets.add(edge)
         needed = _nodes_leading_to(order, {key for key, _ in targets})
-    target_nodes = {key for key, _ in targets if isinstance(key, Context)}
+    # With ``inputs``, the nodes that receive a gradient as in torch, whose hooks run: those on
+    # a path to an input, the inputs' own nodes, and the outputs' nodes (they get the seed).
+    receives: set[Context] | None = None
+    if needed is not None:
+        receives = needed | {key for key, _ in targets if isinstance(key, Context)} | set(roots)
     captured: dict[Edge, Tensor] = {}
     with set_grad_enabled(create_graph):
         for node in order:
             slots = grads.pop(node, None)
             if slots is None:
                 continue
-            if needed is not None and node not in needed and node not in target_nodes:
-                continue  # off every path to ``inputs``: not run, so neither are its hooks
+            if receives is not None and node not in receives:
+                continue  # off every path to ``inputs``: its hooks do not run
             _before_node(node, slots, create_graph)
             if targets:  # autograd.grad with respect to an intermediate tensor
                 for index, grad in enumerate(slots):
