@@ -770,3 +770,23 @@ def test_writes_at_array_indices_need_the_same_dtype_like_torch() -> None:
                 except RuntimeError:
                     outcomes.append("raises")
             assert outcomes[0] == outcomes[1], f"{index_name}, {value_name}: {outcomes}"
+
+
+@pytest.mark.parametrize("operation", ["mul_", "add_", "sub_", "div_", "copy_", "setitem"])
+def test_in_place_ops_with_a_float32_operand_on_float64_give_float32_gradients(
+        operation: str) -> None:
+    """The in-place op computes in the promoted dtype; the operand's gradient keeps its dtype."""
+    results = {}
+    for module in (torch, tinygrad_edu):
+        target = module.tensor([[0, 1]], dtype=module.int64).double()
+        operand = module.tensor([[2.0]], dtype=module.float32, requires_grad=True)
+        if operation == "setitem":
+            target[0] = operand[0]
+        elif operation == "copy_":
+            target.copy_(operand.expand(1, 2))
+        else:
+            getattr(target, operation)(operand)
+        target.backward(module.ones(1, 2, dtype=module.float64))
+        results[module.__name__] = (dtype_name(operand.grad.dtype), operand.grad.tolist(),
+                                    target.tolist())
+    assert results["tinygrad_edu"] == results["torch"]

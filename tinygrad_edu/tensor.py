@@ -1351,7 +1351,8 @@ class Tensor:
 
     def mul_(self, other: Any) -> Tensor:
         """self *= other, in place."""
-        return self._inplace(ops.Mul, self._operand(other))
+        _, other = self._promoted(other)  # computed in the promoted dtype, written in self's
+        return self._inplace(ops.Mul, other)
 
     def div_(self, other: Any) -> Tensor:
         """self /= other, in place."""
