@@ -790,3 +790,16 @@ def test_in_place_ops_with_a_float32_operand_on_float64_give_float32_gradients(
         results[module.__name__] = (dtype_name(operand.grad.dtype), operand.grad.tolist(),
                                     target.tolist())
     assert results["tinygrad_edu"] == results["torch"]
+
+
+def test_zero_power_gradient_is_constant_only_for_a_number_exponent() -> None:
+    """x ** 0 (a number) has a constant zero gradient; x ** tensor(0.) a selected one that
+    requires grad under create_graph (torch's two formulas)."""
+    for exponent in ("number", "tensor"):
+        results = []
+        for module in (torch, tinygrad_edu):
+            x = f64(module, 0.0).requires_grad_()
+            power = 0 if exponent == "number" else f64(module, 0.0)
+            (gradient,) = module.autograd.grad(x ** power, x, create_graph=True)
+            results.append((gradient.item(), gradient.requires_grad))
+        assert results[0] == results[1], f"{exponent}: torch {results[0]}, ours {results[1]}"

@@ -63,10 +63,11 @@ def normalize_dims(dim: int | tuple[int, ...] | list[int] | None, ndim: int, op:
     return tuple(sorted(axes))
 
 
-def apply_binary(function: type[Function], a: Tensor, b: Tensor, op: str) -> Tensor:
+def apply_binary(function: type[Function], a: Tensor, b: Tensor, op: str,
+                 **params: Any) -> Tensor:
     """``function.apply(a, b)``, turning NumPy's broadcasting error into one that names the op."""
     try:
-        return function.apply(a, b)
+        return function.apply(a, b, **params)
     except ValueError:
         try:
             np.broadcast_shapes(a.shape, b.shape)
@@ -683,7 +684,8 @@ class Tensor:
                 "pow: Integers to negative integer powers are not allowed; convert the base "
                 "with .float() first"
             )
-        return apply_binary(ops.Pow, base, power, "pow")
+        return apply_binary(ops.Pow, base, power, "pow",
+                            number_exponent=not isinstance(exponent, Tensor))
 
     def __rpow__(self, base: Any) -> Tensor:
         power, base_tensor = self._promoted(base)

@@ -82,11 +82,15 @@ class Pow(Function):
     * a = 0, b >= 0: dout/db = 0 (the limit from a > 0); a = 0, b < 0: inf * log(0) = -inf.
 
     Both backward lines are torch's own expressions, so second-order gradients agree with torch
-    as well, down to the NaN that log(0) brings into them at a = 0.
+    as well, down to the NaN that log(0) brings into them at a = 0. ``number_exponent``: b was
+    a Python number; then the gradient of ``x ** 0`` is a constant 0 (it requires no grad even
+    with ``create_graph``), as in torch, where a tensor exponent keeps a selection.
     """
 
     @staticmethod
-    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray, *,
+                number_exponent: bool = False) -> np.ndarray:
+        ctx.number_exponent = number_exponent
         # Exponents 0.5 and -0.5 use square roots, as torch does; they keep the sign of -0.0:
         # sqrt(-0.0) = -0.0 and 1 / sqrt(-0.0) = -inf, where NumPy's power gives +0.0 and +inf.
         with quiet_ieee():
@@ -108,13 +112,14 @@ class Pow(Function):
         grad_a = grad_b = None
         with quiet_ieee():
             if ctx.needs_input_grad[0]:
-                if b.ndim == 0 and not ctx.needs_input_grad[1] and b.data == 0:
-                    # x ** 0 with a constant exponent: torch's gradient is a constant 0.
+                if ctx.number_exponent and b.data == 0:
+                    # x ** 0 with a number as the exponent: torch's gradient is a constant 0.
                     grad_a = constant(np.zeros(a.shape, dtype=grad_output.dtype))
                 else:
                     # torch: where(b == 0, 0, grad * (b * a ** (b - 1)))
-                    grad_a = Where.apply(zero, grad_output * (b * a ** (b - 1)),
-                                         condition=b.data == 0)
+                    # (b - 1 is a number exactly when b is: pass that on to the new Pow.)
+                    power = Pow.apply(a, b - 1, number_exponent=ctx.number_exponent)
+                    grad_a = Where.apply(zero, grad_output * (b * power), condition=b.data == 0)
             if ctx.needs_input_grad[1]:
                 # torch: grad * where(a == 0 and b >= 0, 0, out * log(a))
                 zero_base = (a.data == 0) & (b.data >= 0)
