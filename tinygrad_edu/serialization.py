@@ -54,6 +54,7 @@ Example:
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -263,8 +264,8 @@ def _sync_folder(folder: str) -> None:
 
 
 # ---------------------------------------------------------------------------------- loading
-def load(f: FileLike, map_location: MapLocation = None, weights_only: bool | None = True,
-         **unused: Any) -> Any:
+def load(f: FileLike, map_location: MapLocation = None,
+         weights_only: bool | None = True) -> Any:
     """Load what ``save`` wrote; never runs code from the file.
 
     Args:
@@ -295,10 +296,6 @@ def load(f: FileLike, map_location: MapLocation = None, weights_only: bool | Non
         >>> tge.load(buffer, map_location="cpu")
         [(1, 2.5), None, 'text']
     """
-    if unused:
-        names = ", ".join(sorted(unused))
-        raise TypeError(f"load: unexpected keyword argument(s) {names}; load takes f, "
-                        "map_location and weights_only")
     if weights_only not in (True, False, None):
         raise TypeError(f"load: weights_only must be True, False or None, got {weights_only!r}")
     relocate = _relocation(map_location)
@@ -349,10 +346,9 @@ def _require_cpu(device: Any, name: str) -> None:
 def _read_archive(stream: IO[bytes], source: str,
                   relocate: Callable[[Tensor], Tensor] | None) -> Any:
     """Identify the file, open the archive, decode the structure and its arrays."""
-    start = stream.tell() if stream.seekable() else 0
-    if not stream.seekable():
-        import io
+    if not stream.seekable():  # a pipe or socket: zipfile needs to seek, so read it all first
         stream = io.BytesIO(stream.read())
+    start = stream.tell()
     head = stream.read(16)
     stream.seek(start)
     if not head.startswith(_ZIP_MAGIC):
@@ -556,6 +552,7 @@ def from_torch_state_dict(state_dict: Any) -> Any:
     if isinstance(state_dict, Tensor) or not hasattr(state_dict, "detach"):
         return _map_leaves(state_dict, from_torch_state_dict)
     array = np.array(state_dict.detach().cpu().numpy(), copy=True)
+    dtypes.check_supported(array.dtype, "from_torch_state_dict")
     return Tensor._wrap(array, bool(getattr(state_dict, "requires_grad", False)))
 
 
