@@ -208,6 +208,23 @@ def test_training_resumed_from_a_checkpoint_matches_an_unbroken_run(make_optimiz
         assert actual.data.tobytes() == expected.data.tobytes(), name
 
 
+@pytest.mark.parametrize("make_scheduler", [
+    lambda optimizer: lr_scheduler.StepLR(optimizer, step_size=2),
+    lambda optimizer: lr_scheduler.MultiStepLR(optimizer, milestones=[1, 1, 4]),
+    lambda optimizer: lr_scheduler.ExponentialLR(optimizer, gamma=0.9),
+    lambda optimizer: lr_scheduler.CosineAnnealingLR(optimizer, T_max=5),
+    lambda optimizer: lr_scheduler.OneCycleLR(optimizer, max_lr=1.0, total_steps=10),
+], ids=["step", "multistep", "exponential", "cosine", "one_cycle"])
+def test_every_scheduler_state_dict_round_trips(make_scheduler: Any) -> None:
+    optimizer = optim.Adam(make_model().parameters(), lr=0.1)
+    scheduler = make_scheduler(optimizer)
+    for _ in range(3):
+        optimizer.step()
+        scheduler.step()
+    assert_identical(round_trip(scheduler.state_dict()), scheduler.state_dict())
+    assert_identical(round_trip(optimizer.state_dict()), optimizer.state_dict())
+
+
 # ----------------------------------------------------------------------------- atomic write
 def test_a_failed_save_leaves_the_old_file_and_no_temporary_file(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

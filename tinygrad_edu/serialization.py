@@ -10,19 +10,18 @@ The format is a NumPy ``.npz`` archive (a zip file, entries stored uncompressed)
 - ``structure.json``: ``{"format": "tinygrad_edu.checkpoint", "version": 1, "root": node}``
   where every node is a JSON object with a ``"type"``:
 
-  ============================ ============================================================
-  ``{"type": "none"}``         ``None``
-  ``bool``, ``int``            ``{"type": "int", "value": 3}`` (same for ``bool``)
-  ``float``                    ``{"type": "float", "value": "0.1"}``: Python's ``repr``, exact,
-                               and it spells ``nan``, ``inf`` and ``-0.0``
-  ``str``                      ``{"type": "str", "value": "text"}``
-  ``list``, ``tuple``          ``{"type": "list", "items": [node, ...]}`` (tuples stay tuples)
-  ``dict``, ``ordered_dict``,  ``{"type": "dict", "items": [[key, value], ...]}`` in insertion
-  ``counter``                  order; a key is a ``str`` or ``int`` node, nothing else
-  ``tensor``                   ``{"type": "tensor", "array": "arrays/0.npy", "dtype": "float32",
-                               "shape": [2, 3], "requires_grad": false}``
-  ``ndarray``, ``numpy_scalar`` the same without ``requires_grad``
-  ============================ ============================================================
+  - ``{"type": "none"}``: ``None``;
+  - ``{"type": "bool", "value": true}``, ``{"type": "int", "value": 3}``,
+    ``{"type": "str", "value": "text"}``;
+  - ``{"type": "float", "value": "0.1"}``: Python's ``repr``, which is exact and spells
+    ``nan``, ``inf`` and ``-0.0``;
+  - ``{"type": "list", "items": [node, ...]}``, and ``"tuple"`` (tuples stay tuples);
+  - ``{"type": "dict", "items": [[key, value], ...]}`` in insertion order, and
+    ``"ordered_dict"``, ``"counter"``; a key is a ``str`` or ``int`` node (bool keys, tuples and
+    other keys are refused);
+  - ``{"type": "tensor", "array": "arrays/0.npy", "dtype": "float32", "shape": [2, 3],
+    "requires_grad": false}``, and ``"ndarray"``, ``"numpy_scalar"`` without
+    ``requires_grad``.
 
 - ``arrays/<n>.npy``: one ``.npy`` file per array, written and read with
   ``allow_pickle=False``, so its bytes are exactly the tensor's (a round trip is bit-exact). A
