@@ -111,6 +111,18 @@ def test_a_tensor_saved_twice_is_stored_once_and_loads_as_one_object() -> None:
     assert loaded["a"] is loaded["b"][0] and loaded["a"] is not loaded["c"]
 
 
+def test_a_tensor_stored_big_endian_loads_in_native_byte_order() -> None:
+    big_endian = io.BytesIO()
+    np.save(big_endian, np.array([1.5, -2.0, 3.0], dtype=">f4"))  # saved on a big-endian machine
+    loaded = load_bytes_in_memory(rewritten({"arrays/0.npy": big_endian.getvalue()}))
+    assert loaded["weight"].dtype == np.dtype("float32") and loaded["weight"].dtype.isnative
+    assert loaded["weight"].tolist() == [1.5, -2.0, 3.0]
+
+
+def load_bytes_in_memory(data: bytes) -> Any:
+    return tge.load(io.BytesIO(data))
+
+
 def test_the_same_list_twice_is_not_a_cycle_but_a_list_inside_itself_is() -> None:
     inner = [1, 2]
     assert round_trip([inner, inner]) == [[1, 2], [1, 2]]

@@ -505,6 +505,8 @@ class _Reader:
                 raise self.fail(where, f"a tensor cannot hold dtype {array.dtype}")
             if requires_grad and not dtypes.is_floating(array.dtype):
                 raise self.fail(where, f"a {array.dtype} tensor cannot require grad")
+            if not array.dtype.isnative:  # tensors compute in the machine's byte order
+                array = array.astype(array.dtype.newbyteorder("="))
             result = Tensor._wrap(array, requires_grad)
             if self.relocate is not None:
                 result = self.relocate(result)
