@@ -37,6 +37,12 @@ from tinygrad_edu.functional import (
     where,
 )
 from tinygrad_edu.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from tinygrad_edu.serialization import (
+    from_torch_state_dict,
+    load,
+    save,
+    to_torch_state_dict,
+)
 from tinygrad_edu.tensor import Tensor
 
 # torch spells the boolean dtype ``torch.bool``; the same name here, for code written for torch.
@@ -46,8 +52,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Tensor", "arange", "autograd", "bool", "bool_", "cat", "chunk", "data", "enable_grad", "eye",
-    "float16", "float32", "float64", "from_numpy", "full", "functional", "int32", "int64",
-    "is_grad_enabled", "manual_seed", "maximum", "minimum", "nn", "no_grad", "ones", "ones_like",
-    "ops", "optim", "pad", "rand", "randn", "set_grad_enabled", "split", "stack", "tensor",
-    "uint8", "unbind", "where", "zeros", "zeros_like",
+    "float16", "float32", "float64", "from_numpy", "from_torch_state_dict", "full", "functional",
+    "int32", "int64", "is_grad_enabled", "load", "manual_seed", "maximum", "minimum", "nn",
+    "no_grad", "ones", "ones_like", "ops", "optim", "pad", "rand", "randn", "save",
+    "set_grad_enabled", "split", "stack", "tensor", "to_torch_state_dict", "uint8", "unbind",
+    "where", "zeros", "zeros_like",
 ]
