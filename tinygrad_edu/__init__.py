@@ -44,6 +44,8 @@ from tinygrad_edu.serialization import (
     to_torch_state_dict,
 )
 from tinygrad_edu.tensor import Tensor
+from typing import Any
+from tinygrad_edu.torch_names import missing_name
 
 # torch spells the boolean dtype ``torch.bool``; the same name here, for code written for torch.
 bool = bool_  # noqa: A001
@@ -58,3 +60,8 @@ __all__ = [
     "set_grad_enabled", "split", "stack", "tensor", "to_torch_state_dict", "uint8", "unbind",
     "where", "zeros", "zeros_like",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A name this module does not provide: an AttributeError that suggests the nearest one."""
+    raise missing_name(__name__, name, list(globals().get("__all__", globals())))

@@ -28,6 +28,7 @@ from tinygrad_edu import dtypes, ops
 from tinygrad_edu.function import Context, Function
 from tinygrad_edu.grad_mode import GradMode, enable_grad
 from tinygrad_edu.ops.movement import has_array_index
+from tinygrad_edu.torch_names import missing_name, public_names
 
 
 class ValuesIndices(NamedTuple):
@@ -368,6 +369,10 @@ class Tensor:
             array = np.asarray(array)
         tensor._init(array, requires_grad)
         return tensor
+
+    def __getattr__(self, name: str) -> Any:
+        """Only for a name Tensor does not have: an AttributeError that suggests the nearest."""
+        raise missing_name("tinygrad_edu.Tensor", name, public_names(Tensor))
 
     # ----------------------------------------------------------------- properties, conversion
     @property

@@ -27,9 +27,16 @@ from tinygrad_edu.nn.layers import (
 from tinygrad_edu.nn.loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from tinygrad_edu.nn.module import IncompatibleKeys, Module
 from tinygrad_edu.nn.parameter import Parameter
+from typing import Any
+from tinygrad_edu.torch_names import missing_name
 
 __all__ = [
     "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Flatten", "Identity",
     "IncompatibleKeys", "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleList", "NLLLoss",
     "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh", "functional", "init",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A name this module does not provide: an AttributeError that suggests the nearest one."""
+    raise missing_name(__name__, name, list(globals().get("__all__", globals())))

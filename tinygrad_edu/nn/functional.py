@@ -15,6 +15,7 @@ from tinygrad_edu.functional import linear, log_softmax, softmax
 from tinygrad_edu.function import constant
 from tinygrad_edu.ops.loss import label_positions
 from tinygrad_edu.tensor import Tensor
+from tinygrad_edu.torch_names import missing_name
 
 __all__ = [
     "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "linear", "log_softmax",
@@ -388,3 +389,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
         input, target_tensor.to(input.dtype), weight=extra["weight"],
         pos_weight=extra["pos_weight"])
     return _reduce(losses, reduction)
+
+
+def __getattr__(name: str) -> Any:
+    """A name this module does not provide: an AttributeError that suggests the nearest one."""
+    raise missing_name(__name__, name, list(globals().get("__all__", globals())))

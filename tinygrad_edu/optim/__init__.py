@@ -17,5 +17,12 @@ from tinygrad_edu.optim.adam import Adam, AdamW
 from tinygrad_edu.optim.optimizer import Optimizer
 from tinygrad_edu.optim.rmsprop import RMSprop
 from tinygrad_edu.optim.sgd import SGD
+from typing import Any
+from tinygrad_edu.torch_names import missing_name
 
 __all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
+
+
+def __getattr__(name: str) -> Any:
+    """A name this module does not provide: an AttributeError that suggests the nearest one."""
+    raise missing_name(__name__, name, list(globals().get("__all__", globals())))
