@@ -1339,13 +1339,25 @@ class Tensor:
         self._keep_retained_grad(previous, previous_output)
         self._view_version, self._view_base_node = self._version.value, base.grad_fn
 
+    def _inplace_binary(self, function: type[Function], other: Tensor, op: str) -> Tensor:
+        """``self._inplace(function, other)`` for an elementwise op, with torch's error when the
+        shapes do not broadcast (NumPy's would be a ValueError)."""
+        try:
+            np.broadcast_shapes(self.shape, other.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"{op}: the size of tensor a {self.shape} must match the size of tensor b "
+                f"{other.shape} (sizes must be equal or 1 when aligned from the last dimension)"
+            ) from None
+        return self._inplace(function, other)
+
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
         """self += alpha * other, in place."""
         # Computed in the promoted dtype (as the out-of-place op), then written in self's.
         _, other = self._promoted(other)
         if alpha != 1:
             other = other * alpha
-        return self._inplace(ops.Add, other)
+        return self._inplace_binary(ops.Add, other, "add_")
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         """self -= alpha * other, in place."""
@@ -1354,12 +1366,40 @@ class Tensor:
     def mul_(self, other: Any) -> Tensor:
         """self *= other, in place."""
         _, other = self._promoted(other)  # computed in the promoted dtype, written in self's
-        return self._inplace(ops.Mul, other)
+        return self._inplace_binary(ops.Mul, other, "mul_")
 
     def div_(self, other: Any) -> Tensor:
         """self /= other, in place."""
         _, other = self._floating()._promoted(other)
         return self.mul_(other._floating() ** -1)
+
+    def pow_(self, exponent: Any) -> Tensor:
+        """self = self ** exponent, in place."""
+        _, power = self._promoted(exponent)
+        if self.dtype.kind != "f" and np.any(power.data < 0):
+            raise RuntimeError(
+                "pow_: Integers to negative integer powers are not allowed; convert the base "
+                "with .float() first"
+            )
+        return self._inplace_binary(ops.Pow, power, "pow_")
+
+    # Augmented assignment (``x += y``...) changes x in place, as in torch: without these,
+    # Python would fall back to ``x = x + y`` and silently bind x to a new tensor. There is no
+    # ``__imatmul__``, as torch has none: ``x @= y`` is ``x = x @ y``, a new tensor.
+    def __iadd__(self, other: Any) -> Tensor:
+        return self.add_(other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self.sub_(other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self.div_(other)
+
+    def __ipow__(self, exponent: Any) -> Tensor:
+        return self.pow_(exponent)
 
     def fill_(self, value: Any) -> Tensor:
         """Set every element to ``value``, in place."""
