@@ -148,3 +148,164 @@ def test_matmul_assignment_makes_a_new_tensor_as_in_torch() -> None:
     ours, theirs = script(tge), script(torch)
     assert ours[0] == theirs[0] is False
     np.testing.assert_array_equal(ours[1], theirs[1])
+
+
+# ----------------------------------------------------------------------------- devices
+def test_device_objects_behave_like_torch() -> None:
+    def script(lib: ModuleType) -> list[Any]:
+        cpu, indexed = lib.device("cpu"), lib.device("cpu", 0)
+        return [
+            cpu.type, cpu.index, str(cpu), repr(cpu).replace("torch.", ""), str(indexed),
+            indexed.index, lib.device("cpu:0") == indexed, cpu == lib.device("cpu"),
+            cpu == "cpu", cpu == indexed, hash(cpu) == hash(lib.device("cpu")),
+            lib.device(cpu) == cpu, lib.device("cuda:1").index, lib.device("cuda").type,
+            lib.ones(2).device == cpu, lib.ones(2).device.type, str(lib.ones(2).device),
+            lib.ones(2).is_cuda, lib.ones(2).get_device(), lib.get_default_device() == cpu,
+        ]
+
+    assert script(tge) == script(torch)
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.device("foo"), lambda lib: lib.device("cpu", -1),
+])
+def test_invalid_devices_raise_like_torch(make: Callable[[ModuleType], Any]) -> None:
+    assert_same_error(make)
+
+
+def test_accelerator_questions_are_answered_as_torch_on_a_cpu_machine() -> None:
+    def script(lib: ModuleType) -> list[Any]:
+        return [
+            lib.cuda.is_available(), lib.cuda.device_count(), lib.backends.mps.is_available(),
+            lib.backends.mps.is_built(), lib.accelerator.is_available(),
+            lib.accelerator.current_accelerator(), lib.accelerator.device_count(),
+            lib.backends.cudnn.is_available(), lib.cuda.manual_seed(0),
+            lib.cuda.manual_seed_all(0), lib.set_default_device("cpu"),
+        ]
+
+    assert not torch.cuda.is_available(), "these tests describe a machine without a GPU"
+    assert script(tge) == script(torch)
+
+
+def tutorial_with_device(lib: ModuleType, idiom: str) -> tuple[np.ndarray, np.ndarray]:
+    """The tutorials' device handling around a tiny regression model, trained for 3 steps."""
+    if idiom == "accelerator":
+        device = (lib.accelerator.current_accelerator().type if lib.accelerator.is_available()
+                  else "cpu")
+    else:
+        device = "cuda" if lib.cuda.is_available() else "cpu"
+    lib.backends.cudnn.deterministic = True
+    model = lib.nn.Linear(3, 1).to(device)
+    with lib.no_grad():
+        model.weight.copy_(lib.tensor([[0.5, -1.0, 0.25]]))
+        model.bias.fill_(0.1)
+    model = model.double().to(lib.device(device))
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.1)
+    rng = np.random.default_rng(1)
+    inputs = lib.tensor(rng.standard_normal((8, 3)), device=device).to(device)
+    targets = lib.zeros(8, 1, dtype=lib.float64, device=device)
+    losses = []
+    for _ in range(3):
+        optimizer.zero_grad()
+        loss = ((model(inputs.to(device)) - targets.to(device, lib.float64)) ** 2).mean()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return np.array(losses), as_array(model.weight.grad.cpu())
+
+
+@pytest.mark.parametrize("idiom", ["accelerator", "cuda"])
+def test_tutorial_device_idioms_run_and_match_torch(idiom: str) -> None:
+    for ours, theirs in zip(tutorial_with_device(tge, idiom), tutorial_with_device(torch, idiom)):
+        np.testing.assert_allclose(ours, theirs, **TOLERANCE)
+
+
+def test_to_returns_self_when_nothing_changes() -> None:
+    def script(lib: ModuleType) -> list[Any]:
+        x = lib.ones(2, requires_grad=True)
+        y = x.to(dtype=lib.float64)
+        return [
+            x.to("cpu") is x, x.to(lib.device("cpu")) is x, x.to("cpu", lib.float32) is x,
+            x.cpu() is x, x.to(device="cpu") is x, x.to(x) is x, x.to("cpu", copy=True) is x,
+            str(y.dtype).replace("torch.", ""), y.requires_grad, y.is_leaf,
+            str(x.to(lib.zeros(1, dtype=lib.int64)).dtype).replace("torch.", ""),
+        ]
+
+    assert script(tge) == script(torch)
+
+
+def test_to_is_differentiable() -> None:
+    def script(lib: ModuleType) -> np.ndarray:
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        (x.to("cpu", lib.float64) * 3).sum().backward()
+        return as_array(x.grad)
+
+    np.testing.assert_array_equal(script(tge), script(torch))
+
+
+@pytest.mark.parametrize("name", [
+    "tensor", "zeros", "ones", "full", "arange", "rand", "randn", "empty", "eye", "zeros_like",
+    "ones_like", "empty_like", "full_like", "rand_like", "randn_like",
+])
+def test_creation_functions_take_a_device(name: str) -> None:
+    arguments: dict[str, tuple[Any, ...]] = {
+        "tensor": ([1.0, 2.0],), "full": ((2, 3), 1.5), "arange": (3,), "eye": (2,),
+        "full_like": (tge.zeros(2), 2.0),
+    }
+    like = name.endswith("_like") and name != "full_like"
+    args = (tge.zeros(2, 3),) if like else arguments.get(name, (2, 3))
+    function = getattr(tge, name)
+    made = function(*args, device="cpu")
+    assert made.device == tge.device("cpu")
+    assert function(*args, device=tge.device("cpu")).shape == made.shape
+    with pytest.raises(RuntimeError, match="no GPU backend"):
+        function(*args, device="cuda")
+
+
+def test_new_like_functions_match_torch() -> None:
+    def script(lib: ModuleType) -> list[Any]:
+        base = lib.zeros(2, 3, dtype=lib.float64)
+        made = [lib.empty_like(base), lib.full_like(base, 7), lib.rand_like(base),
+                lib.randn_like(base), lib.empty(2, 3), lib.full_like(base, 2, dtype=lib.int64)]
+        return [(tuple(t.shape), str(t.dtype).replace("torch.", "")) for t in made] + [
+            lib.full_like(base, 7).tolist()]
+
+    assert script(tge) == script(torch)
+
+
+@pytest.mark.parametrize("script", [
+    lambda lib: lib.rand(2, dtype=lib.int64), lambda lib: lib.randn(2, dtype=lib.int64),
+    lambda lib: lib.rand_like(lib.tensor([1, 2])),
+])
+def test_random_integers_are_refused_like_torch(script: Callable[[ModuleType], Any]) -> None:
+    assert_same_error(script)
+
+
+@pytest.mark.parametrize("use", [
+    lambda lib: lib.ones(2).to("cuda"), lambda lib: lib.ones(2).to("mps"),
+    lambda lib: lib.ones(2).cuda(), lambda lib: lib.nn.Linear(2, 2).to("cuda"),
+    lambda lib: lib.nn.Linear(2, 2).cuda(), lambda lib: lib.zeros(2, device="cuda:0"),
+    lambda lib: lib.ones(2).to(lib.device("mps")),
+])
+def test_gpu_devices_raise_a_clear_runtime_error(use: Callable[[ModuleType], Any]) -> None:
+    # torch without a GPU raises too (AssertionError or RuntimeError); here always a
+    # RuntimeError that says what to do.
+    with pytest.raises(Exception):
+        use(torch)
+    with pytest.raises(RuntimeError, match="no GPU backend yet"):
+        use(tge)
+
+
+def test_a_gpu_default_device_is_refused_at_once() -> None:
+    # torch accepts it and fails at the next tensor made; refusing at once names the cause.
+    with pytest.raises(RuntimeError, match="no GPU backend yet"):
+        tge.set_default_device("cuda")
+
+
+def test_module_to_and_cpu_return_the_module() -> None:
+    model = tge.nn.Linear(2, 2)
+    weight = model.weight
+    assert model.to("cpu") is model and model.cpu() is model
+    assert model.to(tge.device("cpu"), tge.float64) is model and model.weight is weight
+    assert model.weight.dtype == tge.float64
+    assert model.to(tge.zeros(1)) is model and model.weight.dtype == tge.float32

@@ -12,14 +12,19 @@ Example:
 from tinygrad_edu import autograd, data, functional, nn, ops, optim
 from tinygrad_edu.creation import (
     arange,
+    empty,
+    empty_like,
     eye,
     from_numpy,
     full,
+    full_like,
     manual_seed,
     ones,
     ones_like,
     rand,
+    rand_like,
     randn,
+    randn_like,
     tensor,
     zeros,
     zeros_like,
@@ -39,6 +44,10 @@ from tinygrad_edu.functional import (
 from tinygrad_edu.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from tinygrad_edu.tensor import Tensor
 
+# torch's device API, for scripts that choose and name devices (only the CPU exists here).
+from tinygrad_edu import accelerator, backends, cuda
+from tinygrad_edu.devices import device, get_default_device, set_default_device
+
 # torch spells the boolean dtype ``torch.bool``; the same name here, for code written for torch.
 bool = bool_  # noqa: A001
 
@@ -50,4 +59,10 @@ __all__ = [
     "is_grad_enabled", "manual_seed", "maximum", "minimum", "nn", "no_grad", "ones", "ones_like",
     "ops", "optim", "pad", "rand", "randn", "set_grad_enabled", "split", "stack", "tensor",
     "uint8", "unbind", "where", "zeros", "zeros_like",
+]
+
+# torch's device API and the creation functions that come with it.
+__all__ += [
+    "accelerator", "backends", "cuda", "device", "empty", "empty_like", "full_like",
+    "get_default_device", "rand_like", "randn_like", "set_default_device",
 ]

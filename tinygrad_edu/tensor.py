@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
-from tinygrad_edu import dtypes, ops
+from tinygrad_edu import devices, dtypes, ops
 from tinygrad_edu.function import Context, Function
 from tinygrad_edu.grad_mode import GradMode, enable_grad
 from tinygrad_edu.ops.movement import has_array_index
@@ -456,6 +456,20 @@ class Tensor:
         """The element type, a NumPy dtype."""
         return self.data.dtype
 
+    @property
+    def device(self) -> devices.device:
+        """Where the data lives: always the CPU (``device(type='cpu')``), NumPy's memory."""
+        return devices.CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        """False: tensors live on the CPU."""
+        return False
+
+    def get_device(self) -> int:
+        """-1, torch's answer for a tensor on the CPU."""
+        return -1
+
     def dim(self) -> int:
         """The number of dimensions (torch's method spelling)."""
         return self.data.ndim
@@ -545,14 +559,43 @@ class Tensor:
             parts.append("requires_grad=True")
         return ", ".join(parts) + ")"
 
-    def to(self, dtype: Any) -> Tensor:
-        """This tensor converted to ``dtype`` (differentiable); ``to("cpu")`` returns self."""
-        if isinstance(dtype, str) and dtype == "cpu":
-            return self
-        target = dtypes.to_dtype(dtype)
-        if target == self.dtype:
-            return self
-        return ops.Cast.apply(self, dtype=target)
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False,
+           copy: bool = False) -> Tensor:
+        """This tensor converted to a dtype and device, in torch's forms (differentiable).
+
+        ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (other's dtype and
+        device), or keywords. The only device is the CPU: a device is checked, then changes
+        nothing. Like torch, the result is self when nothing changes, unless ``copy=True``.
+
+        Example:
+            >>> import tinygrad_edu as tge
+            >>> x = tge.ones(2)
+            >>> x.to("cpu") is x, x.to("cpu", tge.float64).dtype
+            (True, dtype('float64'))
+        """
+        if len(args) > 2:
+            raise TypeError(f"to() takes at most 2 positional arguments ({len(args)} given)")
+        for argument in args:
+            if isinstance(argument, Tensor):
+                dtype, device = argument.dtype, argument.device
+            elif devices.is_device(argument):
+                device = argument
+            else:
+                dtype = argument
+        devices.check_device(device, "to")
+        target = self.dtype if dtype is None else dtypes.to_dtype(dtype)
+        if target != self.dtype:
+            return ops.Cast.apply(self, dtype=target)
+        return self.clone() if copy else self
+
+    def cpu(self) -> Tensor:
+        """This tensor on the CPU: self, as the data is always there."""
+        return self
+
+    def cuda(self, device: Any = None) -> Tensor:
+        """Refused: tinygrad_edu has no GPU backend (RuntimeError)."""
+        devices.check_device("cuda" if device is None else device, "cuda")
+        raise RuntimeError("cuda: tinygrad_edu has no GPU backend yet; use .to('cpu')")
 
     # ----------------------------------------------------------------------------- autograd
     def backward(
