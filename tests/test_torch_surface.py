@@ -309,3 +309,125 @@ def test_module_to_and_cpu_return_the_module() -> None:
     assert model.to(tge.device("cpu"), tge.float64) is model and model.weight is weight
     assert model.weight.dtype == tge.float64
     assert model.to(tge.zeros(1)) is model and model.weight.dtype == tge.float32
+
+
+# ------------------------------------------------------------------ dtype names, legacy forms
+def dtype_name(dtype: Any) -> str:
+    """'float32' for both torch.float32 and tinygrad_edu.float32."""
+    return str(dtype).replace("torch.", "")
+
+
+@pytest.mark.parametrize("name", [
+    "float", "double", "half", "long", "int", "short", "bool", "float16", "float32", "float64",
+    "int8", "int16", "int32", "int64", "uint8",
+])
+def test_dtype_names_match_torch(name: str) -> None:
+    ours, theirs = getattr(tge, name), getattr(torch, name)
+    assert dtype_name(ours) == dtype_name(theirs)
+    made = tge.ones(2, dtype=ours), torch.ones(2, dtype=theirs)
+    assert dtype_name(made[0].dtype) == dtype_name(made[1].dtype)
+
+
+def test_dtype_names_do_not_hide_the_builtins_in_the_library() -> None:
+    assert tge.tensor([1.5]).item() == 1.5 and isinstance(tge.tensor([2]).item(), int)
+    assert tge.tensor([1.0]).to(float).dtype == tge.float32
+    assert tge.tensor([1]).to(int).dtype == tge.int64  # Python's int is torch's int64
+
+
+@pytest.mark.parametrize("name", [
+    "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor",
+    "CharTensor", "ByteTensor", "BoolTensor",
+])
+@pytest.mark.parametrize("arguments", [
+    ([1, 0, 2],), ([[1.5, 0.0]],), ((2, 3),), (np.array([1.0, 2.0]),), (2, 3), (),
+])
+def test_legacy_constructors_match_torch(name: str, arguments: tuple[Any, ...]) -> None:
+    def script(lib: ModuleType) -> tuple[Any, ...]:
+        made = getattr(lib, name)(*arguments)
+        sizes_only = arguments and all(isinstance(size, int) for size in arguments)
+        values = None if sizes_only else made.tolist()  # torch's memory is uninitialised
+        return tuple(made.shape), dtype_name(made.dtype), values, made.requires_grad
+
+    assert script(tge) == script(torch)
+
+
+@pytest.mark.parametrize("script", [
+    lambda lib: lib.FloatTensor(2.5), lambda lib: lib.FloatTensor(lib.tensor([1, 2])),
+    lambda lib: lib.ones(2).type("float64"),
+])
+def test_legacy_errors_match_torch(script: Callable[[ModuleType], Any]) -> None:
+    assert_same_error(script)
+
+
+def test_legacy_types_answer_isinstance_by_dtype() -> None:
+    for lib in (tge, torch):
+        assert isinstance(lib.ones(2), lib.FloatTensor)
+        assert not isinstance(lib.ones(2), lib.DoubleTensor)
+        assert isinstance(lib.tensor([1, 2]), lib.LongTensor)
+        assert isinstance(lib.tensor([True]), lib.BoolTensor)
+        assert not isinstance([1.0], lib.FloatTensor)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int8", "int16", "int32",
+                                   "int64", "uint8", "bool"])
+def test_type_names_and_conversions_match_torch(dtype: str) -> None:
+    def script(lib: ModuleType) -> list[Any]:
+        x = lib.tensor([1.0, 0.0, 2.0]).to(getattr(lib, dtype))
+        name = x.type()
+        return [
+            name, dtype_name(lib.ones(2).type(name).dtype), lib.ones(2).type(name).tolist(),
+            dtype_name(x.type(lib.float64).dtype), x.type(getattr(lib, dtype)) is x,
+            dtype_name(x.type(lib.DoubleTensor).dtype),
+        ]
+
+    assert script(tge) == script(torch)
+
+
+def test_type_conversion_is_differentiable() -> None:
+    def script(lib: ModuleType) -> np.ndarray:
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        (x.type(lib.DoubleTensor) ** 2).sum().backward()
+        return as_array(x.grad)
+
+    np.testing.assert_array_equal(script(tge), script(torch))
+
+
+def test_half_method_matches_torch() -> None:
+    assert dtype_name(tge.ones(2).half().dtype) == dtype_name(torch.ones(2).half().dtype)
+
+
+def test_variable_returns_a_tensor_as_torch() -> None:
+    def script(lib: ModuleType, variable: Callable[..., Any]) -> list[Any]:
+        base = lib.ones(2)
+        wrapped = variable(base, requires_grad=True)
+        w = lib.ones(2, requires_grad=True)
+        detached = variable(w * 2)
+        with lib.no_grad():
+            wrapped.add_(1)
+        (wrapped * 3).sum().backward()
+        return [
+            wrapped is base, wrapped.requires_grad, wrapped.is_leaf, base.requires_grad,
+            base.tolist(), detached.grad_fn is None, detached.requires_grad,
+            wrapped.grad.tolist(), variable().shape == (0,) or tuple(variable().shape) == (0,),
+        ]
+
+    from torch.autograd import Variable as TorchVariable
+
+    from tinygrad_edu.autograd import Variable
+
+    assert script(tge, Variable) == script(torch, TorchVariable)
+
+
+@pytest.mark.parametrize("make", [
+    lambda variable, lib: variable([1.0, 2.0]),
+    lambda variable, lib: variable(lib.tensor([1, 2]), requires_grad=True),
+])
+def test_variable_errors_match_torch(make: Callable[[Any, ModuleType], Any]) -> None:
+    from torch.autograd import Variable as TorchVariable
+
+    from tinygrad_edu.autograd import Variable
+
+    with pytest.raises(Exception) as theirs:
+        make(TorchVariable, torch)
+    with pytest.raises(theirs.type):
+        make(Variable, tge)

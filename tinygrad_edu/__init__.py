@@ -48,8 +48,31 @@ from tinygrad_edu.tensor import Tensor
 from tinygrad_edu import accelerator, backends, cuda
 from tinygrad_edu.devices import device, get_default_device, set_default_device
 
+# torch's legacy tensor types (``torch.FloatTensor([1, 2])``) and the remaining integer dtypes.
+from tinygrad_edu.dtypes import int8, int16
+from tinygrad_edu.legacy import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
+
 # torch spells the boolean dtype ``torch.bool``; the same name here, for code written for torch.
 bool = bool_  # noqa: A001
+
+# torch's short dtype names (``torch.float`` is float32, ``torch.long`` int64...). Like ``bool``
+# above, ``float`` and ``int`` hide the built-ins only where they are read from this package.
+float = float32  # noqa: A001
+double = float64
+half = float16
+long = int64
+int = int32  # noqa: A001
+short = int16
 
 __version__ = "0.1.0"
 
@@ -65,4 +88,11 @@ __all__ = [
 __all__ += [
     "accelerator", "backends", "cuda", "device", "empty", "empty_like", "full_like",
     "get_default_device", "rand_like", "randn_like", "set_default_device",
+]
+
+# torch's short dtype names and legacy tensor types.
+__all__ += [
+    "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor",
+    "IntTensor", "LongTensor", "ShortTensor", "double", "float", "half", "int", "int8", "int16",
+    "long", "short",
 ]

@@ -1488,8 +1488,25 @@ class Tensor:
         refuse_overlap(target, value_tensor.data)
         self._assign(normalized, value_tensor)
 
-    # The dtype shortcuts come last: inside the class body their names would hide the
-    # built-in types float, int and bool in the annotations above.
+    # ``type`` and the dtype shortcuts come last: inside the class body their names would hide
+    # the built-ins type, float, int and bool in the annotations above.
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
+        """Without an argument, torch's name of the tensor's legacy type ('torch.FloatTensor'
+        for float32, the same string as torch's, so scripts that compare it run unchanged);
+        with one (a dtype, a legacy type such as ``DoubleTensor``, or its name), the tensor
+        converted to it (self when the dtype is already that).
+
+        Example:
+            >>> import tinygrad_edu as tge
+            >>> tge.ones(2).type(), tge.ones(2).type("torch.LongTensor")
+            ('torch.FloatTensor', tensor([1, 1]))
+        """
+        from tinygrad_edu import legacy
+
+        if dtype is None:
+            return legacy.type_name(self.dtype)
+        return self.to(legacy.dtype_of(dtype))
+
     def float(self) -> Tensor:
         """This tensor as float32."""
         return self.to(dtypes.float32)
@@ -1509,6 +1526,10 @@ class Tensor:
     def bool(self) -> Tensor:
         """This tensor as bool."""
         return self.to(dtypes.bool_)
+
+    def half(self) -> Tensor:
+        """This tensor as float16."""
+        return self.to(dtypes.float16)
 
 
 def as_tensors(values: Sequence[Any]) -> list[Tensor]:
