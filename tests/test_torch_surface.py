@@ -431,3 +431,96 @@ def test_variable_errors_match_torch(make: Callable[[Any, ModuleType], Any]) -> 
         make(TorchVariable, torch)
     with pytest.raises(theirs.type):
         make(Variable, tge)
+
+
+# -------------------------------------------------- functions of the package, more methods
+def run_on_both(call: Callable[[ModuleType, Any, Any], Any]) -> tuple[list[Any], list[Any]]:
+    """``call(lib, x, y)`` on the same float64 inputs (x requiring grad) in both libraries:
+    the outputs and x's gradient of the sum of the (first) output, as arrays."""
+    rng = np.random.default_rng(3)
+    x_values, y_values = rng.uniform(0.2, 2.0, (3, 4)), rng.uniform(-1.0, 1.0, (4, 3))
+    results = []
+    for lib in (tge, torch):
+        x = lib.tensor(x_values, dtype=lib.float64, requires_grad=True)
+        y = lib.tensor(y_values, dtype=lib.float64)
+        output = call(lib, x, y)
+        outputs = list(output) if isinstance(output, tuple) else [output]
+        if outputs[0].requires_grad:
+            outputs[0].sum().backward()
+        results.append([as_array(value) for value in outputs] + [as_array(x.grad)
+                                                                  if x.grad is not None else None])
+    return results[0], results[1]
+
+
+FUNCTION_CALLS: dict[str, Callable[[ModuleType, Any, Any], Any]] = {
+    "exp": lambda lib, x, y: lib.exp(x), "log": lambda lib, x, y: lib.log(x),
+    "log1p": lambda lib, x, y: lib.log1p(x), "sin": lambda lib, x, y: lib.sin(x),
+    "cos": lambda lib, x, y: lib.cos(x), "sigmoid": lambda lib, x, y: lib.sigmoid(x),
+    "tanh": lambda lib, x, y: lib.tanh(x), "relu": lambda lib, x, y: lib.relu(x - 1),
+    "abs": lambda lib, x, y: lib.abs(x - 1), "sqrt": lambda lib, x, y: lib.sqrt(x),
+    "clamp": lambda lib, x, y: lib.clamp(x, 0.5, 1.5), "pow": lambda lib, x, y: lib.pow(x, 3),
+    "sum": lambda lib, x, y: lib.sum(x), "sum_dim": lambda lib, x, y: lib.sum(x, 1, True),
+    "mean": lambda lib, x, y: lib.mean(x), "mean_dim": lambda lib, x, y: lib.mean(x, dim=0),
+    "max": lambda lib, x, y: lib.max(x), "max_dim": lambda lib, x, y: lib.max(x, 1),
+    "max_pair": lambda lib, x, y: lib.max(x, y.T), "min": lambda lib, x, y: lib.min(x),
+    "min_dim": lambda lib, x, y: lib.min(x, dim=0, keepdim=True),
+    "argmax": lambda lib, x, y: lib.argmax(x), "argmin": lambda lib, x, y: lib.argmin(x, 1),
+    "matmul": lambda lib, x, y: lib.matmul(x, y), "mm": lambda lib, x, y: lib.mm(x, y),
+    "flatten": lambda lib, x, y: lib.flatten(x), "reshape": lambda lib, x, y: lib.reshape(x, (4, 3)),
+    "unsqueeze": lambda lib, x, y: lib.unsqueeze(x, 1),
+    "squeeze": lambda lib, x, y: lib.squeeze(lib.unsqueeze(x, 0)),
+    "transpose": lambda lib, x, y: lib.transpose(x, 0, 1),
+    "method_sin_cos_log1p": lambda lib, x, y: (x.sin() * x.cos() + x.log1p()),
+    "method_pow": lambda lib, x, y: x.pow(2.5), "method_mm": lambda lib, x, y: x.mm(y),
+    "method_t": lambda lib, x, y: x.t() * 2, "method_t_vector": lambda lib, x, y: x[0].t(),
+    "method_view_as": lambda lib, x, y: x.view_as(y),
+    "method_add_sub": lambda lib, x, y: x.add(y.T, alpha=2).sub(x, alpha=0.5),
+    "method_mul_div_neg": lambda lib, x, y: x.mul(y.T).div(x + 1).neg(),
+    "norm": lambda lib, x, y: x.norm(), "norm_1": lambda lib, x, y: x.norm(1),
+    "norm_dim": lambda lib, x, y: x.norm(dim=1), "norm_3": lambda lib, x, y: x.norm(3, 0, True),
+    "norm_inf": lambda lib, x, y: x.norm(float("inf")),
+    "norm_inf_dim": lambda lib, x, y: x.norm(float("inf"), dim=1),
+    "comparisons": lambda lib, x, y: (x.eq(x), x.ne(1.0), x.lt(y.T), x.le(1.0), x.gt(y.T),
+                                      x.ge(1.0)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTION_CALLS))
+def test_functions_and_methods_match_torch(name: str) -> None:
+    ours, theirs = run_on_both(FUNCTION_CALLS[name])
+    assert len(ours) == len(theirs)
+    for mine, torchs in zip(ours, theirs):
+        if torchs is None:
+            assert mine is None
+        else:
+            assert mine.shape == torchs.shape
+            np.testing.assert_allclose(mine, torchs, **TOLERANCE)
+
+
+@pytest.mark.parametrize("script", [
+    lambda lib: lib.ones(2, 2, 2).t(), lambda lib: lib.mm(lib.ones(2), lib.ones(2, 2)),
+    lambda lib: lib.tensor([1, 2]).norm(), lambda lib: lib.ones(6).view_as(lib.ones(4)),
+    lambda lib: lib.randint(5, 2, (3,)),
+])
+def test_method_errors_match_torch(script: Callable[[ModuleType], Any]) -> None:
+    assert_same_error(script)
+
+
+def test_new_creation_functions_match_torch() -> None:
+    def script(lib: ModuleType) -> list[Any]:
+        made = [lib.randint(0, 10, (3, 4)), lib.randint(5, (2,)), lib.linspace(0, 1, 5),
+                lib.linspace(-1, 1, 4, dtype=lib.float64), lib.normal(0.0, 1.0, (2, 3)),
+                lib.normal(lib.zeros(4, dtype=lib.float64), 2.0),
+                lib.normal(lib.zeros(2, 1), lib.ones(3))]
+        described = [(tuple(t.shape), dtype_name(t.dtype)) for t in made]
+        return described + [made[2].tolist(), made[3].tolist()]
+
+    ours, theirs = script(tge), script(torch)
+    assert ours[:7] == theirs[:7]
+    np.testing.assert_allclose(ours[7], theirs[7], atol=1e-7)
+    np.testing.assert_allclose(ours[8], theirs[8], **TOLERANCE)
+    values = tge.randint(3, 7, (1000,))
+    assert int(values.min()) == 3 and int(values.max()) == 6
+    tge.manual_seed(0)
+    sample = tge.normal(2.0, 0.5, (20000,))
+    assert abs(sample.mean().item() - 2.0) < 0.02 and abs(sample.var().item() ** 0.5 - 0.5) < 0.02

@@ -21,8 +21,11 @@ from tinygrad_edu.creation import (
     manual_seed,
     ones,
     ones_like,
+    linspace,
+    normal,
     rand,
     rand_like,
+    randint,
     randn,
     randn_like,
     tensor,
@@ -47,6 +50,35 @@ from tinygrad_edu.tensor import Tensor
 # torch's device API, for scripts that choose and name devices (only the CPU exists here).
 from tinygrad_edu import accelerator, backends, cuda
 from tinygrad_edu.devices import device, get_default_device, set_default_device
+
+# Tensor methods as functions of the package (``tinygrad_edu.exp(x)``), as in torch.
+from tinygrad_edu.free_functions import (
+    abs,
+    argmax,
+    argmin,
+    clamp,
+    cos,
+    exp,
+    flatten,
+    log,
+    log1p,
+    matmul,
+    max,
+    mean,
+    min,
+    mm,
+    pow,
+    relu,
+    reshape,
+    sigmoid,
+    sin,
+    sqrt,
+    squeeze,
+    sum,
+    tanh,
+    transpose,
+    unsqueeze,
+)
 
 # torch's legacy tensor types (``torch.FloatTensor([1, 2])``) and the remaining integer dtypes.
 from tinygrad_edu.dtypes import int8, int16
@@ -95,4 +127,11 @@ __all__ += [
     "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor",
     "IntTensor", "LongTensor", "ShortTensor", "double", "float", "half", "int", "int8", "int16",
     "long", "short",
+]
+
+# Tensor methods as functions, and the creation functions that came with them.
+__all__ += [
+    "abs", "argmax", "argmin", "clamp", "cos", "exp", "flatten", "linspace", "log", "log1p",
+    "matmul", "max", "mean", "min", "mm", "normal", "pow", "randint", "relu", "reshape",
+    "sigmoid", "sin", "sqrt", "squeeze", "sum", "tanh", "transpose", "unsqueeze",
 ]

@@ -276,3 +276,80 @@ def randn_like(other: Tensor, dtype: Any = None, device: Any = None,
     devices.check_device(device, "randn_like")
     target = other.dtype if dtype is None else dtype
     return randn(other.shape, dtype=target, requires_grad=requires_grad)
+
+
+def randint(low: int, high: int | None = None, size: Any = None,
+            generator: np.random.Generator | None = None, dtype: Any = None, device: Any = None,
+            requires_grad: bool = False) -> Tensor:
+    """Random integers in [low, high), int64: ``randint(high, size)`` or
+    ``randint(low, high, size)`` (torch's two forms).
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> values = tge.randint(0, 10, (3, 4))
+        >>> values.shape, values.dtype, bool(((values >= 0) & (values < 10)).all())
+        ((3, 4), dtype('int64'), True)
+    """
+    devices.check_device(device, "randint")
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high
+    if high is None or size is None:
+        raise TypeError("randint: expected randint(high, size) or randint(low, high, size), "
+                        "size a tuple of ints")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
+                           f">= to={high}")
+    source = _DefaultGenerator.generator if generator is None else generator
+    target = dtypes.int64 if dtype is None else dtypes.to_dtype(dtype)
+    shape = new_shape((size,), "randint")
+    return _made(source.integers(low, high, shape).astype(target), requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included (float32).
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.linspace(0, 1, 5)
+        tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
+    """
+    devices.check_device(device, "linspace")
+    if steps < 0:
+        raise RuntimeError(f"linspace: number of steps must be non-negative (got {steps})")
+    array = np.linspace(start, end, steps, dtype=np.float64).astype(_float_dtype(dtype))
+    return _made(array, requires_grad)
+
+
+def normal(mean: Any, std: Any = 1.0, size: Any = None,
+           generator: np.random.Generator | None = None, dtype: Any = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Normal random numbers: ``normal(mean, std, size)`` with numbers, or one number per
+    element of ``mean`` and/or ``std`` when they are tensors (they broadcast).
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.normal(0.0, 1.0, (2, 3)).shape, tge.normal(tge.zeros(4), 2.0).shape
+        ((2, 3), (4,))
+    """
+    devices.check_device(device, "normal")
+    tensors = [value for value in (mean, std) if isinstance(value, Tensor)]
+    if tensors:
+        if size is not None:
+            raise TypeError("normal: size is given by the shapes of mean and std, do not pass it")
+        shape = np.broadcast_shapes(*(value.shape for value in tensors))
+        target = tensors[0].dtype if dtype is None else dtypes.to_dtype(dtype)
+    else:
+        if size is None:
+            raise TypeError("normal: with a number mean and std, pass size (a tuple of ints)")
+        shape = new_shape((size,), "normal")
+        target = _random_dtype(dtype, "normal")
+    if not dtypes.is_floating(target):
+        raise RuntimeError(f"normal: expected a floating point dtype (got {target})")
+    mean_array = mean.data if isinstance(mean, Tensor) else mean
+    std_array = std.data if isinstance(std, Tensor) else std
+    if np.any(np.asarray(std_array) < 0):
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    source = _DefaultGenerator.generator if generator is None else generator
+    array = mean_array + std_array * source.standard_normal(shape)
+    return _made(np.asarray(array).astype(target), requires_grad)

@@ -737,6 +737,31 @@ class Tensor:
     def __neg__(self) -> Tensor:
         return ops.Neg.apply(self)
 
+    # torch's method spellings of the operators, for code that writes ``x.add(y)``.
+    def add(self, other: Any, alpha: float = 1) -> Tensor:
+        """self + alpha * other."""
+        return self + (other if alpha == 1 else self._operand(other) * alpha)
+
+    def sub(self, other: Any, alpha: float = 1) -> Tensor:
+        """self - alpha * other."""
+        return self - (other if alpha == 1 else self._operand(other) * alpha)
+
+    def mul(self, other: Any) -> Tensor:
+        """self * other."""
+        return self * other
+
+    def div(self, other: Any) -> Tensor:
+        """self / other (true division)."""
+        return self / other
+
+    def pow(self, exponent: Any) -> Tensor:
+        """self ** exponent."""
+        return self ** exponent
+
+    def neg(self) -> Tensor:
+        """-self."""
+        return -self
+
     def __matmul__(self, other: Any) -> Tensor:
         return self.matmul(other)
 
@@ -775,6 +800,30 @@ class Tensor:
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
         return self._compare(other, np.not_equal)
 
+    def eq(self, other: Any) -> Tensor:
+        """self == other, elementwise (a bool tensor)."""
+        return self == other
+
+    def ne(self, other: Any) -> Tensor:
+        """self != other, elementwise (a bool tensor)."""
+        return self != other
+
+    def lt(self, other: Any) -> Tensor:
+        """self < other, elementwise (a bool tensor)."""
+        return self < other
+
+    def le(self, other: Any) -> Tensor:
+        """self <= other, elementwise (a bool tensor)."""
+        return self <= other
+
+    def gt(self, other: Any) -> Tensor:
+        """self > other, elementwise (a bool tensor)."""
+        return self > other
+
+    def ge(self, other: Any) -> Tensor:
+        """self >= other, elementwise (a bool tensor)."""
+        return self >= other
+
     def __invert__(self) -> Tensor:
         return Tensor._wrap(np.invert(self.data), False)
 
@@ -800,6 +849,18 @@ class Tensor:
     def log(self) -> Tensor:
         """Natural logarithm, elementwise (nan below 0, -inf at 0, like torch)."""
         return ops.Log.apply(self._floating())
+
+    def log1p(self) -> Tensor:
+        """log(1 + self), elementwise, exact for tiny values (where 1 + x would round to 1)."""
+        return ops.Log1p.apply(self._floating())
+
+    def sin(self) -> Tensor:
+        """Sine, elementwise (radians)."""
+        return ops.Sin.apply(self._floating())
+
+    def cos(self) -> Tensor:
+        """Cosine, elementwise (radians)."""
+        return ops.Cos.apply(self._floating())
 
     def sqrt(self) -> Tensor:
         """Square root, elementwise (its derivative is 1 / (2 sqrt(self)), as in torch)."""
@@ -938,6 +999,33 @@ class Tensor:
         with np.errstate(divide="ignore", invalid="ignore"):
             return squares / max(count - correction, 0)
 
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
+        """The p-norm over ``dim`` (all elements by default): (Σ |x|^p)^(1/p); p=2 ("fro") is
+        the Euclidean length, p=1 the sum of magnitudes, p=inf the largest magnitude.
+
+        The 2-norm is sqrt(Σ x²): its gradient x / norm is NaN where the norm is 0 (torch
+        gives 0 there).
+
+        Example:
+            >>> import tinygrad_edu as tge
+            >>> tge.tensor([3.0, -4.0]).norm(), tge.tensor([3.0, -4.0]).norm(1)
+            (tensor(5.), tensor(7.))
+        """
+        if self.dtype.kind != "f":
+            raise RuntimeError(f"linalg.vector_norm: Expected a floating point tensor as input "
+                               f"(got {self.dtype}); convert with .float() first")
+        if p == "fro" or p == 2:
+            return (self * self).sum(dim, keepdim).sqrt()
+        if p == 1:
+            return self.abs().sum(dim, keepdim)
+        if p == math.inf:
+            if dim is None:
+                return self.abs().max()
+            return self.abs().max(dim, keepdim).values
+        if isinstance(p, str) or p <= 0:
+            raise ValueError(f"norm: p must be 'fro' or a number > 0 (got {p!r})")
+        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+
     def _check_reducible(self, axes: tuple[int, ...] | None, op: str) -> None:
         """Raise torch's errors for a max/min/argmax/argmin over nothing.
 
@@ -1066,6 +1154,10 @@ class Tensor:
                 ".reshape(...) instead."
             )
         return result
+
+    def view_as(self, other: Tensor) -> Tensor:
+        """``view`` with the shape of ``other``."""
+        return self.view(other.shape)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge dimensions start_dim..end_dim into one."""
@@ -1248,6 +1340,20 @@ class Tensor:
         except IndexError as error:
             raise IndexError(f"indexing a tensor of shape {self.shape}: {error}") from None
         return mark_view(result, self, lambda base: ops.GetItem.apply(base, index=normalized))
+
+    def t(self) -> Tensor:
+        """The transpose of a matrix (a tensor of at most 2 dimensions, returned as it is)."""
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                               f"{self.ndim}D (shape {self.shape}); use transpose or permute")
+        return self.transpose(0, 1) if self.ndim == 2 else self.reshape(self.shape)
+
+    def mm(self, other: Tensor) -> Tensor:
+        """The product of two matrices (both 2-D; ``matmul`` also takes vectors and batches)."""
+        if self.ndim != 2 or other.ndim != 2:
+            raise RuntimeError(f"mm: both arguments must be matrices (2-D), got shapes "
+                               f"{self.shape} and {other.shape}; use matmul for other shapes")
+        return self.matmul(other)
 
     def matmul(self, other: Any) -> Tensor:
         """Matrix product with NumPy/torch rules for 1-D and batched operands."""
