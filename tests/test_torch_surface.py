@@ -447,8 +447,8 @@ def run_on_both(call: Callable[[ModuleType, Any, Any], Any]) -> tuple[list[Any],
         outputs = list(output) if isinstance(output, tuple) else [output]
         if outputs[0].requires_grad:
             outputs[0].sum().backward()
-        results.append([as_array(value) for value in outputs] + [as_array(x.grad)
-                                                                  if x.grad is not None else None])
+        gradient = None if x.grad is None else as_array(x.grad)
+        results.append([as_array(value) for value in outputs] + [gradient])
     return results[0], results[1]
 
 
@@ -466,7 +466,8 @@ FUNCTION_CALLS: dict[str, Callable[[ModuleType, Any, Any], Any]] = {
     "min_dim": lambda lib, x, y: lib.min(x, dim=0, keepdim=True),
     "argmax": lambda lib, x, y: lib.argmax(x), "argmin": lambda lib, x, y: lib.argmin(x, 1),
     "matmul": lambda lib, x, y: lib.matmul(x, y), "mm": lambda lib, x, y: lib.mm(x, y),
-    "flatten": lambda lib, x, y: lib.flatten(x), "reshape": lambda lib, x, y: lib.reshape(x, (4, 3)),
+    "flatten": lambda lib, x, y: lib.flatten(x),
+    "reshape": lambda lib, x, y: lib.reshape(x, (4, 3)),
     "unsqueeze": lambda lib, x, y: lib.unsqueeze(x, 1),
     "squeeze": lambda lib, x, y: lib.squeeze(lib.unsqueeze(x, 0)),
     "transpose": lambda lib, x, y: lib.transpose(x, 0, 1),
