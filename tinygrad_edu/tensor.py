@@ -1003,8 +1003,8 @@ class Tensor:
         """The p-norm over ``dim`` (all elements by default): (Σ |x|^p)^(1/p); p=2 ("fro") is
         the Euclidean length, p=1 the sum of magnitudes, p=inf the largest magnitude.
 
-        The 2-norm is sqrt(Σ x²): its gradient x / norm is NaN where the norm is 0 (torch
-        gives 0 there).
+        The 2-norm is sqrt(Σ x²), with gradient x / norm; where the norm is 0 the gradient is
+        0, as in torch (a ``where`` picks it, so no 0 / 0 is computed).
 
         Example:
             >>> import tinygrad_edu as tge
@@ -1015,7 +1015,9 @@ class Tensor:
             raise RuntimeError(f"linalg.vector_norm: Expected a floating point tensor as input "
                                f"(got {self.dtype}); convert with .float() first")
         if p == "fro" or p == 2:
-            return (self * self).sum(dim, keepdim).sqrt()
+            squares = (self * self).sum(dim, keepdim)
+            nonzero = Tensor._wrap(squares.data != 0, False)
+            return squares.where(nonzero, 1.0).sqrt().where(nonzero, 0.0)
         if p == 1:
             return self.abs().sum(dim, keepdim)
         if p == math.inf:
