@@ -540,3 +540,19 @@ def test_known_surface_differences_from_torch() -> None:
     assert tge.FloatTensor(2).tolist() == [0.0, 0.0]
     with pytest.raises(ValueError):
         tge.ones(2).norm(0)
+
+
+@pytest.mark.parametrize("exponent", [0, 0.0, "tensor"])
+def test_power_assignment_by_zero_has_torch_second_derivative(exponent: Any) -> None:
+    # x ** 0 has a constant zero gradient only for a number exponent (torch's two formulas).
+    def script(lib: ModuleType) -> np.ndarray:
+        x = lib.tensor([0.0, 2.0], dtype=lib.float64, requires_grad=True)
+        y = x * 1
+        y **= lib.zeros(2, dtype=lib.float64) if exponent == "tensor" else exponent
+        (first,) = lib.autograd.grad(y.sum(), x, create_graph=True)
+        if not first.requires_grad:
+            return as_array(first)
+        (second,) = lib.autograd.grad(first.sum(), x, allow_unused=True)
+        return as_array(second)
+
+    np.testing.assert_array_equal(script(tge), script(torch))

@@ -1490,9 +1490,10 @@ class Tensor:
         self._keep_retained_grad(previous, previous_output)
         self._view_version, self._view_base_node = self._version.value, base.grad_fn
 
-    def _inplace_binary(self, function: type[Function], other: Tensor, op: str) -> Tensor:
-        """``self._inplace(function, other)`` for an elementwise op, with torch's error when the
-        shapes do not broadcast (NumPy's would be a ValueError)."""
+    def _inplace_binary(self, function: type[Function], other: Tensor, op: str,
+                        **params: Any) -> Tensor:
+        """``self._inplace(function, other, **params)`` for an elementwise op, with torch's error
+        when the shapes do not broadcast (NumPy's would be a ValueError)."""
         try:
             np.broadcast_shapes(self.shape, other.shape)
         except ValueError:
@@ -1500,7 +1501,7 @@ class Tensor:
                 f"{op}: the size of tensor a {self.shape} must match the size of tensor b "
                 f"{other.shape} (sizes must be equal or 1 when aligned from the last dimension)"
             ) from None
-        return self._inplace(function, other)
+        return self._inplace(function, other, **params)
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
         """self += alpha * other, in place."""
@@ -1532,7 +1533,8 @@ class Tensor:
                 "pow_: Integers to negative integer powers are not allowed; convert the base "
                 "with .float() first"
             )
-        return self._inplace_binary(ops.Pow, power, "pow_")
+        return self._inplace_binary(ops.Pow, power, "pow_",
+                                    number_exponent=not isinstance(exponent, Tensor))
 
     # Augmented assignment (``x += y``...) changes x in place, as in torch: without these,
     # Python would fall back to ``x = x + y`` and silently bind x to a new tensor. There is no
