@@ -59,7 +59,7 @@ from tests.fuzz_state_drawers import (
 FAMILIES: dict[str, str] = {
     "arithmetic": "+ - * / and unary minus, with tensors (broadcasting) and Python scalars",
     "pow": "x ** scalar (exponents 0 to 3, fractional, negative), scalar ** x, x ** y, sqrt",
-    "transcendental": "exp, log, tanh, sigmoid",
+    "transcendental": "exp, log, log1p, tanh, sigmoid, sin, cos",
     "piecewise": "relu, abs, sign, clamp, maximum, minimum, comparisons (> <) and where",
     "reduction": "sum, mean, var (correction 0 and 1), logsumexp, max(), min(); dim and keepdim",
     "max_dim": "max(dim) and min(dim): two outputs, (values, indices)",

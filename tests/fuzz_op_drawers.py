@@ -105,14 +105,14 @@ def draw_pow(draw: st.DrawFn, builder: ProgramBuilder) -> None:
 
 
 def draw_transcendental(draw: st.DrawFn, builder: ProgramBuilder) -> None:
-    """exp, log, tanh, sigmoid."""
+    """exp, log, log1p, tanh, sigmoid, sin, cos."""
     name = pick(draw, builder.floats())
     if name is None:
         return
-    kind = draw(st.sampled_from(("exp", "tanh", "sigmoid", "log")))
+    kind = draw(st.sampled_from(("exp", "tanh", "sigmoid", "log", "log1p", "sin", "cos")))
     if kind == "exp" and not is_bounded(builder.array(name), EXP_LIMIT):
         return
-    if kind == "log" and not builder.positive(name):
+    if kind in ("log", "log1p") and not builder.positive(name):
         return
     builder.add(kind, [name])
 

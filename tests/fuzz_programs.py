@@ -338,6 +338,9 @@ OP_SPECS: list[OpSpec] = [
     OpSpec("log", "transcendental", "{0}.log()", lambda lib, a, p: a[0].log()),
     OpSpec("tanh", "transcendental", "{0}.tanh()", lambda lib, a, p: a[0].tanh()),
     OpSpec("sigmoid", "transcendental", "{0}.sigmoid()", lambda lib, a, p: a[0].sigmoid()),
+    OpSpec("log1p", "transcendental", "{0}.log1p()", lambda lib, a, p: a[0].log1p()),
+    OpSpec("sin", "transcendental", "{0}.sin()", lambda lib, a, p: a[0].sin()),
+    OpSpec("cos", "transcendental", "{0}.cos()", lambda lib, a, p: a[0].cos()),
     # Piecewise functions, comparisons and selection.
     OpSpec("relu", "piecewise", "{0}.relu()", lambda lib, a, p: a[0].relu()),
     OpSpec("abs", "piecewise", "{0}.abs()", lambda lib, a, p: a[0].abs()),

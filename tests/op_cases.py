@@ -392,6 +392,14 @@ ELEMENTWISE_CASES = [
     OpCase("exp", lambda a: a.exp(), lambda torch, a: a.exp(), unary_inputs()),
     OpCase("log", lambda a: a.log(), lambda torch, a: a.log(), unary_inputs(positive_values())),
     OpCase(
+        "log1p",
+        lambda a: a.log1p(),
+        lambda torch, a: a.log1p(),
+        unary_inputs(real_values(-0.8, 3.0)),
+    ),
+    OpCase("sin", lambda a: a.sin(), lambda torch, a: a.sin(), unary_inputs()),
+    OpCase("cos", lambda a: a.cos(), lambda torch, a: a.cos(), unary_inputs()),
+    OpCase(
         "sqrt",
         lambda a: a.sqrt(),
         lambda torch, a: a.sqrt(),

@@ -12,14 +12,22 @@ Example:
 from tinygrad_edu import autograd, data, functional, nn, ops, optim
 from tinygrad_edu.creation import (
     arange,
+    empty,
+    empty_like,
     eye,
     from_numpy,
     full,
+    full_like,
     manual_seed,
     ones,
     ones_like,
+    linspace,
+    normal,
     rand,
+    rand_like,
+    randint,
     randn,
+    randn_like,
     tensor,
     zeros,
     zeros_like,
@@ -47,8 +55,64 @@ from tinygrad_edu.tensor import Tensor
 from typing import Any
 from tinygrad_edu.torch_names import missing_name
 
+# torch's device API, for scripts that choose and name devices (only the CPU exists here).
+from tinygrad_edu import accelerator, backends, cuda
+from tinygrad_edu.devices import device, get_default_device, set_default_device
+
+# Tensor methods as functions of the package (``tinygrad_edu.exp(x)``), as in torch.
+from tinygrad_edu.free_functions import (
+    abs,
+    argmax,
+    argmin,
+    clamp,
+    cos,
+    exp,
+    flatten,
+    log,
+    log1p,
+    matmul,
+    max,
+    mean,
+    min,
+    mm,
+    pow,
+    relu,
+    reshape,
+    sigmoid,
+    sin,
+    sqrt,
+    squeeze,
+    sum,
+    tanh,
+    transpose,
+    unsqueeze,
+)
+
+# torch's legacy tensor types (``torch.FloatTensor([1, 2])``) and the remaining integer dtypes.
+from tinygrad_edu.dtypes import int8, int16
+from tinygrad_edu.legacy import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
+
 # torch spells the boolean dtype ``torch.bool``; the same name here, for code written for torch.
 bool = bool_  # noqa: A001
+
+# torch's short dtype names (``torch.float`` is float32, ``torch.long`` int64...). Like ``bool``
+# above, ``float`` and ``int`` hide the built-ins only where they are read from this package.
+float = float32  # noqa: A001
+double = float64
+half = float16
+long = int64
+int = int32  # noqa: A001
+short = int16
 
 __version__ = "0.1.0"
 
@@ -59,6 +123,26 @@ __all__ = [
     "no_grad", "ones", "ones_like", "ops", "optim", "pad", "rand", "randn", "save",
     "set_grad_enabled", "split", "stack", "tensor", "to_torch_state_dict", "uint8", "unbind",
     "where", "zeros", "zeros_like",
+]
+
+# torch's device API and the creation functions that come with it.
+__all__ += [
+    "accelerator", "backends", "cuda", "device", "empty", "empty_like", "full_like",
+    "get_default_device", "rand_like", "randn_like", "set_default_device",
+]
+
+# torch's short dtype names and legacy tensor types.
+__all__ += [
+    "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor",
+    "IntTensor", "LongTensor", "ShortTensor", "double", "float", "half", "int", "int8", "int16",
+    "long", "short",
+]
+
+# Tensor methods as functions, and the creation functions that came with them.
+__all__ += [
+    "abs", "argmax", "argmin", "clamp", "cos", "exp", "flatten", "linspace", "log", "log1p",
+    "matmul", "max", "mean", "min", "mm", "normal", "pow", "randint", "relu", "reshape",
+    "sigmoid", "sin", "sqrt", "squeeze", "sum", "tanh", "transpose", "unsqueeze",
 ]
 
 

@@ -16,6 +16,7 @@ Each step costs time proportional to the size of the graph.
 
 from __future__ import annotations
 
+import warnings
 from typing import Callable, Sequence, Union
 
 import numpy as np
@@ -30,8 +31,9 @@ from tinygrad_edu.grad_mode import (
 )
 
 __all__ = [
-    "BackwardObservers", "Context", "Edge", "Function", "backward", "enable_grad", "grad",
-    "is_grad_enabled", "no_grad", "run_backward", "set_grad_enabled", "topological_order",
+    "BackwardObservers", "Context", "Edge", "Function", "Variable", "backward", "enable_grad",
+    "grad", "is_grad_enabled", "no_grad", "run_backward", "set_grad_enabled",
+    "topological_order",
 ]
 
 # torch's name for a user-defined differentiable function: forward on Tensors (see
@@ -442,3 +444,30 @@ def grad(
             result = result.detach()
         results.append(result)
     return tuple(results)
+
+
+def Variable(data: Tensor | None = None, requires_grad: bool = False,  # noqa: N802 (torch's)
+             volatile: bool = False) -> Tensor:
+    """torch's legacy wrapper (before torch 0.4 a Variable carried the graph; now every Tensor
+    does): a tensor sharing memory with ``data``, cut from its graph, ``requires_grad`` as given.
+
+    Unlike torch's ``Variable`` this is a function, not a type: ``isinstance(x, Variable)``
+    raises a TypeError (every tensor is a Variable in torch; test ``isinstance(x, Tensor)``).
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> from tinygrad_edu.autograd import Variable
+        >>> Variable(tge.ones(2), requires_grad=True)
+        tensor([1., 1.], requires_grad=True)
+    """
+    if volatile:
+        warnings.warn("volatile was removed and now has no effect. Use `with "
+                      "tinygrad_edu.no_grad():` instead.", UserWarning, stacklevel=2)
+    if data is None:
+        data = Tensor._wrap(np.zeros(0, dtype=np.float32), False)
+    if not isinstance(data, Tensor):
+        raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+    result = data.detach()
+    if requires_grad:
+        result.requires_grad = True
+    return result

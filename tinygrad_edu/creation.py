@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_edu import dtypes
+from tinygrad_edu import devices, dtypes
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.tensor import new_shape
 
@@ -38,6 +38,15 @@ def _float_dtype(dtype: Any) -> np.dtype:
     return dtypes.DEFAULT_FLOAT if dtype is None else dtypes.to_dtype(dtype)
 
 
+def _random_dtype(dtype: Any, op: str) -> np.dtype:
+    """The float dtype of a random tensor; torch has no uniform or normal integers."""
+    target = _float_dtype(dtype)
+    if not dtypes.is_floating(target):
+        raise NotImplementedError(f"{op}: \"{op}\" not implemented for {target}; random "
+                                  "numbers of this kind are floats (use randint for integers)")
+    return target
+
+
 def _made(array: np.ndarray, requires_grad: bool) -> Tensor:
     tensor = Tensor._wrap(array, False)
     if requires_grad:
@@ -45,7 +54,8 @@ def _made(array: np.ndarray, requires_grad: bool) -> Tensor:
     return tensor
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+           ) -> Tensor:
     """A new tensor holding a copy of ``data`` (torch.tensor).
 
     Example:
@@ -53,6 +63,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
         >>> tge.tensor([1, 2]).dtype, tge.tensor([1.0, 2.0]).dtype
         (dtype('int64'), dtype('float32'))
     """
+    devices.check_device(device, "tensor")
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
@@ -70,7 +81,8 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._wrap(array, False)
 
 
-def full(size: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full(size: Any, fill_value: float, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
     """A tensor of shape ``size`` filled with ``fill_value``.
 
     Example:
@@ -78,6 +90,7 @@ def full(size: Any, fill_value: float, dtype: Any = None, requires_grad: bool = 
         >>> tge.full((2,), 7.0)
         tensor([7., 7.])
     """
+    devices.check_device(device, "full")
     if dtype is None:
         dtype = dtypes.scalar_dtype(dtypes.DEFAULT_FLOAT, fill_value) if isinstance(
             fill_value, float) else np.array(fill_value).dtype
@@ -85,7 +98,8 @@ def full(size: Any, fill_value: float, dtype: Any = None, requires_grad: bool = 
     return _made(np.full(shape, fill_value, dtype=dtypes.to_dtype(dtype)), requires_grad)
 
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+          ) -> Tensor:
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``.
 
     Example:
@@ -93,11 +107,13 @@ def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
         >>> tge.zeros(2)
         tensor([0., 0.])
     """
+    devices.check_device(device, "zeros")
     array = np.zeros(new_shape(size, "zeros"), dtype=_float_dtype(dtype))
     return _made(array, requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+         ) -> Tensor:
     """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``.
 
     Example:
@@ -105,24 +121,29 @@ def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
         >>> tge.ones(2, dtype=tge.float64)
         tensor([1., 1.], dtype=float64)
     """
+    devices.check_device(device, "ones")
     array = np.ones(new_shape(size, "ones"), dtype=_float_dtype(dtype))
     return _made(array, requires_grad)
 
 
-def zeros_like(other: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros_like(other: Tensor, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
     """Zeros with the shape (and by default the dtype) of ``other``."""
+    devices.check_device(device, "zeros_like")
     array = np.zeros(other.shape, dtype=other.dtype if dtype is None else dtypes.to_dtype(dtype))
     return _made(array, requires_grad)
 
 
-def ones_like(other: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones_like(other: Tensor, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
     """Ones with the shape (and by default the dtype) of ``other``."""
+    devices.check_device(device, "ones_like")
     array = np.ones(other.shape, dtype=other.dtype if dtype is None else dtypes.to_dtype(dtype))
     return _made(array, requires_grad)
 
 
 def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
-           requires_grad: bool = False) -> Tensor:
+           device: Any = None, requires_grad: bool = False) -> Tensor:
     """Evenly spaced values in [start, end): int64 for integer arguments, else float32.
 
     Example:
@@ -130,6 +151,7 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
         >>> tge.arange(3), tge.arange(0, 1, 0.5)
         (tensor([0, 1, 2]), tensor([0.0000, 0.5000]))
     """
+    devices.check_device(device, "arange")
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -140,7 +162,8 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
     return _made(np.arange(start, end, step, dtype=dtypes.to_dtype(dtype)), requires_grad)
 
 
-def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
+        requires_grad: bool = False) -> Tensor:
     """The identity matrix (n x m, m = n by default).
 
     Example:
@@ -149,11 +172,12 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
         tensor([[1., 0.],
                 [0., 1.]])
     """
+    devices.check_device(device, "eye")
     return _made(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
 
 
 def rand(*size: Any, generator: np.random.Generator | None = None, dtype: Any = None,
-         requires_grad: bool = False) -> Tensor:
+         device: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform random numbers in [0, 1).
 
     Example:
@@ -161,13 +185,14 @@ def rand(*size: Any, generator: np.random.Generator | None = None, dtype: Any = 
         >>> tge.rand(2, 3).shape
         (2, 3)
     """
+    devices.check_device(device, "rand")
     source = _DefaultGenerator.generator if generator is None else generator
-    array = source.random(new_shape(size, "rand")).astype(_float_dtype(dtype))
+    array = source.random(new_shape(size, "rand")).astype(_random_dtype(dtype, "rand"))
     return _made(array, requires_grad)
 
 
 def randn(*size: Any, generator: np.random.Generator | None = None, dtype: Any = None,
-          requires_grad: bool = False) -> Tensor:
+          device: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal random numbers.
 
     Example:
@@ -175,6 +200,156 @@ def randn(*size: Any, generator: np.random.Generator | None = None, dtype: Any =
         >>> tge.randn(4).dtype
         dtype('float32')
     """
+    devices.check_device(device, "randn")
     source = _DefaultGenerator.generator if generator is None else generator
-    array = source.standard_normal(new_shape(size, "randn")).astype(_float_dtype(dtype))
+    array = source.standard_normal(new_shape(size, "randn")).astype(_random_dtype(dtype, "randn"))
     return _made(array, requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+          ) -> Tensor:
+    """A tensor whose values are not meant to be read before they are written (torch.empty).
+
+    torch leaves the memory as it finds it; here it holds zeros, so a bug that reads it is
+    at least reproducible.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.empty(2, 3).shape
+        (2, 3)
+    """
+    devices.check_device(device, "empty")
+    array = np.zeros(new_shape(size, "empty"), dtype=_float_dtype(dtype))
+    return _made(array, requires_grad)
+
+
+def empty_like(other: Tensor, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    """``empty`` with the shape (and by default the dtype) of ``other``.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.empty_like(tge.ones(2, dtype=tge.float64)).dtype
+        dtype('float64')
+    """
+    devices.check_device(device, "empty_like")
+    return zeros_like(other, dtype=dtype, requires_grad=requires_grad)
+
+
+def full_like(other: Tensor, fill_value: float, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """``fill_value`` in the shape (and by default the dtype) of ``other``.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.full_like(tge.zeros(2), 3)
+        tensor([3., 3.])
+    """
+    devices.check_device(device, "full_like")
+    target = other.dtype if dtype is None else dtypes.to_dtype(dtype)
+    return _made(np.full(other.shape, fill_value, dtype=target), requires_grad)
+
+
+def rand_like(other: Tensor, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """Uniform random numbers in [0, 1) with the shape (and by default the dtype) of ``other``.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.rand_like(tge.zeros(2, 3)).shape
+        (2, 3)
+    """
+    devices.check_device(device, "rand_like")
+    target = other.dtype if dtype is None else dtype
+    return rand(other.shape, dtype=target, requires_grad=requires_grad)
+
+
+def randn_like(other: Tensor, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    """Standard normal random numbers with the shape (and by default the dtype) of ``other``.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.randn_like(tge.zeros(2, dtype=tge.float64)).dtype
+        dtype('float64')
+    """
+    devices.check_device(device, "randn_like")
+    target = other.dtype if dtype is None else dtype
+    return randn(other.shape, dtype=target, requires_grad=requires_grad)
+
+
+def randint(low: int, high: int | None = None, size: Any = None,
+            generator: np.random.Generator | None = None, dtype: Any = None, device: Any = None,
+            requires_grad: bool = False) -> Tensor:
+    """Random integers in [low, high), int64: ``randint(high, size)`` or
+    ``randint(low, high, size)`` (torch's two forms).
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> values = tge.randint(0, 10, (3, 4))
+        >>> values.shape, values.dtype, bool(((values >= 0) & (values < 10)).all())
+        ((3, 4), dtype('int64'), True)
+    """
+    devices.check_device(device, "randint")
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high
+    if high is None or size is None:
+        raise TypeError("randint: expected randint(high, size) or randint(low, high, size), "
+                        "size a tuple of ints")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
+                           f">= to={high}")
+    source = _DefaultGenerator.generator if generator is None else generator
+    target = dtypes.int64 if dtype is None else dtypes.to_dtype(dtype)
+    shape = new_shape((size,), "randint")
+    return _made(source.integers(low, high, shape).astype(target), requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included (float32).
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.linspace(0, 1, 5)
+        tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
+    """
+    devices.check_device(device, "linspace")
+    if steps < 0:
+        raise RuntimeError(f"linspace: number of steps must be non-negative (got {steps})")
+    array = np.linspace(start, end, steps, dtype=np.float64).astype(_float_dtype(dtype))
+    return _made(array, requires_grad)
+
+
+def normal(mean: Any, std: Any = 1.0, size: Any = None,
+           generator: np.random.Generator | None = None, dtype: Any = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Normal random numbers: ``normal(mean, std, size)`` with numbers, or one number per
+    element of ``mean`` and/or ``std`` when they are tensors (they broadcast).
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.normal(0.0, 1.0, (2, 3)).shape, tge.normal(tge.zeros(4), 2.0).shape
+        ((2, 3), (4,))
+    """
+    devices.check_device(device, "normal")
+    tensors = [value for value in (mean, std) if isinstance(value, Tensor)]
+    if tensors:
+        if size is not None:
+            raise TypeError("normal: size is given by the shapes of mean and std, do not pass it")
+        shape = np.broadcast_shapes(*(value.shape for value in tensors))
+        target = tensors[0].dtype if dtype is None else dtypes.to_dtype(dtype)
+    else:
+        if size is None:
+            raise TypeError("normal: with a number mean and std, pass size (a tuple of ints)")
+        shape = new_shape((size,), "normal")
+        target = _random_dtype(dtype, "normal")
+    if not dtypes.is_floating(target):
+        raise RuntimeError(f"normal: expected a floating point dtype (got {target})")
+    mean_array = mean.data if isinstance(mean, Tensor) else mean
+    std_array = std.data if isinstance(std, Tensor) else std
+    if np.any(np.asarray(std_array) < 0):
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    source = _DefaultGenerator.generator if generator is None else generator
+    array = mean_array + std_array * source.standard_normal(shape)
+    return _made(np.asarray(array).astype(target), requires_grad)

@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
-from tinygrad_edu import dtypes, ops
+from tinygrad_edu import devices, dtypes, ops
 from tinygrad_edu.function import Context, Function
 from tinygrad_edu.grad_mode import GradMode, enable_grad
 from tinygrad_edu.ops.movement import has_array_index
@@ -461,6 +461,20 @@ class Tensor:
         """The element type, a NumPy dtype."""
         return self.data.dtype
 
+    @property
+    def device(self) -> devices.device:
+        """Where the data lives: always the CPU (``device(type='cpu')``), NumPy's memory."""
+        return devices.CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        """False: tensors live on the CPU."""
+        return False
+
+    def get_device(self) -> int:
+        """-1, torch's answer for a tensor on the CPU."""
+        return -1
+
     def dim(self) -> int:
         """The number of dimensions (torch's method spelling)."""
         return self.data.ndim
@@ -550,14 +564,43 @@ class Tensor:
             parts.append("requires_grad=True")
         return ", ".join(parts) + ")"
 
-    def to(self, dtype: Any) -> Tensor:
-        """This tensor converted to ``dtype`` (differentiable); ``to("cpu")`` returns self."""
-        if isinstance(dtype, str) and dtype == "cpu":
-            return self
-        target = dtypes.to_dtype(dtype)
-        if target == self.dtype:
-            return self
-        return ops.Cast.apply(self, dtype=target)
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False,
+           copy: bool = False) -> Tensor:
+        """This tensor converted to a dtype and device, in torch's forms (differentiable).
+
+        ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (other's dtype and
+        device), or keywords. The only device is the CPU: a device is checked, then changes
+        nothing. Like torch, the result is self when nothing changes, unless ``copy=True``.
+
+        Example:
+            >>> import tinygrad_edu as tge
+            >>> x = tge.ones(2)
+            >>> x.to("cpu") is x, x.to("cpu", tge.float64).dtype
+            (True, dtype('float64'))
+        """
+        if len(args) > 2:
+            raise TypeError(f"to() takes at most 2 positional arguments ({len(args)} given)")
+        for argument in args:
+            if isinstance(argument, Tensor):
+                dtype, device = argument.dtype, argument.device
+            elif devices.is_device(argument):
+                device = argument
+            else:
+                dtype = argument
+        devices.check_device(device, "to")
+        target = self.dtype if dtype is None else dtypes.to_dtype(dtype)
+        if target != self.dtype:
+            return ops.Cast.apply(self, dtype=target)
+        return self.clone() if copy else self
+
+    def cpu(self) -> Tensor:
+        """This tensor on the CPU: self, as the data is always there."""
+        return self
+
+    def cuda(self, device: Any = None) -> Tensor:
+        """Refused: tinygrad_edu has no GPU backend (RuntimeError)."""
+        devices.check_device("cuda" if device is None else device, "cuda")
+        raise RuntimeError("cuda: tinygrad_edu has no GPU backend yet; use .to('cpu')")
 
     # ----------------------------------------------------------------------------- autograd
     def backward(
@@ -699,6 +742,31 @@ class Tensor:
     def __neg__(self) -> Tensor:
         return ops.Neg.apply(self)
 
+    # torch's method spellings of the operators, for code that writes ``x.add(y)``.
+    def add(self, other: Any, alpha: float = 1) -> Tensor:
+        """self + alpha * other."""
+        return self + (other if alpha == 1 else self._operand(other) * alpha)
+
+    def sub(self, other: Any, alpha: float = 1) -> Tensor:
+        """self - alpha * other."""
+        return self - (other if alpha == 1 else self._operand(other) * alpha)
+
+    def mul(self, other: Any) -> Tensor:
+        """self * other."""
+        return self * other
+
+    def div(self, other: Any) -> Tensor:
+        """self / other (true division)."""
+        return self / other
+
+    def pow(self, exponent: Any) -> Tensor:
+        """self ** exponent."""
+        return self ** exponent
+
+    def neg(self) -> Tensor:
+        """-self."""
+        return -self
+
     def __matmul__(self, other: Any) -> Tensor:
         return self.matmul(other)
 
@@ -737,6 +805,30 @@ class Tensor:
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
         return self._compare(other, np.not_equal)
 
+    def eq(self, other: Any) -> Tensor:
+        """self == other, elementwise (a bool tensor)."""
+        return self == other
+
+    def ne(self, other: Any) -> Tensor:
+        """self != other, elementwise (a bool tensor)."""
+        return self != other
+
+    def lt(self, other: Any) -> Tensor:
+        """self < other, elementwise (a bool tensor)."""
+        return self < other
+
+    def le(self, other: Any) -> Tensor:
+        """self <= other, elementwise (a bool tensor)."""
+        return self <= other
+
+    def gt(self, other: Any) -> Tensor:
+        """self > other, elementwise (a bool tensor)."""
+        return self > other
+
+    def ge(self, other: Any) -> Tensor:
+        """self >= other, elementwise (a bool tensor)."""
+        return self >= other
+
     def __invert__(self) -> Tensor:
         return Tensor._wrap(np.invert(self.data), False)
 
@@ -762,6 +854,18 @@ class Tensor:
     def log(self) -> Tensor:
         """Natural logarithm, elementwise (nan below 0, -inf at 0, like torch)."""
         return ops.Log.apply(self._floating())
+
+    def log1p(self) -> Tensor:
+        """log(1 + self), elementwise, exact for tiny values (where 1 + x would round to 1)."""
+        return ops.Log1p.apply(self._floating())
+
+    def sin(self) -> Tensor:
+        """Sine, elementwise (radians)."""
+        return ops.Sin.apply(self._floating())
+
+    def cos(self) -> Tensor:
+        """Cosine, elementwise (radians)."""
+        return ops.Cos.apply(self._floating())
 
     def sqrt(self) -> Tensor:
         """Square root, elementwise (its derivative is 1 / (2 sqrt(self)), as in torch)."""
@@ -900,6 +1004,35 @@ class Tensor:
         with np.errstate(divide="ignore", invalid="ignore"):
             return squares / max(count - correction, 0)
 
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
+        """The p-norm over ``dim`` (all elements by default): (Σ |x|^p)^(1/p); p=2 ("fro") is
+        the Euclidean length, p=1 the sum of magnitudes, p=inf the largest magnitude.
+
+        The 2-norm is sqrt(Σ x²), with gradient x / norm; where the norm is 0 the gradient is
+        0, as in torch (a ``where`` picks it, so no 0 / 0 is computed).
+
+        Example:
+            >>> import tinygrad_edu as tge
+            >>> tge.tensor([3.0, -4.0]).norm(), tge.tensor([3.0, -4.0]).norm(1)
+            (tensor(5.), tensor(7.))
+        """
+        if self.dtype.kind != "f":
+            raise RuntimeError(f"linalg.vector_norm: Expected a floating point tensor as input "
+                               f"(got {self.dtype}); convert with .float() first")
+        if p == "fro" or p == 2:
+            squares = (self * self).sum(dim, keepdim)
+            nonzero = Tensor._wrap(squares.data != 0, False)
+            return squares.where(nonzero, 1.0).sqrt().where(nonzero, 0.0)
+        if p == 1:
+            return self.abs().sum(dim, keepdim)
+        if p == math.inf:
+            if dim is None:
+                return self.abs().max()
+            return self.abs().max(dim, keepdim).values
+        if isinstance(p, str) or p <= 0:
+            raise ValueError(f"norm: p must be 'fro' or a number > 0 (got {p!r})")
+        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+
     def _check_reducible(self, axes: tuple[int, ...] | None, op: str) -> None:
         """Raise torch's errors for a max/min/argmax/argmin over nothing.
 
@@ -1028,6 +1161,10 @@ class Tensor:
                 ".reshape(...) instead."
             )
         return result
+
+    def view_as(self, other: Tensor) -> Tensor:
+        """``view`` with the shape of ``other``."""
+        return self.view(other.shape)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge dimensions start_dim..end_dim into one."""
@@ -1211,6 +1348,20 @@ class Tensor:
             raise IndexError(f"indexing a tensor of shape {self.shape}: {error}") from None
         return mark_view(result, self, lambda base: ops.GetItem.apply(base, index=normalized))
 
+    def t(self) -> Tensor:
+        """The transpose of a matrix (a tensor of at most 2 dimensions, returned as it is)."""
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                               f"{self.ndim}D (shape {self.shape}); use transpose or permute")
+        return self.transpose(0, 1) if self.ndim == 2 else self.reshape(self.shape)
+
+    def mm(self, other: Tensor) -> Tensor:
+        """The product of two matrices (both 2-D; ``matmul`` also takes vectors and batches)."""
+        if self.ndim != 2 or other.ndim != 2:
+            raise RuntimeError(f"mm: both arguments must be matrices (2-D), got shapes "
+                               f"{self.shape} and {other.shape}; use matmul for other shapes")
+        return self.matmul(other)
+
     def matmul(self, other: Any) -> Tensor:
         """Matrix product with NumPy/torch rules for 1-D and batched operands."""
         a, b = self._promoted(other)
@@ -1344,13 +1495,26 @@ class Tensor:
         self._keep_retained_grad(previous, previous_output)
         self._view_version, self._view_base_node = self._version.value, base.grad_fn
 
+    def _inplace_binary(self, function: type[Function], other: Tensor, op: str,
+                        **params: Any) -> Tensor:
+        """``self._inplace(function, other, **params)`` for an elementwise op, with torch's error
+        when the shapes do not broadcast (NumPy's would be a ValueError)."""
+        try:
+            np.broadcast_shapes(self.shape, other.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"{op}: the size of tensor a {self.shape} must match the size of tensor b "
+                f"{other.shape} (sizes must be equal or 1 when aligned from the last dimension)"
+            ) from None
+        return self._inplace(function, other, **params)
+
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
         """self += alpha * other, in place."""
         # Computed in the promoted dtype (as the out-of-place op), then written in self's.
         _, other = self._promoted(other)
         if alpha != 1:
             other = other * alpha
-        return self._inplace(ops.Add, other)
+        return self._inplace_binary(ops.Add, other, "add_")
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         """self -= alpha * other, in place."""
@@ -1359,12 +1523,41 @@ class Tensor:
     def mul_(self, other: Any) -> Tensor:
         """self *= other, in place."""
         _, other = self._promoted(other)  # computed in the promoted dtype, written in self's
-        return self._inplace(ops.Mul, other)
+        return self._inplace_binary(ops.Mul, other, "mul_")
 
     def div_(self, other: Any) -> Tensor:
         """self /= other, in place."""
         _, other = self._floating()._promoted(other)
         return self.mul_(other._floating() ** -1)
+
+    def pow_(self, exponent: Any) -> Tensor:
+        """self = self ** exponent, in place."""
+        _, power = self._promoted(exponent)
+        if self.dtype.kind != "f" and np.any(power.data < 0):
+            raise RuntimeError(
+                "pow_: Integers to negative integer powers are not allowed; convert the base "
+                "with .float() first"
+            )
+        return self._inplace_binary(ops.Pow, power, "pow_",
+                                    number_exponent=not isinstance(exponent, Tensor))
+
+    # Augmented assignment (``x += y``...) changes x in place, as in torch: without these,
+    # Python would fall back to ``x = x + y`` and silently bind x to a new tensor. There is no
+    # ``__imatmul__``, as torch has none: ``x @= y`` is ``x = x @ y``, a new tensor.
+    def __iadd__(self, other: Any) -> Tensor:
+        return self.add_(other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self.sub_(other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self.div_(other)
+
+    def __ipow__(self, exponent: Any) -> Tensor:
+        return self.pow_(exponent)
 
     def fill_(self, value: Any) -> Tensor:
         """Set every element to ``value``, in place."""
@@ -1410,8 +1603,25 @@ class Tensor:
         refuse_overlap(target, value_tensor.data)
         self._assign(normalized, value_tensor)
 
-    # The dtype shortcuts come last: inside the class body their names would hide the
-    # built-in types float, int and bool in the annotations above.
+    # ``type`` and the dtype shortcuts come last: inside the class body their names would hide
+    # the built-ins type, float, int and bool in the annotations above.
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
+        """Without an argument, torch's name of the tensor's legacy type ('torch.FloatTensor'
+        for float32, the same string as torch's, so scripts that compare it run unchanged);
+        with one (a dtype, a legacy type such as ``DoubleTensor``, or its name), the tensor
+        converted to it (self when the dtype is already that).
+
+        Example:
+            >>> import tinygrad_edu as tge
+            >>> tge.ones(2).type(), tge.ones(2).type("torch.LongTensor")
+            ('torch.FloatTensor', tensor([1, 1]))
+        """
+        from tinygrad_edu import legacy
+
+        if dtype is None:
+            return legacy.type_name(self.dtype)
+        return self.to(legacy.dtype_of(dtype))
+
     def float(self) -> Tensor:
         """This tensor as float32."""
         return self.to(dtypes.float32)
@@ -1431,6 +1641,10 @@ class Tensor:
     def bool(self) -> Tensor:
         """This tensor as bool."""
         return self.to(dtypes.bool_)
+
+    def half(self) -> Tensor:
+        """This tensor as float16."""
+        return self.to(dtypes.float16)
 
 
 def as_tensors(values: Sequence[Any]) -> list[Tensor]:

@@ -14,7 +14,7 @@ from typing import Any, Iterator, Mapping, NamedTuple
 
 import numpy as np
 
-from tinygrad_edu import dtypes
+from tinygrad_edu import devices, dtypes
 from tinygrad_edu.grad_mode import no_grad
 from tinygrad_edu.nn.parameter import Parameter
 from tinygrad_edu.tensor import Tensor
@@ -269,9 +269,32 @@ class Module:
                 with no_grad():
                     parameter.grad.zero_()
 
-    def to(self, dtype: Any) -> Module:
-        """Convert every parameter and buffer to ``dtype`` in place (the objects stay the same,
-        so an optimiser built before still holds them); returns self."""
+    def to(self, *args: Any, dtype: Any = None, device: Any = None,
+           non_blocking: bool = False) -> Module:
+        """Convert every floating parameter and buffer to a dtype, in place, and return self.
+
+        torch's forms: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` or
+        keywords. The objects stay the same, so an optimiser built before still holds them.
+        The only device is the CPU, so a device is checked and changes nothing.
+
+        Example:
+            >>> from tinygrad_edu import nn
+            >>> model = nn.Linear(2, 1)
+            >>> model.to("cpu") is model
+            True
+        """
+        if len(args) > 2:
+            raise TypeError(f"to() takes at most 2 positional arguments ({len(args)} given)")
+        for argument in args:
+            if isinstance(argument, Tensor):
+                dtype, device = argument.dtype, argument.device
+            elif devices.is_device(argument):
+                device = argument
+            else:
+                dtype = argument
+        devices.check_device(device, "Module.to")
+        if dtype is None:
+            return self
         target = dtypes.to_dtype(dtype)
         if not dtypes.is_floating(target):
             raise TypeError(f"Module.to only accepts floating point dtypes, got {target}")
@@ -282,6 +305,15 @@ class Module:
                 if tensor.grad is not None:
                     tensor.grad = Tensor._wrap(tensor.grad.data.astype(target), False)
         return self
+
+    def cpu(self) -> Module:
+        """Returns self: parameters and buffers always live on the CPU."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Refused: tinygrad_edu has no GPU backend (RuntimeError)."""
+        devices.check_device("cuda" if device is None else device, "Module.cuda")
+        raise RuntimeError("Module.cuda: tinygrad_edu has no GPU backend yet; use .to('cpu')")
 
     def double(self) -> Module:
         """Convert floating parameters and buffers to float64; returns self."""

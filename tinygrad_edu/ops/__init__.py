@@ -5,8 +5,10 @@ from tinygrad_edu.ops.elementwise import (
     Add,
     Cast,
     Clone,
+    Cos,
     Exp,
     Log,
+    Log1p,
     Maximum,
     Mul,
     Neg,
@@ -15,6 +17,7 @@ from tinygrad_edu.ops.elementwise import (
     ReluGradient,
     Sigmoid,
     Sign,
+    Sin,
     Sqrt,
     Tanh,
     Where,
@@ -37,8 +40,9 @@ from tinygrad_edu.ops.movement import (
 from tinygrad_edu.ops.reduce import Max, MaxDim, Sum
 
 __all__ = [
-    "Abs", "Add", "BinaryCrossEntropyWithLogits", "Cast", "Cat", "Clone", "CrossEntropy", "Exp",
-    "Expand", "GetItem", "IndexAdd", "Linear", "Log", "LogSoftmax", "MatMul", "Max", "MaxDim",
-    "Maximum", "Mul", "Neg", "Pad", "Permute", "Pow", "Relu", "ReluGradient", "Reshape",
-    "SetItem", "Sigmoid", "Sign", "Softmax", "Split", "Sqrt", "Sum", "Tanh", "Where", "WriteView",
+    "Abs", "Add", "BinaryCrossEntropyWithLogits", "Cast", "Cat", "Clone", "Cos", "CrossEntropy",
+    "Exp", "Expand", "GetItem", "IndexAdd", "Linear", "Log", "Log1p", "LogSoftmax", "MatMul",
+    "Max", "MaxDim", "Maximum", "Mul", "Neg", "Pad", "Permute", "Pow", "Relu", "ReluGradient",
+    "Reshape", "SetItem", "Sigmoid", "Sign", "Sin", "Softmax", "Split", "Sqrt", "Sum", "Tanh",
+    "Where", "WriteView",
 ]

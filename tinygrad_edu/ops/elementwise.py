@@ -179,6 +179,51 @@ class Log(Function):
         return grad_output / a
 
 
+class Log1p(Function):
+    """out = log(1 + a), exact for tiny a.   Local derivative: dout/da = 1 / (1 + a)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(a)
+        with quiet_ieee():
+            return np.log1p(a)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return grad_output / (a + 1)
+
+
+class Sin(Function):
+    """out = sin(a).   Local derivative: dout/da = cos(a)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(a)
+        with quiet_ieee():
+            return np.sin(a)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return grad_output * a.cos()
+
+
+class Cos(Function):
+    """out = cos(a).   Local derivative: dout/da = -sin(a)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(a)
+        with quiet_ieee():
+            return np.cos(a)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return grad_output * -a.sin()
+
+
 class Tanh(Function):
     """out = tanh(a).   Local derivative: dout/da = 1 - out ** 2."""
 

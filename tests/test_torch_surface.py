@@ -1,0 +1,558 @@
+"""PyTorch code runs unchanged with ``import tinygrad_edu as torch``.
+
+Each test writes a small piece of a learner's script once, as a function of the library module
+``lib``, runs it with torch and with tinygrad_edu, and compares what comes out: values, dtypes,
+``requires_grad``, gradients (float64), and the type of the error where torch raises one.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tge
+
+torch = pytest.importorskip("torch")
+
+TOLERANCE = {"atol": 1e-12, "rtol": 1e-12}
+
+
+def as_array(value: Any) -> np.ndarray:
+    """A tensor of either library (or a number) as a NumPy array."""
+    if isinstance(value, (tge.Tensor, torch.Tensor)):
+        return np.array(value.detach().tolist())
+    return np.asarray(value)
+
+
+def error_type(script: Callable[[ModuleType], Any], lib: ModuleType) -> type[BaseException]:
+    """The type of the exception ``script(lib)`` raises (the test fails if it raises none)."""
+    with pytest.raises(Exception) as caught:
+        script(lib)
+    return caught.type
+
+
+def assert_same_error(script: Callable[[ModuleType], Any]) -> None:
+    """torch and tinygrad_edu both raise, with the same exception type."""
+    assert error_type(script, tge) is error_type(script, torch)
+
+
+# ------------------------------------------------------------------ in-place operators
+def test_augmented_assignment_is_in_place_and_keeps_the_object() -> None:
+    def script(lib: ModuleType) -> tuple[bool, list[float], int]:
+        x = lib.tensor([1.0, 2.0, 4.0], dtype=lib.float64)
+        alias = x[:]  # a view: it sees every write to x's memory
+        identity = id(x)
+        x += 1
+        x -= 0.5
+        x *= lib.tensor([2.0, 3.0, 4.0], dtype=lib.float64)
+        x /= 3
+        x **= 2
+        version = x._version if lib is torch else x._version.value
+        return id(x) == identity, alias.tolist(), version
+
+    ours, theirs = script(tge), script(torch)
+    assert ours[0] and theirs[0]
+    np.testing.assert_allclose(ours[1], theirs[1], **TOLERANCE)
+    assert ours[2] == theirs[2] == 5
+
+
+def test_augmented_assignment_records_on_non_leaf_tensors() -> None:
+    def script(lib: ModuleType) -> tuple[np.ndarray, np.ndarray]:
+        x = lib.tensor([0.5, -1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        y = x * 2
+        y += 1
+        y *= x
+        y /= 3
+        y **= 2
+        y -= x
+        y.sum().backward()
+        return as_array(y), as_array(x.grad)
+
+    for ours, theirs in zip(script(tge), script(torch)):
+        np.testing.assert_allclose(ours, theirs, **TOLERANCE)
+
+
+def test_augmented_assignment_through_an_index_writes_the_base() -> None:
+    def script(lib: ModuleType) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        w = lib.ones(3, 2, dtype=lib.float64, requires_grad=True)
+        with lib.no_grad():
+            w[0] -= 0.25
+        y = w * 1
+        y[:, 1] *= 5
+        y.sum().backward()
+        return as_array(w), as_array(y), as_array(w.grad)
+
+    for ours, theirs in zip(script(tge), script(torch)):
+        np.testing.assert_allclose(ours, theirs, **TOLERANCE)
+
+
+def manual_sgd(lib: ModuleType, steps: int = 20) -> list[float]:
+    """The classic first training loop: a linear model fitted with hand-written SGD updates."""
+    rng = np.random.default_rng(0)
+    inputs = lib.tensor(rng.standard_normal((16, 3)), dtype=lib.float64)
+    targets = lib.tensor(rng.standard_normal((16, 1)), dtype=lib.float64)
+    w = lib.tensor(rng.standard_normal((3, 1)), dtype=lib.float64, requires_grad=True)
+    b = lib.zeros(1, dtype=lib.float64, requires_grad=True)
+    learning_rate = 0.1
+    losses = []
+    for _ in range(steps):
+        loss = ((inputs @ w + b - targets) ** 2).mean()
+        loss.backward()
+        with lib.no_grad():
+            w -= learning_rate * w.grad
+            b -= learning_rate * b.grad
+            w.grad.zero_()
+            b.grad.zero_()
+        losses.append(loss.item())
+    return losses
+
+
+def test_manual_sgd_loop_trains_like_torch() -> None:
+    ours, theirs = manual_sgd(tge), manual_sgd(torch)
+    np.testing.assert_allclose(ours, theirs, **TOLERANCE)
+    assert ours[-1] < ours[0] / 2
+
+
+@pytest.mark.parametrize("operator", ["+=", "-=", "*=", "/=", "**="])
+def test_augmented_assignment_on_a_leaf_that_requires_grad_raises(operator: str) -> None:
+    def script(lib: ModuleType) -> None:
+        w = lib.ones(2, requires_grad=True)
+        exec(f"w {operator} 2", {}, {"w": w})
+
+    assert_same_error(script)
+    assert error_type(script, tge) is RuntimeError
+
+
+@pytest.mark.parametrize("statement", [
+    "x /= 2", "x *= 1.5", "x += 0.5", "x **= 0.5", "x **= -1", "x += lib.ones(2, 2)",
+    "x -= lib.ones(3)",
+])
+def test_augmented_assignment_errors_match_torch(statement: str) -> None:
+    def script(lib: ModuleType) -> None:
+        exec(statement, {}, {"x": lib.tensor([1, 2]), "lib": lib})
+
+    assert_same_error(script)
+
+
+def test_matmul_assignment_makes_a_new_tensor_as_in_torch() -> None:
+    # torch has no __imatmul__: ``a @= b`` is ``a = a @ b``, whatever the shapes.
+    def script(lib: ModuleType) -> tuple[bool, np.ndarray]:
+        a = lib.ones(2, 3, dtype=lib.float64)
+        identity = id(a)
+        a @= lib.ones(3, 4, dtype=lib.float64)
+        return id(a) == identity, as_array(a)
+
+    ours, theirs = script(tge), script(torch)
+    assert ours[0] == theirs[0] is False
+    np.testing.assert_array_equal(ours[1], theirs[1])
+
+
+# ----------------------------------------------------------------------------- devices
+def test_device_objects_behave_like_torch() -> None:
+    def script(lib: ModuleType) -> list[Any]:
+        cpu, indexed = lib.device("cpu"), lib.device("cpu", 0)
+        return [
+            cpu.type, cpu.index, str(cpu), repr(cpu).replace("torch.", ""), str(indexed),
+            indexed.index, lib.device("cpu:0") == indexed, cpu == lib.device("cpu"),
+            cpu == "cpu", cpu == indexed, hash(cpu) == hash(lib.device("cpu")),
+            lib.device(cpu) == cpu, lib.device("cuda:1").index, lib.device("cuda").type,
+            lib.ones(2).device == cpu, lib.ones(2).device.type, str(lib.ones(2).device),
+            lib.ones(2).is_cuda, lib.ones(2).get_device(), lib.get_default_device() == cpu,
+        ]
+
+    assert script(tge) == script(torch)
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.device("foo"), lambda lib: lib.device("cpu", -1),
+])
+def test_invalid_devices_raise_like_torch(make: Callable[[ModuleType], Any]) -> None:
+    assert_same_error(make)
+
+
+def test_accelerator_questions_are_answered_as_torch_on_a_cpu_machine() -> None:
+    def script(lib: ModuleType) -> list[Any]:
+        return [
+            lib.cuda.is_available(), lib.cuda.device_count(), lib.backends.mps.is_available(),
+            lib.backends.mps.is_built(), lib.accelerator.is_available(),
+            lib.accelerator.current_accelerator(), lib.accelerator.device_count(),
+            lib.backends.cudnn.is_available(), lib.cuda.manual_seed(0),
+            lib.cuda.manual_seed_all(0), lib.set_default_device("cpu"),
+        ]
+
+    assert not torch.cuda.is_available(), "these tests describe a machine without a GPU"
+    assert script(tge) == script(torch)
+
+
+def tutorial_with_device(lib: ModuleType, idiom: str) -> tuple[np.ndarray, np.ndarray]:
+    """The tutorials' device handling around a tiny regression model, trained for 3 steps."""
+    if idiom == "accelerator":
+        device = (lib.accelerator.current_accelerator().type if lib.accelerator.is_available()
+                  else "cpu")
+    else:
+        device = "cuda" if lib.cuda.is_available() else "cpu"
+    lib.backends.cudnn.deterministic = True
+    model = lib.nn.Linear(3, 1).to(device)
+    with lib.no_grad():
+        model.weight.copy_(lib.tensor([[0.5, -1.0, 0.25]]))
+        model.bias.fill_(0.1)
+    model = model.double().to(lib.device(device))
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.1)
+    rng = np.random.default_rng(1)
+    inputs = lib.tensor(rng.standard_normal((8, 3)), device=device).to(device)
+    targets = lib.zeros(8, 1, dtype=lib.float64, device=device)
+    losses = []
+    for _ in range(3):
+        optimizer.zero_grad()
+        loss = ((model(inputs.to(device)) - targets.to(device, lib.float64)) ** 2).mean()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return np.array(losses), as_array(model.weight.grad.cpu())
+
+
+@pytest.mark.parametrize("idiom", ["accelerator", "cuda"])
+def test_tutorial_device_idioms_run_and_match_torch(idiom: str) -> None:
+    for ours, theirs in zip(tutorial_with_device(tge, idiom), tutorial_with_device(torch, idiom)):
+        np.testing.assert_allclose(ours, theirs, **TOLERANCE)
+
+
+def test_to_returns_self_when_nothing_changes() -> None:
+    def script(lib: ModuleType) -> list[Any]:
+        x = lib.ones(2, requires_grad=True)
+        y = x.to(dtype=lib.float64)
+        return [
+            x.to("cpu") is x, x.to(lib.device("cpu")) is x, x.to("cpu", lib.float32) is x,
+            x.cpu() is x, x.to(device="cpu") is x, x.to(x) is x, x.to("cpu", copy=True) is x,
+            str(y.dtype).replace("torch.", ""), y.requires_grad, y.is_leaf,
+            str(x.to(lib.zeros(1, dtype=lib.int64)).dtype).replace("torch.", ""),
+        ]
+
+    assert script(tge) == script(torch)
+
+
+def test_to_is_differentiable() -> None:
+    def script(lib: ModuleType) -> np.ndarray:
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        (x.to("cpu", lib.float64) * 3).sum().backward()
+        return as_array(x.grad)
+
+    np.testing.assert_array_equal(script(tge), script(torch))
+
+
+@pytest.mark.parametrize("name", [
+    "tensor", "zeros", "ones", "full", "arange", "rand", "randn", "empty", "eye", "zeros_like",
+    "ones_like", "empty_like", "full_like", "rand_like", "randn_like",
+])
+def test_creation_functions_take_a_device(name: str) -> None:
+    arguments: dict[str, tuple[Any, ...]] = {
+        "tensor": ([1.0, 2.0],), "full": ((2, 3), 1.5), "arange": (3,), "eye": (2,),
+        "full_like": (tge.zeros(2), 2.0),
+    }
+    like = name.endswith("_like") and name != "full_like"
+    args = (tge.zeros(2, 3),) if like else arguments.get(name, (2, 3))
+    function = getattr(tge, name)
+    made = function(*args, device="cpu")
+    assert made.device == tge.device("cpu")
+    assert function(*args, device=tge.device("cpu")).shape == made.shape
+    with pytest.raises(RuntimeError, match="no GPU backend"):
+        function(*args, device="cuda")
+
+
+def test_new_like_functions_match_torch() -> None:
+    def script(lib: ModuleType) -> list[Any]:
+        base = lib.zeros(2, 3, dtype=lib.float64)
+        made = [lib.empty_like(base), lib.full_like(base, 7), lib.rand_like(base),
+                lib.randn_like(base), lib.empty(2, 3), lib.full_like(base, 2, dtype=lib.int64)]
+        return [(tuple(t.shape), str(t.dtype).replace("torch.", "")) for t in made] + [
+            lib.full_like(base, 7).tolist()]
+
+    assert script(tge) == script(torch)
+
+
+@pytest.mark.parametrize("script", [
+    lambda lib: lib.rand(2, dtype=lib.int64), lambda lib: lib.randn(2, dtype=lib.int64),
+    lambda lib: lib.rand_like(lib.tensor([1, 2])),
+])
+def test_random_integers_are_refused_like_torch(script: Callable[[ModuleType], Any]) -> None:
+    assert_same_error(script)
+
+
+@pytest.mark.parametrize("use", [
+    lambda lib: lib.ones(2).to("cuda"), lambda lib: lib.ones(2).to("mps"),
+    lambda lib: lib.ones(2).cuda(), lambda lib: lib.nn.Linear(2, 2).to("cuda"),
+    lambda lib: lib.nn.Linear(2, 2).cuda(), lambda lib: lib.zeros(2, device="cuda:0"),
+    lambda lib: lib.ones(2).to(lib.device("mps")),
+])
+def test_gpu_devices_raise_a_clear_runtime_error(use: Callable[[ModuleType], Any]) -> None:
+    # torch without a GPU raises too (AssertionError or RuntimeError); here always a
+    # RuntimeError that says what to do.
+    with pytest.raises(Exception):
+        use(torch)
+    with pytest.raises(RuntimeError, match="no GPU backend yet"):
+        use(tge)
+
+
+def test_a_gpu_default_device_is_refused_at_once() -> None:
+    # torch accepts it and fails at the next tensor made; refusing at once names the cause.
+    with pytest.raises(RuntimeError, match="no GPU backend yet"):
+        tge.set_default_device("cuda")
+
+
+def test_module_to_and_cpu_return_the_module() -> None:
+    model = tge.nn.Linear(2, 2)
+    weight = model.weight
+    assert model.to("cpu") is model and model.cpu() is model
+    assert model.to(tge.device("cpu"), tge.float64) is model and model.weight is weight
+    assert model.weight.dtype == tge.float64
+    assert model.to(tge.zeros(1)) is model and model.weight.dtype == tge.float32
+
+
+# ------------------------------------------------------------------ dtype names, legacy forms
+def dtype_name(dtype: Any) -> str:
+    """'float32' for both torch.float32 and tinygrad_edu.float32."""
+    return str(dtype).replace("torch.", "")
+
+
+@pytest.mark.parametrize("name", [
+    "float", "double", "half", "long", "int", "short", "bool", "float16", "float32", "float64",
+    "int8", "int16", "int32", "int64", "uint8",
+])
+def test_dtype_names_match_torch(name: str) -> None:
+    ours, theirs = getattr(tge, name), getattr(torch, name)
+    assert dtype_name(ours) == dtype_name(theirs)
+    made = tge.ones(2, dtype=ours), torch.ones(2, dtype=theirs)
+    assert dtype_name(made[0].dtype) == dtype_name(made[1].dtype)
+
+
+def test_dtype_names_do_not_hide_the_builtins_in_the_library() -> None:
+    assert tge.tensor([1.5]).item() == 1.5 and isinstance(tge.tensor([2]).item(), int)
+    assert tge.tensor([1.0]).to(float).dtype == tge.float32
+    assert tge.tensor([1]).to(int).dtype == tge.int64  # Python's int is torch's int64
+
+
+@pytest.mark.parametrize("name", [
+    "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor",
+    "CharTensor", "ByteTensor", "BoolTensor",
+])
+@pytest.mark.parametrize("arguments", [
+    ([1, 0, 2],), ([[1.5, 0.0]],), ((2, 3),), (np.array([1.0, 2.0]),), (2, 3), (),
+])
+def test_legacy_constructors_match_torch(name: str, arguments: tuple[Any, ...]) -> None:
+    def script(lib: ModuleType) -> tuple[Any, ...]:
+        made = getattr(lib, name)(*arguments)
+        sizes_only = arguments and all(isinstance(size, int) for size in arguments)
+        values = None if sizes_only else made.tolist()  # torch's memory is uninitialised
+        return tuple(made.shape), dtype_name(made.dtype), values, made.requires_grad
+
+    assert script(tge) == script(torch)
+
+
+@pytest.mark.parametrize("script", [
+    lambda lib: lib.FloatTensor(2.5), lambda lib: lib.FloatTensor(lib.tensor([1, 2])),
+    lambda lib: lib.ones(2).type("float64"),
+])
+def test_legacy_errors_match_torch(script: Callable[[ModuleType], Any]) -> None:
+    assert_same_error(script)
+
+
+def test_legacy_types_answer_isinstance_by_dtype() -> None:
+    for lib in (tge, torch):
+        assert isinstance(lib.ones(2), lib.FloatTensor)
+        assert not isinstance(lib.ones(2), lib.DoubleTensor)
+        assert isinstance(lib.tensor([1, 2]), lib.LongTensor)
+        assert isinstance(lib.tensor([True]), lib.BoolTensor)
+        assert not isinstance([1.0], lib.FloatTensor)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int8", "int16", "int32",
+                                   "int64", "uint8", "bool"])
+def test_type_names_and_conversions_match_torch(dtype: str) -> None:
+    def script(lib: ModuleType) -> list[Any]:
+        x = lib.tensor([1.0, 0.0, 2.0]).to(getattr(lib, dtype))
+        name = x.type()
+        return [
+            name, dtype_name(lib.ones(2).type(name).dtype), lib.ones(2).type(name).tolist(),
+            dtype_name(x.type(lib.float64).dtype), x.type(getattr(lib, dtype)) is x,
+            dtype_name(x.type(lib.DoubleTensor).dtype),
+        ]
+
+    assert script(tge) == script(torch)
+
+
+def test_type_conversion_is_differentiable() -> None:
+    def script(lib: ModuleType) -> np.ndarray:
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        (x.type(lib.DoubleTensor) ** 2).sum().backward()
+        return as_array(x.grad)
+
+    np.testing.assert_array_equal(script(tge), script(torch))
+
+
+def test_half_method_matches_torch() -> None:
+    assert dtype_name(tge.ones(2).half().dtype) == dtype_name(torch.ones(2).half().dtype)
+
+
+def test_variable_returns_a_tensor_as_torch() -> None:
+    def script(lib: ModuleType, variable: Callable[..., Any]) -> list[Any]:
+        base = lib.ones(2)
+        wrapped = variable(base, requires_grad=True)
+        w = lib.ones(2, requires_grad=True)
+        detached = variable(w * 2)
+        with lib.no_grad():
+            wrapped.add_(1)
+        (wrapped * 3).sum().backward()
+        return [
+            wrapped is base, wrapped.requires_grad, wrapped.is_leaf, base.requires_grad,
+            base.tolist(), detached.grad_fn is None, detached.requires_grad,
+            wrapped.grad.tolist(), variable().shape == (0,) or tuple(variable().shape) == (0,),
+        ]
+
+    from torch.autograd import Variable as TorchVariable
+
+    from tinygrad_edu.autograd import Variable
+
+    assert script(tge, Variable) == script(torch, TorchVariable)
+
+
+@pytest.mark.parametrize("make", [
+    lambda variable, lib: variable([1.0, 2.0]),
+    lambda variable, lib: variable(lib.tensor([1, 2]), requires_grad=True),
+])
+def test_variable_errors_match_torch(make: Callable[[Any, ModuleType], Any]) -> None:
+    from torch.autograd import Variable as TorchVariable
+
+    from tinygrad_edu.autograd import Variable
+
+    with pytest.raises(Exception) as theirs:
+        make(TorchVariable, torch)
+    with pytest.raises(theirs.type):
+        make(Variable, tge)
+
+
+# -------------------------------------------------- functions of the package, more methods
+def run_on_both(call: Callable[[ModuleType, Any, Any], Any]) -> tuple[list[Any], list[Any]]:
+    """``call(lib, x, y)`` on the same float64 inputs (x requiring grad) in both libraries:
+    the outputs and x's gradient of the sum of the (first) output, as arrays."""
+    rng = np.random.default_rng(3)
+    x_values, y_values = rng.uniform(0.2, 2.0, (3, 4)), rng.uniform(-1.0, 1.0, (4, 3))
+    results = []
+    for lib in (tge, torch):
+        x = lib.tensor(x_values, dtype=lib.float64, requires_grad=True)
+        y = lib.tensor(y_values, dtype=lib.float64)
+        output = call(lib, x, y)
+        outputs = list(output) if isinstance(output, tuple) else [output]
+        if outputs[0].requires_grad:
+            outputs[0].sum().backward()
+        gradient = None if x.grad is None else as_array(x.grad)
+        results.append([as_array(value) for value in outputs] + [gradient])
+    return results[0], results[1]
+
+
+FUNCTION_CALLS: dict[str, Callable[[ModuleType, Any, Any], Any]] = {
+    "exp": lambda lib, x, y: lib.exp(x), "log": lambda lib, x, y: lib.log(x),
+    "log1p": lambda lib, x, y: lib.log1p(x), "sin": lambda lib, x, y: lib.sin(x),
+    "cos": lambda lib, x, y: lib.cos(x), "sigmoid": lambda lib, x, y: lib.sigmoid(x),
+    "tanh": lambda lib, x, y: lib.tanh(x), "relu": lambda lib, x, y: lib.relu(x - 1),
+    "abs": lambda lib, x, y: lib.abs(x - 1), "sqrt": lambda lib, x, y: lib.sqrt(x),
+    "clamp": lambda lib, x, y: lib.clamp(x, 0.5, 1.5), "pow": lambda lib, x, y: lib.pow(x, 3),
+    "sum": lambda lib, x, y: lib.sum(x), "sum_dim": lambda lib, x, y: lib.sum(x, 1, True),
+    "mean": lambda lib, x, y: lib.mean(x), "mean_dim": lambda lib, x, y: lib.mean(x, dim=0),
+    "max": lambda lib, x, y: lib.max(x), "max_dim": lambda lib, x, y: lib.max(x, 1),
+    "max_pair": lambda lib, x, y: lib.max(x, y.T), "min": lambda lib, x, y: lib.min(x),
+    "min_dim": lambda lib, x, y: lib.min(x, dim=0, keepdim=True),
+    "argmax": lambda lib, x, y: lib.argmax(x), "argmin": lambda lib, x, y: lib.argmin(x, 1),
+    "matmul": lambda lib, x, y: lib.matmul(x, y), "mm": lambda lib, x, y: lib.mm(x, y),
+    "flatten": lambda lib, x, y: lib.flatten(x),
+    "reshape": lambda lib, x, y: lib.reshape(x, (4, 3)),
+    "unsqueeze": lambda lib, x, y: lib.unsqueeze(x, 1),
+    "squeeze": lambda lib, x, y: lib.squeeze(lib.unsqueeze(x, 0)),
+    "transpose": lambda lib, x, y: lib.transpose(x, 0, 1),
+    "method_sin_cos_log1p": lambda lib, x, y: (x.sin() * x.cos() + x.log1p()),
+    "method_pow": lambda lib, x, y: x.pow(2.5), "method_mm": lambda lib, x, y: x.mm(y),
+    "method_t": lambda lib, x, y: x.t() * 2, "method_t_vector": lambda lib, x, y: x[0].t(),
+    "method_view_as": lambda lib, x, y: x.view_as(y),
+    "method_add_sub": lambda lib, x, y: x.add(y.T, alpha=2).sub(x, alpha=0.5),
+    "method_mul_div_neg": lambda lib, x, y: x.mul(y.T).div(x + 1).neg(),
+    "norm": lambda lib, x, y: x.norm(), "norm_1": lambda lib, x, y: x.norm(1),
+    "norm_dim": lambda lib, x, y: x.norm(dim=1), "norm_3": lambda lib, x, y: x.norm(3, 0, True),
+    "norm_inf": lambda lib, x, y: x.norm(float("inf")),
+    "norm_at_zero": lambda lib, x, y: lib.cat([x * 0, x[:1]]).norm(dim=1),
+    "norm_of_zeros": lambda lib, x, y: (x * 0).norm(),
+    "norm_inf_dim": lambda lib, x, y: x.norm(float("inf"), dim=1),
+    "comparisons": lambda lib, x, y: (x.eq(x), x.ne(1.0), x.lt(y.T), x.le(1.0), x.gt(y.T),
+                                      x.ge(1.0)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTION_CALLS))
+def test_functions_and_methods_match_torch(name: str) -> None:
+    ours, theirs = run_on_both(FUNCTION_CALLS[name])
+    assert len(ours) == len(theirs)
+    for mine, torchs in zip(ours, theirs):
+        if torchs is None:
+            assert mine is None
+        else:
+            assert mine.shape == torchs.shape
+            np.testing.assert_allclose(mine, torchs, **TOLERANCE)
+
+
+@pytest.mark.parametrize("script", [
+    lambda lib: lib.ones(2, 2, 2).t(), lambda lib: lib.mm(lib.ones(2), lib.ones(2, 2)),
+    lambda lib: lib.tensor([1, 2]).norm(), lambda lib: lib.ones(6).view_as(lib.ones(4)),
+    lambda lib: lib.randint(5, 2, (3,)),
+])
+def test_method_errors_match_torch(script: Callable[[ModuleType], Any]) -> None:
+    assert_same_error(script)
+
+
+def test_new_creation_functions_match_torch() -> None:
+    def script(lib: ModuleType) -> list[Any]:
+        made = [lib.randint(0, 10, (3, 4)), lib.randint(5, (2,)), lib.linspace(0, 1, 5),
+                lib.linspace(-1, 1, 4, dtype=lib.float64), lib.normal(0.0, 1.0, (2, 3)),
+                lib.normal(lib.zeros(4, dtype=lib.float64), 2.0),
+                lib.normal(lib.zeros(2, 1), lib.ones(3))]
+        described = [(tuple(t.shape), dtype_name(t.dtype)) for t in made]
+        return described + [made[2].tolist(), made[3].tolist()]
+
+    ours, theirs = script(tge), script(torch)
+    assert ours[:7] == theirs[:7]
+    np.testing.assert_allclose(ours[7], theirs[7], atol=1e-7)
+    np.testing.assert_allclose(ours[8], theirs[8], **TOLERANCE)
+    values = tge.randint(3, 7, (1000,))
+    assert int(values.min()) == 3 and int(values.max()) == 6
+    tge.manual_seed(0)
+    sample = tge.normal(2.0, 0.5, (20000,))
+    assert abs(sample.mean().item() - 2.0) < 0.02 and abs(sample.var().item() ** 0.5 - 0.5) < 0.02
+
+
+# ------------------------------------------------------- known differences (README), pinned
+def test_known_surface_differences_from_torch() -> None:
+    from tinygrad_edu.autograd import Variable
+
+    with pytest.raises(TypeError):
+        isinstance(tge.ones(2), Variable)  # type: ignore[arg-type]
+    assert tge.Tensor([1, 2]).dtype == tge.int64 and torch.Tensor([1, 2]).dtype == torch.float32
+    assert tge.empty(2, 3).tolist() == [[0.0] * 3] * 2
+    assert tge.FloatTensor(2).tolist() == [0.0, 0.0]
+    with pytest.raises(ValueError):
+        tge.ones(2).norm(0)
+
+
+@pytest.mark.parametrize("exponent", [0, 0.0, "tensor"])
+def test_power_assignment_by_zero_has_torch_second_derivative(exponent: Any) -> None:
+    # x ** 0 has a constant zero gradient only for a number exponent (torch's two formulas).
+    def script(lib: ModuleType) -> np.ndarray:
+        x = lib.tensor([0.0, 2.0], dtype=lib.float64, requires_grad=True)
+        y = x * 1
+        y **= lib.zeros(2, dtype=lib.float64) if exponent == "tensor" else exponent
+        (first,) = lib.autograd.grad(y.sum(), x, create_graph=True)
+        if not first.requires_grad:
+            return as_array(first)
+        (second,) = lib.autograd.grad(first.sum(), x, allow_unused=True)
+        return as_array(second)
+
+    np.testing.assert_array_equal(script(tge), script(torch))
