@@ -31,6 +31,12 @@ Markdown (results.md), every number in mlp_mnist_<protocol>[_quick].json (metric
 the environment, apart) and the curves in mlp_mnist_<protocol>[_quick].png. The tables, the
 plot and the environment record are made by mlp_mnist_report.py; this file trains and measures.
 
+Checkpoints: ``--checkpoint DIR`` saves the whole run (settings, metrics so far, the final
+weights of the finished contestants, and the training one's complete state, epoch, batch and
+batch order) to DIR/checkpoint.npz with ``tinygrad_edu.save``, every ``--checkpoint-every``
+batches and after every epoch, atomically; ``--resume`` continues from it to the very weights
+and metrics of an uninterrupted run. ``--save-weights FILE`` saves the final weights.
+
 Data: ``--data-dir``, else the library's one resolution order
 (``tinygrad_edu.data.datasets.locate_mnist``).
 
@@ -42,6 +48,7 @@ loaded or trained); 130 interrupted by Ctrl-C (the results so far are written to
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
 import shlex
@@ -317,19 +324,31 @@ class ArticleNumpy:
         return {"0.weight": self.params["W1"], "0.bias": self.params["b1"][:, 0],
                 "2.weight": self.params["W2"], "2.bias": self.params["b2"][:, 0]}
 
+    def state_dict(self) -> dict[str, Any]:
+        """What a checkpoint needs: the weights (plain SGD keeps no other state)."""
+        return {"params": {name: value.copy() for name, value in self.params.items()}}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore ``state_dict()``'s weights (in place)."""
+        for name, value in state["params"].items():
+            self.params[name][...] = value
+
 
 class TinygradContestant:
     """Contestants (2), (3), (5): a tinygrad_edu model, optimiser and cross-entropy loss."""
 
     def __init__(self, model: nn.Module, optimizer: optim.Optimizer, batch_size: int,
                  scheduler: Any = None, label_smoothing: float = 0.0,
-                 augment: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
+                 augment: Callable[[np.ndarray], np.ndarray] | None = None,
+                 noise: np.random.Generator | None = None) -> None:
         self.model = model
         self.optimizer = optimizer
         self.batch_size = batch_size
         self.scheduler = scheduler
         self.label_smoothing = label_smoothing
         self.augment = augment
+        self.noise = noise  # the generator of dropout masks and shifts, if any (a checkpoint
+        # saves its state)
 
     def train_step(self, images: tge.Tensor, labels: tge.Tensor) -> float:
         """Forward, cross-entropy on the logits, backward, optimiser (and scheduler) step."""
@@ -355,6 +374,22 @@ class TinygradContestant:
     def weights(self) -> dict[str, np.ndarray]:
         """A copy of the model's state_dict as NumPy arrays."""
         return {name: value.numpy() for name, value in self.model.state_dict().items()}
+
+    def state_dict(self) -> dict[str, Any]:
+        """What a checkpoint needs to continue bit for bit: the model's, the optimiser's and
+        the scheduler's state dicts and the state of the noise generator."""
+        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
+                "noise": None if self.noise is None else self.noise.bit_generator.state}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore ``state_dict()`` into this contestant, built by the same recipe."""
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
+        if self.noise is not None:
+            self.noise.bit_generator.state = state["noise"]
 
 
 class TorchContestant:
@@ -384,6 +419,16 @@ class TorchContestant:
     def weights(self) -> dict[str, np.ndarray]:
         """A copy of the model's state_dict as NumPy arrays."""
         return {name: value.numpy().copy() for name, value in self.model.state_dict().items()}
+
+    def state_dict(self) -> dict[str, Any]:
+        """The model's and the optimiser's state dicts, converted to tinygrad_edu tensors."""
+        return {"model": tge.from_torch_state_dict(self.model.state_dict()),
+                "optimizer": tge.from_torch_state_dict(self.optimizer.state_dict())}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore ``state_dict()`` (converted back to torch tensors)."""
+        self.model.load_state_dict(tge.to_torch_state_dict(state["model"]))
+        self.optimizer.load_state_dict(tge.to_torch_state_dict(state["optimizer"]))
 
 
 def article_mlp(dtype: Any = tge.float32, generator: np.random.Generator | None = None
@@ -452,7 +497,8 @@ def make_tge_recommended(seed: int, steps_per_epoch: int, epochs: int, dtype: An
     scheduler = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=2e-3,
                                               total_steps=epochs * steps_per_epoch)
     return TinygradContestant(model, optimizer, batch_size, scheduler, label_smoothing=0.1,
-                              augment=lambda images: random_shift(images, noise_generator))
+                              augment=lambda images: random_shift(images, noise_generator),
+                              noise=noise_generator)
 
 
 def make_contestant(key: str, seed: int, train_count: int, epochs: int,
@@ -518,14 +564,15 @@ def show_bars(progress: bool | None) -> bool:
     return True
 
 
-def epoch_bar(epochs: int, description: str, bars: bool) -> Any:
-    """A tqdm progress bar (on stderr) over the epochs, or a plain range without bars."""
+def epoch_bar(epochs: int, description: str, bars: bool, first: int = 0) -> Any:
+    """A tqdm progress bar (on stderr) over the epochs from ``first`` (0-based), or a plain
+    range without bars."""
     if not bars:
-        return range(epochs)
+        return range(first, epochs)
     from tqdm import tqdm
 
-    return tqdm(range(epochs), desc=description, unit="epoch", leave=True, dynamic_ncols=True,
-                file=sys.stderr)
+    return tqdm(range(first, epochs), desc=description, unit="epoch", leave=True,
+                dynamic_ncols=True, file=sys.stderr, initial=first, total=epochs)
 
 
 def epoch_line(label: str, record: dict[str, float], epochs: int, seconds: float,
@@ -538,22 +585,55 @@ def epoch_line(label: str, record: dict[str, float], epochs: int, seconds: float
             f"{seconds:.2f} s")
 
 
+@dataclass
+class Position:
+    """Where a contestant's training stands: ``epoch`` epochs done, then ``batch`` batches of
+    the next one, whose step losses so far are ``losses``; ``order_state`` is the state of the
+    batch-order generator before that epoch's order was drawn (None: the start)."""
+
+    epoch: int = 0
+    batch: int = 0
+    losses: list[float] | None = None
+    order_state: dict[str, Any] | None = None
+
+
 def train_contestant(contestant: Any, splits: Splits, epochs: int, seed: int,
-                     entry: dict[str, Any], label: str = "", bars: bool = False) -> None:
+                     entry: dict[str, Any], label: str = "", bars: bool = False,
+                     position: Position | None = None,
+                     checkpoint: Callable[[Position], None] | None = None,
+                     every: int = 0) -> None:
     """Train for ``epochs`` and measure after each: mean step loss, full-set train and
     evaluation accuracy (``entry["history"]``), and apart from these metrics the wall time of
     the epoch's training steps and of the measuring (``entry["timing"]``).
 
     Each epoch is added to ``entry`` as soon as it is finished, so that an interruption
     (Ctrl-C) keeps every finished epoch.
+
+    ``position``: continue from there (a resumed checkpoint; the contestant's state is already
+    loaded): the same batch order is drawn again and the batches already trained are skipped.
+    ``checkpoint``: called with the position after every ``every`` batches within an epoch
+    and after every epoch (once the epoch's record is in ``entry``, before it is printed).
     """
     loader = make_loader(splits.train_images, splits.train_labels, contestant.batch_size,
                          batch_seed(seed))
-    bar = epoch_bar(epochs, label, bars)
+    position = position or Position()
+    if position.order_state is not None:
+        loader.generator.bit_generator.state = position.order_state
+    bar = epoch_bar(epochs, label, bars, position.epoch)
     try:
         for epoch in bar:
+            order_state = loader.generator.bit_generator.state  # a fresh dict: a copy
+            resumed = epoch == position.epoch
+            losses = list(position.losses or []) if resumed else []
+            skip = position.batch if resumed else 0
             start = time.perf_counter()
-            losses = train_epoch(contestant, loader)
+            for number, (images, labels) in enumerate(loader):
+                if number < skip:
+                    continue  # trained before the checkpoint
+                losses.append(contestant.train_step(images, labels))
+                done = number + 1
+                if checkpoint is not None and done % every == 0 and done < len(loader):
+                    checkpoint(Position(epoch, done, losses, order_state))
             seconds = time.perf_counter() - start
             record = {
                 "epoch": epoch + 1,
@@ -565,6 +645,8 @@ def train_contestant(contestant: Any, splits: Splits, epochs: int, seed: int,
             entry["timing"]["train_seconds"].append(seconds)
             entry["timing"]["measure_seconds"].append(time.perf_counter() - start - seconds)
             entry["history"].append(record)
+            if checkpoint is not None:  # saved before it is reported
+                checkpoint(Position(epoch + 1, 0, [], loader.generator.bit_generator.state))
             if bars:
                 bar.set_postfix(loss=f"{record['loss']:.4f}",
                                 **{splits.eval_name: percent(record["eval_accuracy"])})
@@ -580,13 +662,75 @@ def max_weight_difference(first: dict[str, np.ndarray], second: dict[str, np.nda
     return max(float(np.abs(first[name] - second[name]).max()) for name in first)
 
 
+CHECKPOINT_FILE = "checkpoint.npz"
+CHECKPOINT_KIND, CHECKPOINT_VERSION = "mlp_mnist.py checkpoint", 1
+DEFAULT_CHECKPOINT_EVERY = 200  # batches
+
+
+def run_settings(arguments: argparse.Namespace) -> dict[str, Any]:
+    """The settings a checkpoint belongs to: a resumed run must use the same ones."""
+    return {"protocol": arguments.protocol, "quick": arguments.quick, "seed": arguments.seed,
+            "epochs": arguments.epochs, "batch_size": arguments.batch_size,
+            "train_limit": arguments.train_limit, "eval_limit": arguments.eval_limit}
+
+
+def read_checkpoint(folder: Path, arguments: argparse.Namespace) -> dict[str, Any] | None:
+    """The checkpoint in ``folder`` (None when there is none yet).
+
+    Raises:
+        ValueError: the file is not a checkpoint of this program, or was written with other
+            settings (the message says which).
+    """
+    path = folder / CHECKPOINT_FILE
+    if not path.exists():
+        return None
+    checkpoint = tge.load(path)
+    if not isinstance(checkpoint, dict) or checkpoint.get("kind") != CHECKPOINT_KIND:
+        raise ValueError(f"{path} is not a checkpoint of {PROGRAM}")
+    if checkpoint.get("version") != CHECKPOINT_VERSION:
+        raise ValueError(f"{path} has version {checkpoint.get('version')!r}, this program "
+                         f"reads version {CHECKPOINT_VERSION}")
+    settings = run_settings(arguments)
+    different = [f"{name} {checkpoint['settings'].get(name)!r} (now {value!r})"
+                 for name, value in settings.items()
+                 if checkpoint["settings"].get(name) != value]
+    if different:
+        raise ValueError(f"{path} was written with other settings: " + ", ".join(different))
+    return checkpoint
+
+
 def train_all(arguments: argparse.Namespace, splits: Splits, results: dict[str, Any],
-              bars: bool) -> None:
-    """Train every contestant in turn, filling ``results`` as each epoch finishes."""
-    trained: dict[str, Any] = {}
+              bars: bool, resumed: dict[str, Any] | None = None
+              ) -> dict[str, dict[str, np.ndarray]]:
+    """Train every contestant in turn, filling ``results`` as each epoch finishes. Returns the
+    final weights of every contestant that finished.
+
+    With ``arguments.checkpoint``, a checkpoint (see ``write``) replaces the folder's file
+    every ``arguments.checkpoint_every`` batches and after every epoch. ``resumed`` (such a
+    checkpoint, already in ``results``): the finished contestants are not trained again, and
+    the one that was training continues from its saved state and position.
+    """
+    trained: dict[str, dict[str, np.ndarray]] = dict(resumed["finished"]) if resumed else {}
+    current = resumed["current"] if resumed else None
+
+    def write(key: str, contestant: Any, position: Position) -> None:
+        """The whole run's checkpoint: the settings, the metrics so far, the final weights of
+        the finished contestants, and the running one's state and position."""
+        tge.save({
+            "kind": CHECKPOINT_KIND, "version": CHECKPOINT_VERSION,
+            "settings": run_settings(arguments),
+            "contestants": results["contestants"], "notes": results["notes"],
+            "extra": {name: results[name] for name in ("max_weight_difference_1_2",
+                                                       "target_reached") if name in results},
+            "finished": trained,
+            "current": {"key": key, "epoch": position.epoch, "batch": position.batch,
+                        "losses": position.losses or [], "order_state": position.order_state,
+                        "state": contestant.state_dict()},
+        }, arguments.checkpoint / CHECKPOINT_FILE)
+
     for entry in results["contestants"]:
         key, label = entry["key"], f"({entry['index']}) {entry['key']}"
-        if key == "torch-article-adam":
+        if key == "torch-article-adam" and entry["status"] in ("pending", "running"):
             if not torch_available():
                 entry["status"], entry["skipped"] = "skipped", TORCH_MISSING
                 print(f"{label}: skipped ({TORCH_MISSING}; pip install torch to run it)",
@@ -598,16 +742,27 @@ def train_all(arguments: argparse.Namespace, splits: Splits, results: dict[str, 
             results["environment"]["torch"] = {
                 "threads": torch.get_num_threads(),
                 "cpu_capability": torch.backends.cpu.get_cpu_capability()}
+        if entry["status"] not in ("pending", "running"):
+            continue  # finished or skipped before the checkpoint
         contestant = make_contestant(key, arguments.seed, len(splits.train_images),
                                      entry["epochs"], batch_size=arguments.batch_size)
+        position = None
+        if current is not None and current["key"] == key:
+            contestant.load_state_dict(current["state"])
+            position = Position(current["epoch"], current["batch"], current["losses"],
+                                current["order_state"])
+            print(f"{label}: resumed after {position.epoch} epochs and {position.batch} "
+                  "batches", flush=True)
         entry["status"] = "running"
+        checkpoint: Callable[[Position], None] | None = None
+        if arguments.checkpoint is not None:
+            checkpoint = functools.partial(write, key, contestant)
         train_contestant(contestant, splits, entry["epochs"], arguments.seed, entry, label,
-                         bars)
+                         bars, position, checkpoint, arguments.checkpoint_every)
         entry["status"] = "finished"
-        trained[key] = contestant
+        trained[key] = contestant.weights()
         if key == "tge-article-sgd" and "article-numpy" in trained:
-            difference = max_weight_difference(trained["article-numpy"].weights(),
-                                               contestant.weights())
+            difference = max_weight_difference(trained["article-numpy"], trained[key])
             results["max_weight_difference_1_2"] = difference
             results["notes"].append(
                 f"(1) vs (2), same initial weights and batches: after training, max |W(1) − "
@@ -620,6 +775,7 @@ def train_all(arguments: argparse.Namespace, splits: Splits, results: dict[str, 
                 f"(5) target: {splits.eval_name} accuracy ≥ {percent(TARGET_ACCURACY)}: "
                 f"{'reached' if results['target_reached'] else 'NOT reached'} "
                 f"({percent(accuracy)})")
+    return trained
 
 
 def mark_interrupted(results: dict[str, Any]) -> None:
@@ -694,6 +850,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true",
                         help="show the traceback of a data problem (or of Ctrl-C) instead of a "
                              "message")
+    parser.add_argument("--checkpoint", type=Path, default=None, metavar="DIR",
+                        help=f"write a checkpoint, DIR/{CHECKPOINT_FILE}, every "
+                             "--checkpoint-every batches and after every epoch (atomically: "
+                             "the file is replaced, never half written). It covers the whole "
+                             "run: the metrics so far, the final weights of the finished "
+                             "contestants, and the training one's model, optimiser, scheduler "
+                             "and random-generator states, epoch, batch and batch order")
+    parser.add_argument("--checkpoint-every", type=positive_integer,
+                        default=DEFAULT_CHECKPOINT_EVERY, metavar="N",
+                        help="batches between two checkpoints within an epoch (default "
+                             f"{DEFAULT_CHECKPOINT_EVERY})")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue from the checkpoint in --checkpoint DIR (same settings "
+                             "required): finished contestants are not trained again, the "
+                             "interrupted one continues from its last checkpoint and ends with "
+                             "the same weights and metrics as an uninterrupted run (timings "
+                             "aside); without a checkpoint there yet, start from the beginning")
+    parser.add_argument("--save-weights", type=Path, default=None, metavar="FILE",
+                        help="at the end, save every finished contestant's final weights to "
+                             "FILE with tinygrad_edu.save ({contestant: state_dict})")
     # For tests: train and evaluate on the first N images only.
     parser.add_argument("--train-limit", type=positive_integer, default=None,
                         help=argparse.SUPPRESS)
@@ -844,6 +1020,16 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)  # a bad value exits here (status 2)
     if arguments.out is None:
         arguments.out = default_out(arguments.protocol, arguments.quick)
+    resumed = None
+    if arguments.resume and arguments.checkpoint is None:
+        parser.error("argument --resume: needs --checkpoint DIR, the folder of the checkpoint")
+    if arguments.checkpoint is not None:
+        try:
+            arguments.checkpoint.mkdir(parents=True, exist_ok=True)
+            if arguments.resume:
+                resumed = read_checkpoint(arguments.checkpoint, arguments)
+        except (OSError, ValueError) as error:
+            parser.error(f"argument --checkpoint: {error}")
     created = prepare_out_folder(parser, arguments.out)  # and here
     location = locate_mnist(arguments.data_dir)
     print(f"MNIST from {location.folder} ({SOURCE_NAMES[location.source]})", flush=True)
@@ -865,9 +1051,18 @@ def main(argv: list[str] | None = None) -> int:
     results = new_results(arguments, splits, shlex.join(["python", "examples/mlp_mnist.py",
                                                          *argv]))
     print(wrap(f"{splits.description}; results go to {arguments.out}"), flush=True)
+    if resumed is not None:
+        results["contestants"], results["notes"] = resumed["contestants"], resumed["notes"]
+        results.update(resumed["extra"])
+        results["resumed"] = True
+        print(f"resuming from {arguments.checkpoint / CHECKPOINT_FILE}", flush=True)
+    elif arguments.resume:
+        print(f"no checkpoint in {arguments.checkpoint} yet: starting from the beginning",
+              flush=True)
     start = time.perf_counter()
+    trained: dict[str, dict[str, np.ndarray]] = {}
     try:
-        train_all(arguments, splits, results, show_bars(arguments.progress))
+        trained = train_all(arguments, splits, results, show_bars(arguments.progress), resumed)
     except KeyboardInterrupt as interruption:
         mark_interrupted(results)
         interrupted: KeyboardInterrupt | None = interruption
@@ -880,6 +1075,9 @@ def main(argv: list[str] | None = None) -> int:
     print(terminal_table(results))
     print()
     print(files_listing(arguments.out, paths), flush=True)
+    if arguments.save_weights is not None and interrupted is None:
+        tge.save(trained, arguments.save_weights)
+        print(f"final weights: {arguments.save_weights}", flush=True)
     if interrupted is not None:
         print(f"{PROGRAM}: interrupted (Ctrl-C); the results so far were written to "
               f"{arguments.out}", file=sys.stderr)

@@ -7,6 +7,8 @@
 - Without a terminal: one line per contestant and epoch, no progress bars; the terminal table
   fits in 100 columns; the Markdown table goes to OUT/results.md.
 - The metrics in the JSON are the same in two fresh runs, and the environment is recorded.
+- A run killed (SIGKILL) in the middle of an epoch and resumed from its checkpoint ends with
+  the weights, bit for bit, and the metrics of an uninterrupted run.
 
 Every run is tiny (--quick with 1 epoch, or the first 64 images). MNIST is found only by the
 library's resolution order (``locate_mnist``, the ``mnist_dir`` fixture of conftest.py), never by
@@ -23,10 +25,13 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+import tinygrad_edu as tge
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SCRIPT = EXAMPLES / "mlp_mnist.py"
@@ -446,3 +451,105 @@ def test_default_out_folder_per_protocol() -> None:
     assert mlp_mnist.default_out("article", quick=False) == root / "article"
     assert mlp_mnist.default_out("standard", quick=True) == root / "standard-quick"
     assert mlp_mnist.output_stem("standard", quick=True) == "mlp_mnist_standard_quick"
+
+
+# ------------------------------------------------------------------------ checkpoint and resume
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """(inode, mtime) of ``path``, None while it does not exist: a new checkpoint (written
+    beside the old one and renamed over it) always changes it."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None
+    return status.st_ino, status.st_mtime_ns
+
+
+def kill_mid_epoch(arguments: list[str], checkpoint: Path, after_line: str) -> None:
+    """Start the script, wait for the epoch line that starts with ``after_line`` (its epoch
+    is saved before it is printed), then for the next checkpoint, which is written within the
+    following epoch, and SIGKILL the process at once."""
+    process = subprocess.Popen([sys.executable, str(SCRIPT), *arguments],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               stdin=subprocess.DEVNULL, env=inherited_environment(), text=True)
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith(after_line):
+                break
+        else:
+            raise AssertionError(f"the run ended before {after_line!r}")
+        seen = file_identity(checkpoint)
+        while file_identity(checkpoint) == seen:
+            assert process.poll() is None, "the run ended without another checkpoint"
+            time.sleep(0.001)
+        process.kill()  # SIGKILL: nothing of the program runs any more
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        assert process.stdout is not None
+        process.stdout.close()
+    assert process.returncode == -signal.SIGKILL
+
+
+def test_a_run_killed_mid_epoch_resumes_to_bit_identical_weights(
+        mnist_dir: Path, tmp_path: Path) -> None:
+    """Killed (SIGKILL) twice in the middle of an epoch, in (4) torch and in (5) (scheduler,
+    dropout and shifts), and resumed each time: the final weights of all five contestants are
+    bit for bit, and the metrics exactly, those of an uninterrupted run."""
+    quick = ["--quick", "--no-progress", "--checkpoint-every", "3"]
+    whole = tmp_path / "whole"
+    completed = run_script(*quick, "--out", str(whole / "out"), "--checkpoint",
+                           str(whole / "checkpoints"), "--save-weights",
+                           str(whole / "weights.npz"))
+    assert completed.returncode == 0, completed.stderr
+
+    folder = tmp_path / "killed" / "checkpoints"
+    checkpoint = folder / mlp_mnist.CHECKPOINT_FILE
+    resumed = [*quick, "--out", str(tmp_path / "killed" / "out"), "--checkpoint", str(folder),
+               "--save-weights", str(tmp_path / "killed" / "weights.npz")]
+    kill_mid_epoch(resumed, checkpoint, "(4) torch-article-adam  epoch 1/2")
+    state = tge.load(checkpoint)["current"]
+    assert (state["key"], state["epoch"]) == ("torch-article-adam", 1) and state["batch"] > 0
+    kill_mid_epoch([*resumed, "--resume"], checkpoint, "(5) tge-recommended     epoch 1/2")
+    state = tge.load(checkpoint)["current"]
+    assert (state["key"], state["epoch"]) == ("tge-recommended", 1) and state["batch"] > 0
+    completed = run_script(*resumed, "--resume")
+    assert completed.returncode == 0, completed.stderr
+    assert f"(5) tge-recommended: resumed after 1 epochs and {state['batch']} batches" in (
+        completed.stdout)
+    assert [line.split("  loss")[0] for line in epoch_lines(completed.stdout)] == [
+        "(5) tge-recommended     epoch 2/2"]  # only what was left was trained
+
+    expected, got = tge.load(whole / "weights.npz"), tge.load(tmp_path / "killed" / "weights.npz")
+    assert list(got) == list(expected) == mlp_mnist.KEYS
+    for key, weights in expected.items():
+        assert list(got[key]) == list(weights)
+        for name, value in weights.items():
+            assert got[key][name].dtype == value.dtype
+            identical = got[key][name].tobytes() == value.tobytes()  # a bool: no huge diff
+            assert identical, f"{key} {name} differs from the uninterrupted run"
+
+    def metrics(results: dict[str, Any]) -> list[Any]:
+        return [(run["key"], run["status"], run["history"]) for run in results["contestants"]]
+
+    first, second = load_json(whole / "out"), load_json(tmp_path / "killed" / "out")
+    assert metrics(second) == metrics(first)
+    assert second["notes"] == first["notes"] and second["resumed"] is True
+
+
+def test_resume_refuses_a_checkpoint_of_other_settings(mnist_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "checkpoints"
+    completed = run_script(*TINY, "--out", str(tmp_path / "out"), "--checkpoint", str(folder))
+    assert completed.returncode == 0, completed.stderr
+    completed = run_script(*TINY, "--seed", "1", "--out", str(tmp_path / "out"),
+                           "--checkpoint", str(folder), "--resume")
+    assert completed.returncode == 2
+    assert completed.stderr.strip().splitlines()[-1] == (
+        f"mlp_mnist.py: error: argument --checkpoint: {folder / mlp_mnist.CHECKPOINT_FILE} was "
+        "written with other settings: seed 0 (now 1)")
+    completed = run_script(*TINY, "--out", str(tmp_path / "out"), "--resume")
+    assert completed.returncode == 2
+    assert completed.stderr.strip().splitlines()[-1] == (
+        "mlp_mnist.py: error: argument --resume: needs --checkpoint DIR, the folder of the "
+        "checkpoint")
