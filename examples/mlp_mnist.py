@@ -427,8 +427,8 @@ class TorchContestant:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore ``state_dict()`` (converted back to torch tensors)."""
-        self.model.load_state_dict(tge.to_torch_state_dict(state["model"]))
-        self.optimizer.load_state_dict(tge.to_torch_state_dict(state["optimizer"]))
+        self.model.load_state_dict(tge.to_torch_state_dict(state["model"], self.torch))
+        self.optimizer.load_state_dict(tge.to_torch_state_dict(state["optimizer"], self.torch))
 
 
 def article_mlp(dtype: Any = tge.float32, generator: np.random.Generator | None = None

@@ -495,7 +495,7 @@ def test_state_dicts_convert_to_and_from_torch_in_one_call() -> None:
 
     tge.manual_seed(5)
     other = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3))
-    torch_model.load_state_dict(tge.to_torch_state_dict(other.state_dict()))
+    torch_model.load_state_dict(tge.to_torch_state_dict(other.state_dict(), torch))
     for (name, value), torch_value in zip(other.state_dict().items(),
                                           torch_model.state_dict().values()):
         assert torch_value.numpy().tobytes() == value.data.tobytes(), name
@@ -518,7 +518,7 @@ def test_an_optimiser_state_dict_converts_and_a_torch_tensor_is_not_saved_silent
     assert optimizer.param_groups[0]["lr"] == 0.1 and optimizer.state[mine]["step"] == 1
     np.testing.assert_array_equal(optimizer.state[mine]["exp_avg"],
                                   torch_optimizer.state[weight]["exp_avg"].numpy())
-    back = tge.to_torch_state_dict(optimizer.state_dict())
+    back = tge.to_torch_state_dict(optimizer.state_dict(), torch)
     assert torch.equal(back["state"][0]["exp_avg_sq"], torch_optimizer.state[weight]["exp_avg_sq"])
     with pytest.raises(TypeError, match=r"obj\['w'\] is a torch.Tensor.*from_torch_state_dict"):
         tge.save({"w": torch.ones(1)}, io.BytesIO())

@@ -12,7 +12,7 @@ pytest.importorskip("torch")
 import tinygrad_edu  # noqa: E402
 from tinygrad_edu import nn, optim  # noqa: E402
 from tinygrad_edu.nn import functional  # noqa: E402
-from tinygrad_edu.torch_coverage import coverage_markdown  # noqa: E402
+from tests.torch_coverage import coverage_markdown  # noqa: E402
 
 COVERAGE_FILE = Path(__file__).resolve().parent.parent / "docs" / "TORCH_COVERAGE.md"
 
@@ -21,7 +21,7 @@ def test_the_coverage_table_is_current() -> None:
     """Regenerating the table gives the committed file (run the tool after adding names)."""
     assert COVERAGE_FILE.read_text() == coverage_markdown(), (
         "docs/TORCH_COVERAGE.md is out of date: run "
-        "python -m tinygrad_edu.torch_coverage > docs/TORCH_COVERAGE.md")
+        "python -m tests.torch_coverage > docs/TORCH_COVERAGE.md")
 
 
 MISSING: list[tuple[str, Callable[[], Any], str, str | None]] = [

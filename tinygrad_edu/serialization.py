@@ -557,16 +557,15 @@ def from_torch_state_dict(state_dict: Any) -> Any:
     return Tensor._wrap(array, bool(getattr(state_dict, "requires_grad", False)))
 
 
-def to_torch_state_dict(state_dict: Any) -> Any:
+def to_torch_state_dict(state_dict: Any, torch: Any) -> Any:
     """A copy of ``state_dict`` with every Tensor (and NumPy array) made a torch tensor.
 
-    Needs torch, imported when called (never when tinygrad_edu is imported).
+    ``torch`` is the torch module, passed in by the caller: the library never imports torch.
 
     Example (with torch installed; tests/test_serialization.py runs it)::
 
-        torch_model.load_state_dict(tge.to_torch_state_dict(model.state_dict()))
+        torch_model.load_state_dict(tge.to_torch_state_dict(model.state_dict(), torch))
     """
-    import torch
 
     def convert(value: Any) -> Any:
         if isinstance(value, Tensor):

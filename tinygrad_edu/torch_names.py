@@ -7,7 +7,7 @@ that stands for it. Two uses:
   not have: it says so, and suggests the nearest name it does have (``tinygrad_edu.flaot`` ->
   "Did you mean 'float'?"). The package, ``nn``, ``nn.functional``, ``optim`` and ``Tensor``
   raise it.
-* ``python -m tinygrad_edu.torch_coverage`` writes docs/TORCH_COVERAGE.md from these pairs.
+* ``python -m tests.torch_coverage`` writes docs/TORCH_COVERAGE.md from these pairs.
 
 Example:
     >>> import tinygrad_edu as tge
