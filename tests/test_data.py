@@ -72,7 +72,7 @@ def test_tensor_dataset_rejects_different_first_dimensions() -> None:
 def test_tensor_dataset_wraps_numpy_arrays_without_copy() -> None:
     array = np.arange(6.0).reshape(3, 2)
     data = TensorDataset(array)
-    assert data.tensors[0].data is array
+    assert data.tensors[0]._data is array
 
 
 def test_subset_indexing() -> None:
@@ -216,8 +216,8 @@ def test_shuffle_uses_global_generator_reset_by_manual_seed() -> None:
 def test_shuffled_batch_rows_stay_together() -> None:
     loader = DataLoader(numbered_dataset(30), batch_size=7, shuffle=True, seed=0)
     for inputs, labels in loader:
-        assert inputs.data[:, 0].tolist() == labels.data.astype(np.float32).tolist()
-        assert np.array_equal(inputs.data[:, 1], inputs.data[:, 0] + 0.5)
+        assert inputs._data[:, 0].tolist() == labels._data.astype(np.float32).tolist()
+        assert np.array_equal(inputs._data[:, 1], inputs._data[:, 0] + 0.5)
 
 
 def test_batches_are_fresh_takes_not_views_or_whole_copies(monkeypatch) -> None:
@@ -236,15 +236,15 @@ def test_batches_are_fresh_takes_not_views_or_whole_copies(monkeypatch) -> None:
 
     monkeypatch.setattr(np, "take", recording_take)
     for batch_inputs, batch_labels in loader:
-        assert batch_inputs.data.flags["C_CONTIGUOUS"]
-        assert not np.shares_memory(batch_inputs.data, inputs)
-        assert not np.shares_memory(batch_labels.data, labels)
-        assert np.array_equal(batch_inputs.data, inputs[batch_labels.data])
+        assert batch_inputs._data.flags["C_CONTIGUOUS"]
+        assert not np.shares_memory(batch_inputs._data, inputs)
+        assert not np.shares_memory(batch_labels._data, labels)
+        assert np.array_equal(batch_inputs._data, inputs[batch_labels._data])
     # One take per tensor per batch, each of at most batch_size rows.
     assert len(calls) == 2 * len(loader)
     assert sum(size for _, size in calls) == 2 * 1000
     assert max(size for _, size in calls) == 64
-    assert data.tensors[0].data is inputs and data.tensors[1].data is labels
+    assert data.tensors[0]._data is inputs and data.tensors[1]._data is labels
 
 
 def test_epoch_allocates_far_less_than_the_data_set() -> None:
@@ -373,8 +373,8 @@ def test_mnist_items(mnist_train: MNIST, mnist_test: MNIST) -> None:
     assert label == 5 and isinstance(label, int)
     assert mnist_test[0][1] == 7 and mnist_test[-1][1] == int(mnist_test.labels[-1])
     assert isinstance(image, tge.Tensor) and image.dtype == np.float32 and image.shape == (28, 28)
-    assert np.array_equal(image.data, mnist_train.images[0].astype(np.float32) / np.float32(255))
-    assert image.data.min() == 0.0 and image.data.max() == 1.0
+    assert np.array_equal(image._data, mnist_train.images[0].astype(np.float32) / np.float32(255))
+    assert image._data.min() == 0.0 and image._data.max() == 1.0
     assert "Number of datapoints: 10000" in repr(mnist_test)
 
 

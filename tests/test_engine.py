@@ -44,7 +44,7 @@ def float64_tensor(values: Any, requires_grad: bool = True) -> Tensor:
 def assert_same(actual: Tensor | np.ndarray | None, expected: Any) -> None:
     """Assert that a tensor or array equals ``expected`` exactly, with the same shape."""
     assert actual is not None, "expected a gradient, got None"
-    actual_array = actual.data if isinstance(actual, Tensor) else np.asarray(actual)
+    actual_array = actual._data if isinstance(actual, Tensor) else np.asarray(actual)
     expected_array = np.asarray(expected, dtype=np.float64)
     assert actual_array.shape == expected_array.shape
     np.testing.assert_array_equal(actual_array, expected_array)
@@ -53,7 +53,7 @@ def assert_same(actual: Tensor | np.ndarray | None, expected: Any) -> None:
 def assert_close(actual: Tensor | np.ndarray | None, expected: Any) -> None:
     """Assert float64 closeness at the project's tolerance for the same math (1e-10)."""
     assert actual is not None, "expected a gradient, got None"
-    actual_array = actual.data if isinstance(actual, Tensor) else np.asarray(actual)
+    actual_array = actual._data if isinstance(actual, Tensor) else np.asarray(actual)
     expected_array = np.asarray(expected, dtype=np.float64)
     assert actual_array.shape == expected_array.shape
     np.testing.assert_allclose(actual_array, expected_array, rtol=1e-10, atol=1e-10)
@@ -332,15 +332,15 @@ def test_gradients_do_not_alias_each_other_or_the_seed() -> None:
     b = float64_tensor([3.0, 4.0])
     ToyAdd.apply(a, b).sum().backward()
     assert a.grad is not None and b.grad is not None
-    assert not np.shares_memory(a.grad.data, b.grad.data)
-    a.grad.data[0] = 100.0
+    assert not np.shares_memory(a.grad._data, b.grad._data)
+    a.grad._data[0] = 100.0
     assert_same(b.grad, [1.0, 1.0])
 
     seed = float64_tensor([1.0, 1.0], requires_grad=False)
     x = float64_tensor([5.0, 6.0])
     ToyAdd.apply(x, x * 0.0).backward(seed)
     assert x.grad is not None
-    assert not np.shares_memory(x.grad.data, seed.data)
+    assert not np.shares_memory(x.grad._data, seed._data)
 
 
 def test_detach_stops_the_gradient() -> None:
@@ -788,7 +788,7 @@ def test_leaf_hook_sees_total_gradient_once_and_can_replace_it() -> None:
     seen: list[np.ndarray] = []
 
     def hook(grad: Tensor) -> Tensor:
-        seen.append(grad.data.copy())
+        seen.append(grad._data.copy())
         return grad * 10.0
 
     x = float64_tensor([1.0, -3.0])
@@ -804,7 +804,7 @@ def test_hook_returning_none_keeps_gradient() -> None:
     seen: list[np.ndarray] = []
 
     def observe(grad: Tensor) -> None:
-        seen.append(grad.data.copy())
+        seen.append(grad._data.copy())
 
     x = float64_tensor([1.0, 2.0])
     x.register_hook(observe)
@@ -819,7 +819,7 @@ def test_non_leaf_hook_replaces_gradient_flowing_further() -> None:
     seen: list[np.ndarray] = []
 
     def hook(grad: Tensor) -> Tensor:
-        seen.append(grad.data.copy())
+        seen.append(grad._data.copy())
         return grad * 10.0
 
     x = float64_tensor([1.0, 2.0])
@@ -1009,7 +1009,7 @@ def test_in_place_chain_on_non_leaf_matches_torch() -> None:
     torch_x, torch_w, torch_a = run(
         lambda values: torch.tensor(values, dtype=torch.float64, requires_grad=True)
     )
-    assert_close(ours_a.detach().data, torch_a.detach().numpy())
+    assert_close(ours_a.detach()._data, torch_a.detach().numpy())
     assert_close(ours_x.grad, torch_x.grad.numpy())
     assert_close(ours_w.grad, torch_w.grad.numpy())
 
@@ -1113,10 +1113,10 @@ def test_hessian_vector_product_of_small_mlp_matches_torch() -> None:
     )
     torch_hvp = torch.autograd.grad(torch_dot, torch_parameters)
 
-    assert_close(ours_loss.detach().data, torch_loss.detach().numpy())
+    assert_close(ours_loss.detach()._data, torch_loss.detach().numpy())
     for ours_grad, torch_grad in zip(ours_grads, torch_grads):
         assert ours_grad is not None
-        assert_close(ours_grad.detach().data, torch_grad.detach().numpy())
+        assert_close(ours_grad.detach()._data, torch_grad.detach().numpy())
     for ours_product, torch_product in zip(ours_hvp, torch_hvp):
         assert_close(ours_product, torch_product.numpy())
 

@@ -566,9 +566,9 @@ def test_check_graph_needs_a_deterministic_forward_with_fixed_leaves() -> None:
 def test_check_graph_restores_the_leaves() -> None:
     """After the check the parameters hold exactly their old values and no gradient."""
     mlp = TinyMLP(40)
-    before = mlp.w1.data.copy()
+    before = mlp.w1._data.copy()
     check_graph(mlp.loss)
-    np.testing.assert_array_equal(mlp.w1.data, before)
+    np.testing.assert_array_equal(mlp.w1._data, before)
     assert mlp.w1.grad is None
 
 

@@ -148,7 +148,7 @@ def check_mlp_gradients(
         assert actual is not None
         assert actual.dtype == np.float64
         assert actual.shape == reference.shape
-        np.testing.assert_allclose(actual.data, reference, rtol=TOLERANCE, atol=TOLERANCE)
+        np.testing.assert_allclose(actual._data, reference, rtol=TOLERANCE, atol=TOLERANCE)
 
     assert_matches(loss, expected["loss"])
     assert_matches(z2.grad, expected["dZ2"] / m)

@@ -31,7 +31,7 @@ ATOL = 1e-10
 
 def assert_close(ours: Any, theirs: Any) -> None:
     """Our Tensor/array equals torch's tensor to 1e-10 (same math in float64)."""
-    actual = ours.data if isinstance(ours, tge.Tensor) else np.asarray(ours)
+    actual = ours._data if isinstance(ours, tge.Tensor) else np.asarray(ours)
     expected = theirs.detach().numpy()
     assert actual.shape == expected.shape
     np.testing.assert_allclose(actual, expected, rtol=RTOL, atol=ATOL)
@@ -146,12 +146,12 @@ def compare_loss(ours_module: nn.Module, theirs_module: Any, logits: np.ndarray,
     torch_y = torch.tensor(target, requires_grad=target_requires_grad)
     loss, torch_loss = ours_module(x, y), theirs_module(torch_x, torch_y)
     assert_close(loss, torch_loss)
-    assert np.all(np.isfinite(loss.data))
+    assert np.all(np.isfinite(loss._data))
     upstream = random_array(*loss.shape, seed=5)
     loss.backward(tge.tensor(upstream))
     torch_loss.backward(torch.tensor(upstream))
     assert_close(x.grad, torch_x.grad)
-    assert np.all(np.isfinite(x.grad.data))
+    assert np.all(np.isfinite(x.grad._data))
     if target_requires_grad:
         assert_close(y.grad, torch_y.grad)
 
@@ -196,7 +196,7 @@ def test_cross_entropy_gradient_is_softmax_minus_one_hot() -> None:
     F.cross_entropy(logits, tge.tensor(targets)).backward()
     softmax = np.exp(LOGITS) / np.exp(LOGITS).sum(axis=1, keepdims=True)
     expected = (softmax - np.eye(4)[targets]) / len(targets)
-    np.testing.assert_allclose(logits.grad.data, expected, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(logits.grad._data, expected, rtol=RTOL, atol=ATOL)
 
 
 def test_cross_entropy_every_target_ignored_like_torch() -> None:
@@ -259,7 +259,7 @@ def test_fused_cross_entropy_gradient_is_softmax_minus_one_hot_times_scale(
     else:
         scale = upstream / labels.size if reduction == "mean" else upstream
     expected = (softmax - one_hot) * scale
-    np.testing.assert_allclose(logits.grad.data, expected, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(logits.grad._data, expected, rtol=RTOL, atol=ATOL)
 
 
 @st.composite
@@ -347,7 +347,7 @@ def test_cross_entropy_minus_infinity_logit_with_zero_coefficient_is_not_nan() -
         torch_x = torch.tensor(finite, requires_grad=True)
         torch_loss = torch.nn.functional.cross_entropy(torch_x, torch.tensor(target),
                                                        **torch_options(options))
-        assert np.all(np.isfinite(loss.data))
+        assert np.all(np.isfinite(loss._data))
         assert_close(loss, torch_loss)
         upstream = random_array(*loss.shape, seed=11)
         loss.backward(tge.tensor(upstream))
@@ -377,7 +377,7 @@ def test_cross_entropy_every_target_ignored_with_options_like_torch(
         loss.sum().backward()
         torch_loss.sum().backward()
         assert_close(x.grad, torch_x.grad)
-        assert np.all(x.grad.data == 0)
+        assert np.all(x.grad._data == 0)
 
 
 @pytest.mark.parametrize("options", [
@@ -633,7 +633,7 @@ def test_parameter_repr_and_sharing() -> None:
     data = tge.ones(2)
     parameter = nn.Parameter(data)
     assert repr(parameter) == repr(torch.nn.Parameter(torch.ones(2)))
-    assert parameter.data is data.data and parameter.is_leaf
+    assert parameter._data is data._data and parameter.is_leaf
     assert not nn.Parameter(tge.ones(2), requires_grad=False).requires_grad
     assert type(parameter * 2) is tge.Tensor
 

@@ -59,7 +59,7 @@ def assert_same_values(ours: Tensor, theirs: Any, label: str = "value") -> None:
     assert dtype_name(ours.dtype) == dtype_name(theirs.dtype), (
         f"{label}: dtype {ours.dtype} vs {theirs.dtype}")
     np.testing.assert_allclose(
-        ours.data, theirs.detach().numpy(force=True), rtol=RTOL, atol=ATOL, equal_nan=True,
+        ours._data, theirs.detach().numpy(force=True), rtol=RTOL, atol=ATOL, equal_nan=True,
         err_msg=label)
 
 
@@ -70,7 +70,7 @@ def as_arrays(gradients: tuple[Any, ...], shapes: list[tuple[int, ...]]) -> list
         if gradient is None:
             arrays.append(np.zeros(shape))
         elif isinstance(gradient, Tensor):
-            arrays.append(np.asarray(gradient.data, dtype=np.float64))
+            arrays.append(np.asarray(gradient._data, dtype=np.float64))
         else:
             arrays.append(gradient.detach().numpy(force=True).astype(np.float64))
     return arrays

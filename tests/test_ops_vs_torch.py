@@ -135,7 +135,7 @@ def our_gradients_or_zeros(
 ) -> list[np.ndarray]:
     """tinygrad_edu.autograd.grad results as arrays; an unused input (None) contributes zeros."""
     return [
-        np.zeros(tensor.shape) if gradient is None else gradient.data
+        np.zeros(tensor.shape) if gradient is None else gradient._data
         for gradient, tensor in zip(gradients, tensors)
     ]
 
@@ -159,7 +159,7 @@ def test_forward_matches_torch(case: OpCase, data: st.DataObject) -> None:
     assert ours.shape == tuple(theirs.shape)
     assert ours.dtype == np.float64
     assert not ours.requires_grad
-    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=FLOAT64_RTOL, atol=FLOAT64_ATOL)
+    np.testing.assert_allclose(ours._data, theirs.numpy(), rtol=FLOAT64_RTOL, atol=FLOAT64_ATOL)
 
 
 @pytest.mark.parametrize("name", sorted(NUMPY_REFERENCES))
@@ -171,7 +171,7 @@ def test_forward_matches_numpy(name: str, data: st.DataObject) -> None:
     ours = case.ours(*[Tensor(array) for array in arrays])
     expected = np.asarray(NUMPY_REFERENCES[name](*arrays))
     assert ours.shape == expected.shape
-    np.testing.assert_allclose(ours.data, expected, rtol=FLOAT64_RTOL, atol=FLOAT64_ATOL)
+    np.testing.assert_allclose(ours._data, expected, rtol=FLOAT64_RTOL, atol=FLOAT64_ATOL)
 
 
 @pytest.mark.parametrize("case", OP_CASES, ids=CASE_IDS)
@@ -196,7 +196,7 @@ def test_first_order_gradients_match_torch(case: OpCase, data: st.DataObject) ->
     for index, (leaf, expected_gradient) in enumerate(zip(our_inputs, expected)):
         assert leaf.grad is not None, f"input {index} got no gradient"
         np.testing.assert_allclose(
-            leaf.grad.data,
+            leaf.grad._data,
             expected_gradient,
             err_msg=f"input {index}",
             rtol=FLOAT64_RTOL,
@@ -278,7 +278,7 @@ def test_gradient_invariants(case: OpCase, data: st.DataObject) -> None:
     """Shapes, dtypes, no mutation, no aliasing, accumulation and graph freeing."""
     arrays = draw_case_inputs(case, data)
     our_inputs = our_leaves(arrays)
-    input_copies = [leaf.data.copy() for leaf in our_inputs]
+    input_copies = [leaf._data.copy() for leaf in our_inputs]
     our_output = case.ours(*our_inputs)
     upstream = draw_like(data, our_output.shape)
     upstream_copy = upstream.copy()
@@ -291,9 +291,9 @@ def test_gradient_invariants(case: OpCase, data: st.DataObject) -> None:
         assert isinstance(gradient, Tensor), f"input {index}"
         assert gradient.shape == leaf.shape, f"input {index}"
         assert gradient.dtype == leaf.dtype, f"input {index}"
-        assert gradient.data.shape == leaf.data.shape, f"input {index}"
-        assert gradient.data.dtype == leaf.data.dtype, f"input {index}"
-        gradient_arrays.append(gradient.data)
+        assert gradient._data.shape == leaf._data.shape, f"input {index}"
+        assert gradient._data.dtype == leaf._data.dtype, f"input {index}"
+        gradient_arrays.append(gradient._data)
     for first in range(len(gradient_arrays)):
         for second in range(first + 1, len(gradient_arrays)):
             assert not np.shares_memory(gradient_arrays[first], gradient_arrays[second]), (
@@ -301,9 +301,9 @@ def test_gradient_invariants(case: OpCase, data: st.DataObject) -> None:
             )
     first_gradients = [array.copy() for array in gradient_arrays]
     for leaf, copy in zip(our_inputs, input_copies):
-        np.testing.assert_array_equal(leaf.data, copy)
+        np.testing.assert_array_equal(leaf._data, copy)
     np.testing.assert_array_equal(upstream, upstream_copy)
-    np.testing.assert_array_equal(upstream_tensor.data, upstream_copy)
+    np.testing.assert_array_equal(upstream_tensor._data, upstream_copy)
 
     # Read while the graph is still retained: how many tensors the output's node saved.
     saved_count = 0 if our_output.grad_fn is None else len(our_output.grad_fn.saved_tensors)
@@ -314,12 +314,12 @@ def test_gradient_invariants(case: OpCase, data: st.DataObject) -> None:
         gradient = leaf.grad
         assert gradient is not None, f"input {index}"
         np.testing.assert_allclose(
-            gradient.data, 2.0 * first_gradient, rtol=1e-12, atol=0.0, err_msg=f"input {index}"
+            gradient._data, 2.0 * first_gradient, rtol=1e-12, atol=0.0, err_msg=f"input {index}"
         )
     for leaf, copy in zip(our_inputs, input_copies):
-        np.testing.assert_array_equal(leaf.data, copy)
+        np.testing.assert_array_equal(leaf._data, copy)
     np.testing.assert_array_equal(upstream, upstream_copy)
-    np.testing.assert_array_equal(upstream_tensor.data, upstream_copy)
+    np.testing.assert_array_equal(upstream_tensor._data, upstream_copy)
 
     # The second backward did not retain the graph: if the output's node saved tensors for
     # backward, they are freed now and a third backward must raise torch's error.
@@ -338,9 +338,9 @@ def test_float32_stays_float32_and_matches_torch(case: OpCase, data: st.DataObje
     our_output = case.ours(*our_inputs)
     torch_output = case.theirs(torch, *torch_inputs)
     assert our_output.dtype == np.float32
-    assert our_output.data.dtype == np.float32
+    assert our_output._data.dtype == np.float32
     np.testing.assert_allclose(
-        our_output.data, torch_output.detach().numpy(), rtol=FLOAT32_RTOL, atol=FLOAT32_ATOL
+        our_output._data, torch_output.detach().numpy(), rtol=FLOAT32_RTOL, atol=FLOAT32_ATOL
     )
 
     upstream = draw_like(data, our_output.shape, np.float32)
@@ -354,9 +354,9 @@ def test_float32_stays_float32_and_matches_torch(case: OpCase, data: st.DataObje
     for index, (leaf, expected_gradient) in enumerate(zip(our_inputs, expected)):
         assert leaf.grad is not None, f"input {index} got no gradient"
         assert leaf.grad.dtype == np.float32, f"input {index}"
-        assert leaf.grad.data.dtype == np.float32, f"input {index}"
+        assert leaf.grad._data.dtype == np.float32, f"input {index}"
         np.testing.assert_allclose(
-            leaf.grad.data,
+            leaf.grad._data,
             expected_gradient,
             err_msg=f"input {index}",
             rtol=FLOAT32_RTOL,

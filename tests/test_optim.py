@@ -364,7 +364,7 @@ def test_state_dict_equals_torchs_and_loads_torchs(our_class: Any, torch_class: 
     }
     restarted = our_params()
     for param, value in zip(restarted, theirs):
-        param.data[...] = value.detach().numpy()
+        param._data[...] = value.detach().numpy()
     loaded = our_class([{"params": restarted[:2]}, {"params": restarted[2:]}])
     loaded.load_state_dict(converted)
     assert_same_history(train(loaded, restarted, 30, first_step=20),
@@ -625,14 +625,14 @@ def test_params_must_be_a_non_empty_iterable_of_leaf_tensors() -> None:
 
 def test_step_updates_in_place_without_a_graph_and_bumps_versions_once() -> None:
     params = our_params()
-    arrays = [param.data for param in params]
+    arrays = [param._data for param in params]
     optimizer = optim.Adam(params, lr=0.1)
     for _ in range(3):
         optimizer.zero_grad()
         our_autograd_loss(params).backward()
         optimizer.step()
     for param, array in zip(params, arrays):
-        assert param.data is array and param.is_leaf and param.grad_fn is None
+        assert param._data is array and param.is_leaf and param.grad_fn is None
     assert [param._version.value for param in params] == [3, 3, 3, 0]
 
 

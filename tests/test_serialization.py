@@ -39,7 +39,7 @@ def assert_identical(loaded: Any, original: Any) -> None:
     if isinstance(original, tge.Tensor):
         assert loaded.dtype == original.dtype and loaded.shape == original.shape
         assert loaded.requires_grad == original.requires_grad
-        assert loaded.data.tobytes() == original.data.tobytes()
+        assert loaded._data.tobytes() == original._data.tobytes()
     elif isinstance(original, (np.ndarray, np.generic)):
         assert loaded.dtype == original.dtype and loaded.shape == original.shape
         assert loaded.tobytes() == original.tobytes()
@@ -70,7 +70,7 @@ def test_tensor_round_trip_is_bit_exact(dtype: str, shape: tuple[int, ...]) -> N
     original = tge.from_numpy(array)
     loaded = round_trip(original)
     assert_identical(loaded, original)
-    assert loaded.data.flags.writeable and loaded.data.flags.c_contiguous
+    assert loaded._data.flags.writeable and loaded._data.flags.c_contiguous
 
 
 def test_requires_grad_is_kept_and_a_parameter_loads_as_a_tensor() -> None:
@@ -217,7 +217,7 @@ def test_training_resumed_from_a_checkpoint_matches_an_unbroken_run(make_optimiz
 
     for (name, expected), actual in zip(unbroken.state_dict().items(),
                                         resumed.state_dict().values()):
-        assert actual.data.tobytes() == expected.data.tobytes(), name
+        assert actual._data.tobytes() == expected._data.tobytes(), name
 
 
 @pytest.mark.parametrize("make_scheduler", [
@@ -498,7 +498,7 @@ def test_state_dicts_convert_to_and_from_torch_in_one_call() -> None:
     torch_model.load_state_dict(tge.to_torch_state_dict(other.state_dict(), torch))
     for (name, value), torch_value in zip(other.state_dict().items(),
                                           torch_model.state_dict().values()):
-        assert torch_value.numpy().tobytes() == value.data.tobytes(), name
+        assert torch_value.numpy().tobytes() == value._data.tobytes(), name
     np.testing.assert_allclose(torch_model(torch.from_numpy(inputs)).detach().numpy(),
                                other(tge.from_numpy(inputs)).detach().numpy(),
                                rtol=1e-6, atol=1e-6)

@@ -209,7 +209,7 @@ def test_pieces_are_numpy_views_of_the_input() -> None:
     """No copy is made: every piece's array shares the input's memory."""
     x = tinygrad_edu.zeros(4, 6)
     for piece in (*x.split(4, dim=1), *x.chunk(3), *x.unbind(-1)):
-        assert np.shares_memory(piece.data, x.data)
+        assert np.shares_memory(piece._data, x._data)
 
 
 def test_a_piece_of_a_view_has_the_root_as_base() -> None:

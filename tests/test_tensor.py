@@ -90,8 +90,8 @@ def test_tensor_default_dtypes(data: Any, expected_dtype: type) -> None:
     scalars keep their dtype (torch.tensor(np.float64(0.5)) is float64)."""
     result = tensor(data)
     assert result.dtype == np.dtype(expected_dtype)
-    assert result.data.dtype == np.dtype(expected_dtype)
-    np.testing.assert_array_equal(result.data, np.asarray(data))
+    assert result._data.dtype == np.dtype(expected_dtype)
+    np.testing.assert_array_equal(result._data, np.asarray(data))
 
 
 def test_tensor_constructor_and_explicit_dtype() -> None:
@@ -116,7 +116,7 @@ def test_tensor_copies_its_input() -> None:
     source = np.array([1.0, 2.0])
     result = tensor(source)
     source[0] = 100.0
-    np.testing.assert_array_equal(result.data, [1.0, 2.0])
+    np.testing.assert_array_equal(result._data, [1.0, 2.0])
 
 
 def test_from_numpy_keeps_dtype_and_shares_memory() -> None:
@@ -126,7 +126,7 @@ def test_from_numpy_keeps_dtype_and_shares_memory() -> None:
     assert result.dtype == np.int32
     assert result.shape == (2, 2)
     source[0, 0] = 9
-    assert result.data[0, 0] == 9
+    assert result._data[0, 0] == 9
 
 
 @pytest.mark.parametrize("factory", [zeros, ones])
@@ -136,7 +136,7 @@ def test_zeros_and_ones(factory: Any) -> None:
     for result in (factory(2, 3), factory((2, 3))):
         assert result.shape == (2, 3)
         assert result.dtype == np.float32
-        np.testing.assert_array_equal(result.data, np.full((2, 3), fill_value))
+        np.testing.assert_array_equal(result._data, np.full((2, 3), fill_value))
         assert not result.requires_grad
     assert factory(4, dtype=tinygrad_edu.float64).dtype == np.float64
     assert factory(4, dtype=tinygrad_edu.int64).dtype == np.int64
@@ -148,20 +148,20 @@ def test_full_arange_eye() -> None:
     """full, arange (int64 for ints, float32 for floats like torch) and eye."""
     filled = full((2, 2), 1.5)
     assert filled.dtype == np.float32
-    np.testing.assert_array_equal(filled.data, [[1.5, 1.5], [1.5, 1.5]])
+    np.testing.assert_array_equal(filled._data, [[1.5, 1.5], [1.5, 1.5]])
     assert full((3,), 2.0, dtype=tinygrad_edu.float64).dtype == np.float64
 
     counting = arange(5)
     assert counting.dtype == np.int64
-    np.testing.assert_array_equal(counting.data, [0, 1, 2, 3, 4])
+    np.testing.assert_array_equal(counting._data, [0, 1, 2, 3, 4])
     stepped = arange(0, 1, 0.25)
     assert stepped.dtype == np.float32
-    np.testing.assert_array_equal(stepped.data, [0.0, 0.25, 0.5, 0.75])
-    np.testing.assert_array_equal(arange(2, 8, 3).data, [2, 5])
+    np.testing.assert_array_equal(stepped._data, [0.0, 0.25, 0.5, 0.75])
+    np.testing.assert_array_equal(arange(2, 8, 3)._data, [2, 5])
 
     identity = eye(3)
     assert identity.dtype == np.float32
-    np.testing.assert_array_equal(identity.data, np.eye(3))
+    np.testing.assert_array_equal(identity._data, np.eye(3))
 
 
 def test_zeros_like_and_ones_like() -> None:
@@ -172,7 +172,7 @@ def test_zeros_like_and_ones_like() -> None:
         assert result.shape == (2, 3)
         assert result.dtype == np.float64
         assert not result.requires_grad
-        np.testing.assert_array_equal(result.data, np.full((2, 3), value))
+        np.testing.assert_array_equal(result._data, np.full((2, 3), value))
 
 
 def test_rand_and_randn_are_reproducible_with_manual_seed() -> None:
@@ -187,15 +187,15 @@ def test_rand_and_randn_are_reproducible_with_manual_seed() -> None:
 
     assert first_uniform.shape == (3, 4) and first_uniform.dtype == np.float32
     assert first_normal.shape == (50,) and first_normal.dtype == np.float32
-    np.testing.assert_array_equal(first_uniform.data, second_uniform.data)
-    np.testing.assert_array_equal(first_normal.data, second_normal.data)
-    assert not np.array_equal(first_uniform.data, third_uniform.data)
-    assert np.all(first_uniform.data >= 0.0) and np.all(first_uniform.data < 1.0)
-    assert np.any(first_normal.data < 0.0) and np.any(first_normal.data > 0.0)
+    np.testing.assert_array_equal(first_uniform._data, second_uniform._data)
+    np.testing.assert_array_equal(first_normal._data, second_normal._data)
+    assert not np.array_equal(first_uniform._data, third_uniform._data)
+    assert np.all(first_uniform._data >= 0.0) and np.all(first_uniform._data < 1.0)
+    assert np.any(first_normal._data < 0.0) and np.any(first_normal._data > 0.0)
 
     manual_seed(99)
     other_seed = rand(3, 4)
-    assert not np.array_equal(first_uniform.data, other_seed.data)
+    assert not np.array_equal(first_uniform._data, other_seed._data)
     assert randn(2, 2, dtype=tinygrad_edu.float64).dtype == np.float64
 
 
@@ -245,14 +245,14 @@ def test_binary_op_promotion_like_torch(left: Any, right: Any, expected_dtype: t
         left_operand - right_operand,
     ):
         assert result.dtype == np.dtype(expected_dtype)
-        assert result.data.dtype == np.dtype(expected_dtype)
+        assert result._data.dtype == np.dtype(expected_dtype)
 
 
 def test_integer_true_division_gives_default_float() -> None:
     """Like torch, int / int is true division with the default float dtype (float32)."""
     result = tensor([1, 3]) / tensor([2, 2])
     assert result.dtype == np.float32
-    np.testing.assert_array_equal(result.data, [0.5, 1.5])
+    np.testing.assert_array_equal(result._data, [0.5, 1.5])
 
 
 def test_integer_tensor_cannot_require_grad() -> None:
@@ -272,10 +272,10 @@ def test_conversions() -> None:
     assert values.double().float().dtype == np.float32
     as_long = values.long()
     assert as_long.dtype == np.int64
-    np.testing.assert_array_equal(as_long.data, [1, -2, 0])
+    np.testing.assert_array_equal(as_long._data, [1, -2, 0])
     as_bool = values.bool()
     assert as_bool.dtype == np.bool_
-    np.testing.assert_array_equal(as_bool.data, [True, True, False])
+    np.testing.assert_array_equal(as_bool._data, [True, True, False])
 
 
 # --------------------------------------------------------------------------------------------
@@ -349,8 +349,8 @@ def test_detach_and_clone() -> None:
     assert not detached.requires_grad and detached.grad_fn is None and detached.is_leaf
     copied = y.clone()
     assert copied.requires_grad and copied.grad_fn is not None
-    assert not np.shares_memory(copied.data, y.data)
-    np.testing.assert_array_equal(copied.data, y.data)
+    assert not np.shares_memory(copied._data, y._data)
+    np.testing.assert_array_equal(copied._data, y._data)
 
 
 def test_repr_shows_data_dtype_and_grad_fn() -> None:
@@ -414,17 +414,17 @@ def test_getitem_matches_numpy(name: str, index: Any) -> None:
     expected = CUBE[index]
     assert result.shape == expected.shape, name
     assert result.dtype == np.float64
-    np.testing.assert_array_equal(result.data, expected)
+    np.testing.assert_array_equal(result._data, expected)
 
 
 def test_getitem_with_tensor_indices_matches_numpy() -> None:
     """Integer and bool Tensors work as indices too."""
     values = tensor(CUBE)
     integer_index = tensor([2, 0, 1])
-    np.testing.assert_array_equal(values[integer_index].data, CUBE[np.array([2, 0, 1])])
+    np.testing.assert_array_equal(values[integer_index]._data, CUBE[np.array([2, 0, 1])])
     mask = tensor(CUBE > 40.0)
-    np.testing.assert_array_equal(values[mask].data, CUBE[CUBE > 40.0])
-    np.testing.assert_array_equal(values[:, tensor([1, 1])].data, CUBE[:, np.array([1, 1])])
+    np.testing.assert_array_equal(values[mask]._data, CUBE[CUBE > 40.0])
+    np.testing.assert_array_equal(values[:, tensor([1, 1])]._data, CUBE[:, np.array([1, 1])])
 
 
 def test_getitem_scalar_result_is_zero_dim_tensor() -> None:
@@ -461,7 +461,7 @@ def test_comparisons_return_bool_tensors_without_grad() -> None:
         assert result.dtype == np.bool_, name
         assert not result.requires_grad, name
         assert result.grad_fn is None, name
-        np.testing.assert_array_equal(result.data, expected, err_msg=name)
+        np.testing.assert_array_equal(result._data, expected, err_msg=name)
 
 
 def test_max_and_min_with_dim_return_values_and_indices() -> None:
@@ -469,14 +469,14 @@ def test_max_and_min_with_dim_return_values_and_indices() -> None:
     data = np.array([[3.0, 7.0, 1.0], [9.0, 2.0, 5.0]])
     values = tensor(data)
     maximum_values, maximum_indices = values.max(dim=1)
-    np.testing.assert_array_equal(maximum_values.data, [7.0, 9.0])
-    np.testing.assert_array_equal(maximum_indices.data, [1, 0])
+    np.testing.assert_array_equal(maximum_values._data, [7.0, 9.0])
+    np.testing.assert_array_equal(maximum_indices._data, [1, 0])
     assert maximum_indices.dtype == np.int64
 
     minimum_values, minimum_indices = values.min(dim=0, keepdim=True)
     assert minimum_values.shape == (1, 3) and minimum_indices.shape == (1, 3)
-    np.testing.assert_array_equal(minimum_values.data, [[3.0, 2.0, 1.0]])
-    np.testing.assert_array_equal(minimum_indices.data, [[0, 1, 0]])
+    np.testing.assert_array_equal(minimum_values._data, [[3.0, 2.0, 1.0]])
+    np.testing.assert_array_equal(minimum_indices._data, [[0, 1, 0]])
 
     overall = values.max()
     assert isinstance(overall, Tensor)
@@ -489,8 +489,8 @@ def test_argmax_and_argmin() -> None:
     values = tensor(data)
     assert values.argmax().item() == 3
     assert values.argmin().item() == 2
-    np.testing.assert_array_equal(values.argmax(dim=1).data, [1, 0])
-    np.testing.assert_array_equal(values.argmin(dim=0).data, [0, 1, 0])
+    np.testing.assert_array_equal(values.argmax(dim=1)._data, [1, 0])
+    np.testing.assert_array_equal(values.argmin(dim=0)._data, [0, 1, 0])
     assert values.argmax(dim=1, keepdim=True).shape == (2, 1)
     assert values.argmax(dim=1).dtype == np.int64
 

@@ -556,3 +556,101 @@ def test_power_assignment_by_zero_has_torch_second_derivative(exponent: Any) -> 
         return as_array(second)
 
     np.testing.assert_array_equal(script(tge), script(torch))
+
+
+# ------------------------------------------------------------------ .data
+def test_data_is_a_detached_tensor_sharing_memory_with_its_own_version() -> None:
+    def script(lib: ModuleType) -> tuple[Any, ...]:
+        w = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64, requires_grad=True)
+        data = w.data
+        data.mul_(2)  # seen by w; w's version does not move
+        w_version = w._version if lib is torch else w._version.value
+        data_version = data._version if lib is torch else data._version.value
+        return (type(data) is lib.Tensor, data.requires_grad, data.is_leaf, data.grad_fn,
+                w.tolist(), w.requires_grad, w_version, data_version, data.numpy().tolist())
+
+    assert script(tge) == script(torch) == (
+        True, False, True, None, [2.0, 4.0, 6.0], True, 0, 1, [2.0, 4.0, 6.0])
+
+
+def old_style_training(lib: ModuleType, steps: int = 15) -> list[float]:
+    """A 2017-style loop: updates through ``.data``, numbers read with ``.data``."""
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal((20, 3)), dtype=lib.float64)
+    y = lib.tensor(rng.standard_normal((20, 1)), dtype=lib.float64)
+    w = lib.tensor(rng.standard_normal((3, 1)), dtype=lib.float64, requires_grad=True)
+    b = lib.zeros(1, dtype=lib.float64, requires_grad=True)
+    losses = []
+    for _ in range(steps):
+        loss = ((x @ w + b - y) ** 2).mean()
+        loss.backward()
+        w.data -= 0.1 * w.grad.data
+        b.data.add_(-0.1 * b.grad)
+        w.grad.data.zero_()
+        b.grad.zero_()
+        losses.append(float(loss.data.numpy()))
+    values, indices = lib.max(w.data, 0)
+    return losses + [float(values), float(indices), w.data.norm().item()]
+
+
+def test_training_through_data_matches_torch() -> None:
+    ours, theirs = old_style_training(tge), old_style_training(torch)
+    np.testing.assert_allclose(ours, theirs, **TOLERANCE)
+    assert ours[-4] < 0.8 * ours[0]  # it trained
+
+
+def test_a_change_through_data_escapes_autograd_checks_as_in_torch() -> None:
+    def script(lib: ModuleType) -> list[float]:
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        y = (x * x).sum()
+        x.data.mul_(3)  # through .data: not an in-place change of a saved tensor
+        y.backward()
+        return x.grad.tolist()
+
+    assert script(tge) == script(torch) == [6.0, 12.0]
+
+
+def test_assigning_data_swaps_memory_shape_and_dtype() -> None:
+    def script(lib: ModuleType) -> tuple[Any, ...]:
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        replacement = lib.zeros(3, dtype=lib.float64)
+        w.data = replacement
+        replacement.add_(5)  # w now lives in replacement's memory
+        y = (w * w).sum()
+        y.backward()
+        return (w.tolist(), str(w.dtype).split(".")[-1], tuple(w.shape), w.requires_grad,
+                w.is_leaf, w.grad.tolist())
+
+    assert script(tge) == script(torch) == (
+        [5.0, 5.0, 5.0], "float64", (3,), True, True, [10.0, 10.0, 10.0])
+
+
+def test_assigning_data_after_the_forward_pass_is_seen_by_backward_as_in_torch() -> None:
+    def script(lib: ModuleType) -> list[float]:
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        y = (x * x).sum()
+        x.data = lib.tensor([5.0, 7.0], dtype=lib.float64)
+        y.backward()
+        return x.grad.tolist()
+
+    assert script(tge) == script(torch) == [10.0, 14.0]
+
+
+@pytest.mark.parametrize("assignment", [
+    lambda lib: setattr(lib.ones(2), "data", [1.0, 2.0]),  # not a tensor
+    lambda lib: setattr(lib.ones(2, requires_grad=True), "data", lib.ones(2, dtype=lib.int64)),
+])
+def test_bad_data_assignments_raise_like_torch(assignment: Callable[[ModuleType], Any]) -> None:
+    assert_same_error(assignment)
+
+
+def test_assigning_data_of_a_view_is_refused_where_torch_detaches_the_view() -> None:
+    """A listed difference (README, Coming from PyTorch): torch lets the view leave its base."""
+    base = torch.ones(2, 3)
+    view = base[0]
+    view.data = torch.zeros(5)
+    assert view.tolist() == [0.0] * 5 and base.sum().item() == 6.0
+
+    ours = tge.ones(2, 3)[0]
+    with pytest.raises(RuntimeError, match="cannot replace the memory of a view"):
+        ours.data = tge.zeros(5)

@@ -108,7 +108,7 @@ def parse_dot(text: str, check_with_dot: bool = True
 
 def float64_norm(tensor: tge.Tensor | None) -> float:
     assert tensor is not None
-    values = np.asarray(tensor.data, dtype=np.float64)
+    values = np.asarray(tensor._data, dtype=np.float64)
     return float(np.sqrt(np.sum(values * values)))
 
 

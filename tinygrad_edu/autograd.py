@@ -221,7 +221,7 @@ def run_backward(
                 node.released = True
             _route(node, slots, input_grads, grads)
         # Arrays a leaf may not adopt as its .grad: the caller's gradients and ones adopted.
-        not_adoptable = {id(grad_output.data) for grad_output in grad_outputs}
+        not_adoptable = {id(grad_output._data) for grad_output in grad_outputs}
         for key in list(grads):
             if not isinstance(key, Tensor):
                 continue  # a node outside the order (only when pruned for ``inputs``)
@@ -258,7 +258,7 @@ def _before_node(node: Context, slots: list[Tensor | None], create_graph: bool) 
         reference = None if node.retained is None else node.retained.get(index)
         retained = None if reference is None else reference()
         if retained is not None:
-            own = grad if create_graph else Tensor._wrap(grad.data.copy(), False)
+            own = grad if create_graph else Tensor._wrap(grad._data.copy(), False)
             # Like a leaf's .grad, a retained gradient accumulates across backward calls.
             retained.grad = own if retained.grad is None else retained.grad + own
 
@@ -320,18 +320,18 @@ def _accumulate_into_leaf(
         if create_graph and grad._requires_grad:
             leaf.grad = grad
             return
-        array = grad.data
+        array = grad._data
         adoptable = (
             array.flags.owndata and array.flags.writeable and id(array) not in not_adoptable
         )
         leaf.grad = Tensor._wrap(array if adoptable else array.copy(), False)
-        not_adoptable.add(id(leaf.grad.data))
-    elif create_graph or leaf.grad._requires_grad or not leaf.grad.data.flags.writeable:
+        not_adoptable.add(id(leaf.grad._data))
+    elif create_graph or leaf.grad._requires_grad or not leaf.grad._data.flags.writeable:
         # A .grad with a graph of its own (from create_graph) keeps one, as in torch.
         with enable_grad():
             leaf.grad = leaf.grad + grad
     else:
-        np.add(leaf.grad.data, grad.data, out=leaf.grad.data)
+        np.add(leaf.grad._data, grad._data, out=leaf.grad._data)
         leaf.grad._version.value += 1
 
 

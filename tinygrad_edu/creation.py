@@ -346,8 +346,8 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None,
         target = _random_dtype(dtype, "normal")
     if not dtypes.is_floating(target):
         raise RuntimeError(f"normal: expected a floating point dtype (got {target})")
-    mean_array = mean.data if isinstance(mean, Tensor) else mean
-    std_array = std.data if isinstance(std, Tensor) else std
+    mean_array = mean._data if isinstance(mean, Tensor) else mean
+    std_array = std._data if isinstance(std, Tensor) else std
     if np.any(np.asarray(std_array) < 0):
         raise RuntimeError("normal expects all elements of std >= 0.0")
     source = _DefaultGenerator.generator if generator is None else generator

@@ -245,12 +245,12 @@ class Function:
         Returns one Tensor, or a tuple of Tensors when ``forward`` returned a tuple of arrays.
         """
         if not GradMode.enabled:  # nothing is recorded: no view needs its history remade
-            return _run_unrecorded(cls, [tensor.data for tensor in inputs], params)
+            return _run_unrecorded(cls, [tensor._data for tensor in inputs], params)
         arrays = []
         for tensor in inputs:
             if tensor._view_fn is not None:  # a view's base may have changed in place since
                 tensor._refresh_view()
-            arrays.append(tensor.data)
+            arrays.append(tensor._data)
         needs_input_grad = tuple([tensor._requires_grad for tensor in inputs])
         if True not in needs_input_grad:
             return _run_unrecorded(cls, arrays, params)
@@ -343,11 +343,11 @@ class TensorFunction(Function):
                 raise TypeError(f"{cls.__name__}.forward must return Tensors, got "
                                 f"{type(value).__name__} as output {index}")
         # New Tensors over the same data, like torch: a returned input itself is never changed.
-        outputs = _wrap_outputs(ctx, [value.data for value in results], results, tensors, record)
+        outputs = _wrap_outputs(ctx, [value._data for value in results], results, tensors, record)
         if record:
             # save_for_backward kept Tensors here: keep their arrays, mapped back as usual.
             kept: tuple[Any, ...] = ctx.saved  # Tensors, as the user's forward saved them
-            ctx.saved = tuple([None if saved is None else saved.data for saved in kept])
+            ctx.saved = tuple([None if saved is None else saved._data for saved in kept])
             if ctx.saved:
                 _note_saved_sources(ctx, outputs)
         else:
@@ -411,13 +411,13 @@ def _note_saved_sources(ctx: Context, outputs: list[Tensor]) -> None:
         version = 0
         if array is not None:
             for index, tensor in enumerate(ctx.inputs):
-                if array is tensor.data:
+                if array is tensor._data:
                     source = ("input", index)
                     version = tensor._version.value
                     break
             else:
                 for index, output in enumerate(outputs):
-                    if array is output.data:
+                    if array is output._data:
                         source = ("output", index)
                         if ctx.output_refs is None:
                             ctx.output_refs = {}

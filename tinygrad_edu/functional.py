@@ -115,7 +115,7 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
         >>> tge.where(x > 0, x, 0.0)
         tensor([0., 2.])
     """
-    condition_array = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    condition_array = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if condition_array.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got {condition_array.dtype}")
     if isinstance(input, Tensor):
@@ -237,7 +237,7 @@ def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     axes = normalize_dims(dim, source.ndim, "logsumexp")
     if source.numel() == 0:
         return source.exp().sum(axes, keepdim=keepdim).log()
-    shift = np.max(source.data, axis=axes, keepdims=True)
+    shift = np.max(source._data, axis=axes, keepdims=True)
     shift = np.where(np.isfinite(shift), shift, 0).astype(source.dtype)
     shift_tensor = Tensor._wrap(shift, False)
     total = (source - shift_tensor).exp().sum(axes, keepdim=True).log() + shift_tensor

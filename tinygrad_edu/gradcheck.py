@@ -109,16 +109,16 @@ def _vector_jacobian_product(
             detail = f"gradient has shape {gradient.shape} and dtype {gradient.dtype}, "
             detail += f"but the input has shape {expected.shape} and dtype {expected.dtype}"
             raise _CheckFailed(_Failure(name, "gradient shape/dtype", index, detail))
-        gradients[index] = np.array(gradient.data, copy=True)
+        gradients[index] = np.array(gradient._data, copy=True)
     return gradients
 
 
 def _jacobian_from_output(name: str, output: Tensor, inputs: Sequence[Tensor]) -> list[np.ndarray]:
     """Analytical Jacobians, row ``r`` being the backward pass of the one-hot ``e_r``."""
-    output_size = int(output.data.size)
-    jacobians = [np.zeros((output_size, t.data.size), dtype=np.float64) for t in inputs]
+    output_size = int(output._data.size)
+    jacobians = [np.zeros((output_size, t._data.size), dtype=np.float64) for t in inputs]
     for row in range(output_size):
-        one_hot = np.zeros(output_size, dtype=output.data.dtype)
+        one_hot = np.zeros(output_size, dtype=output._data.dtype)
         one_hot[row] = 1
         gradients = _vector_jacobian_product(name, output, inputs, one_hot.reshape(output.shape))
         for jacobian, gradient in zip(jacobians, gradients):
@@ -186,14 +186,14 @@ def _run_checks(
     fn: TensorFunction, inputs: Sequence[Tensor], eps: float, atol: float, rtol: float
 ) -> _Failure | None:
     """All checks of ``gradcheck`` in order; the first failure found, or ``None``."""
-    snapshots = [np.array(t.data, copy=True) for t in inputs]
+    snapshots = [np.array(t._data, copy=True) for t in inputs]
     output = call_checked(fn, inputs)
     node = "leaf" if output.grad_fn is None else output.grad_fn.name()
     name = f"{function_name(fn)} (output grad_fn {node})"
     try:
         analytical = _jacobian_from_output(name, output, inputs)
         for index, (tensor, snapshot) in enumerate(zip(inputs, snapshots)):
-            if not np.array_equal(tensor.data, snapshot, equal_nan=True):
+            if not np.array_equal(tensor._data, snapshot, equal_nan=True):
                 detail = "the input was modified in place by the forward or backward pass"
                 return _Failure(name, "inputs unchanged", index, detail)
         numerical = numerical_jacobian(fn, inputs, eps)
@@ -214,7 +214,7 @@ def _run_checks(
             if failure is not None:
                 return failure
         # A vector-Jacobian product is linear in the output gradient: zero in, zero out.
-        zero = np.zeros(output.shape, dtype=output.data.dtype)
+        zero = np.zeros(output.shape, dtype=output._data.dtype)
         for index, gradient in enumerate(_vector_jacobian_product(name, output, inputs, zero)):
             if gradient is not None and np.any(gradient != 0):
                 worst = int(np.argmax(np.abs(gradient).reshape(-1)))
@@ -313,7 +313,7 @@ def gradgradcheck(
         output = call_checked(fn, inputs)
         # A fixed seed keeps the check deterministic; random values avoid lucky cancellations.
         values = np.random.default_rng(0).standard_normal(output.shape)
-        grad_outputs = [Tensor(np.asarray(values, dtype=output.data.dtype), requires_grad=True)]
+        grad_outputs = [Tensor(np.asarray(values, dtype=output._data.dtype), requires_grad=True)]
     elif isinstance(grad_outputs, Tensor):
         grad_outputs = [grad_outputs]
 
@@ -330,7 +330,7 @@ def gradgradcheck(
         pieces = []
         for target, gradient in zip(targets, results):
             if gradient is None:
-                gradient = Tensor(np.zeros(target.shape, dtype=target.data.dtype))
+                gradient = Tensor(np.zeros(target.shape, dtype=target._data.dtype))
             pieces.append(gradient.reshape(-1))
         return pieces[0] if len(pieces) == 1 else cat(pieces)
 

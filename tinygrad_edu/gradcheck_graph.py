@@ -109,8 +109,8 @@ def _record(forward: Callable[[], Tensor]) -> tuple[Tensor, _Run]:
         for tensor, edge in zip(node.inputs, node.next_edges):
             if edge is not None and isinstance(edge[0], Context):
                 output_of.setdefault(edge[0], tensor)
-    outputs = [_float_copy(output_of[node].data) for node in nodes]
-    return loss, _Run(nodes, outputs, [[_float_copy(t.data) for t in n.inputs] for n in nodes])
+    outputs = [_float_copy(output_of[node]._data) for node in nodes]
+    return loss, _Run(nodes, outputs, [[_float_copy(t._data) for t in n.inputs] for n in nodes])
 
 
 def _require_same_graph(first: _Run, second: _Run) -> None:
@@ -147,7 +147,7 @@ def _local_vjp(node: Context, upstream: np.ndarray, dtype: np.dtype) -> list[np.
                 continue
             if grad.shape != tensor.shape:
                 grad = unbroadcast(grad, tensor.shape, node, index)
-            vjp.append(np.array(grad.data, dtype=np.float64))
+            vjp.append(np.array(grad._data, dtype=np.float64))
     return vjp
 
 
@@ -165,12 +165,12 @@ def _local_jacobians(node: Context, output: np.ndarray,
                      eps: float) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
     """Numerical and analytical Jacobians of the node alone, when its forward can be re-run
     (no required keyword parameter; the recorded output comes out again) and they are small."""
-    if output.size * sum(t.data.size for t in node.inputs) > 1_000_000:
+    if output.size * sum(t._data.size for t in node.inputs) > 1_000_000:
         return None
     parameters = list(inspect.signature(node.function.forward).parameters.values())[1:]
     if any(p.kind is p.KEYWORD_ONLY and p.default is p.empty for p in parameters):
         return None
-    arrays = [np.array(t.data, dtype=np.float64 if np.issubdtype(t.dtype, np.floating)
+    arrays = [np.array(t._data, dtype=np.float64 if np.issubdtype(t.dtype, np.floating)
                        else t.dtype) for t in node.inputs]
     try:
         if not np.allclose(_rerun(node, arrays), output, rtol=1e-12, atol=0.0):
@@ -350,13 +350,13 @@ def check_graph(forward: Callable[[], Tensor], eps: float = 1e-6, atol: float = 
         if leaf.dtype != np.float64:
             warnings.warn(f"a leaf of shape {tuple(leaf.shape)} is {leaf.dtype}, not float64: "
                           "finite differences are unreliable", UserWarning, stacklevel=2)
-        direction, original, runs = rng.standard_normal(leaf.shape), leaf.data.copy(), []
+        direction, original, runs = rng.standard_normal(leaf.shape), leaf._data.copy(), []
         try:
             for sign in (1.0, -1.0):
-                leaf.data[...] = original + sign * eps * direction
+                leaf._data[...] = original + sign * eps * direction
                 runs.append(_record(forward)[1])
         finally:
-            leaf.data[...] = original
+            leaf._data[...] = original
         _require_same_graph(base, runs[0])
         _require_same_graph(base, runs[1])
         tangents.append(_Run(base.nodes, [_tangent(p, m, eps) for p, m in zip(

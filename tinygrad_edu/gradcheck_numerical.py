@@ -76,13 +76,13 @@ def numerical_jacobian(
         array([[2., 0.],
                [0., 4.]])
     """
-    arrays = [np.array(t.data, copy=True) for t in inputs]
+    arrays = [np.array(t._data, copy=True) for t in inputs]
     flags = [bool(t.requires_grad) for t in inputs]
-    output_size = int(call_checked(fn, fresh_leaves(arrays, flags)).data.size)
+    output_size = int(call_checked(fn, fresh_leaves(arrays, flags))._data.size)
 
     def evaluate() -> np.ndarray:
         output = call_checked(fn, fresh_leaves(arrays, flags))
-        return np.array(output.data, dtype=np.float64).reshape(-1)
+        return np.array(output._data, dtype=np.float64).reshape(-1)
 
     jacobians = []
     for array in arrays:

@@ -98,7 +98,7 @@ class _Writer:
         if value is None:
             return {"type": "none"}
         if isinstance(value, Tensor):
-            return self.array_node("tensor", value, value.data, where,
+            return self.array_node("tensor", value, value._data, where,
                                    requires_grad=value.requires_grad)
         if isinstance(value, np.ndarray):
             return self.array_node("ndarray", value, value, where)
@@ -569,7 +569,7 @@ def to_torch_state_dict(state_dict: Any, torch: Any) -> Any:
 
     def convert(value: Any) -> Any:
         if isinstance(value, Tensor):
-            return torch.from_numpy(value.data.copy()).requires_grad_(value.requires_grad)
+            return torch.from_numpy(value._data.copy()).requires_grad_(value.requires_grad)
         if isinstance(value, np.ndarray):
             return torch.from_numpy(value.copy())
         return _map_leaves(value, convert)

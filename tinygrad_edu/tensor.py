@@ -139,7 +139,7 @@ def normalize_index(index: Any) -> Any:
     normalized: list[Any] = []
     for part in parts:
         if isinstance(part, Tensor):
-            part = part.data
+            part = part._data
         elif isinstance(part, list):
             part = np.asarray(part)
         if isinstance(part, slice) and part.step is not None and part.step <= 0:
@@ -173,8 +173,8 @@ def mark_view(view: Tensor, base: Tensor, make_view: Callable[[Tensor], Tensor],
     """
     # An empty slice shares no bytes, but NumPy still made it as a view of the base's array
     # (an empty result of integer-array indexing is a copy: made from another array).
-    empty_view = view.data.size == 0 and made_from(view.data, base.data)
-    if empty_view or np.may_share_memory(view.data, base.data):
+    empty_view = view._data.size == 0 and made_from(view._data, base._data)
+    if empty_view or np.may_share_memory(view._data, base._data):
         view._version = base._version
         view._view_version = base._version.value
         if not GradMode.enabled or base._made_in_no_grad:
@@ -296,14 +296,14 @@ class Tensor:
     """
 
     __slots__ = (
-        "data", "grad", "grad_fn", "_output_nr", "_requires_grad", "_version", "_base",
+        "_data", "grad", "grad_fn", "_output_nr", "_requires_grad", "_version", "_base",
         "_view_fn", "_view_version", "_view_base_node", "_made_in_no_grad", "_multi_output_view",
         "_hooks", "__weakref__",
     )
     # Make NumPy hand ``array * tensor`` over to Tensor.__rmul__ instead of looping over it.
     __array_ufunc__ = None
 
-    data: np.ndarray
+    _data: np.ndarray  # the values; the library reads and writes this array directly
     grad: Tensor | None
     grad_fn: Context | None
     _output_nr: int  # which output of ``grad_fn``'s op this tensor is (ops may have several)
@@ -327,7 +327,7 @@ class Tensor:
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         target = None if dtype is None else dtypes.to_dtype(dtype)
         if isinstance(data, Tensor):
-            array = np.array(data.data, dtype=target, copy=True)
+            array = np.array(data._data, dtype=target, copy=True)
         elif isinstance(data, (np.ndarray, np.generic)):
             # NumPy data keeps its dtype, as with torch.tensor(array).
             array = np.array(data, dtype=target, copy=True)
@@ -347,7 +347,7 @@ class Tensor:
             self.requires_grad = True
 
     def _init(self, array: np.ndarray, requires_grad: bool) -> None:
-        self.data = array
+        self._data = array
         self.grad = None
         self.grad_fn = None
         self._output_nr = 0
@@ -449,17 +449,17 @@ class Tensor:
     @property
     def shape(self) -> tuple[int, ...]:
         """The size of each dimension."""
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
         """The number of dimensions."""
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
         """The element type, a NumPy dtype."""
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def device(self) -> devices.device:
@@ -477,35 +477,80 @@ class Tensor:
 
     def dim(self) -> int:
         """The number of dimensions (torch's method spelling)."""
-        return self.data.ndim
+        return self._data.ndim
 
     def size(self, dim: int | None = None) -> Any:
         """The shape, or the size of dimension ``dim``."""
         if dim is None:
-            return self.data.shape
+            return self._data.shape
         if not -self.ndim <= dim < self.ndim:
             raise IndexError(
                 f"size: Dimension out of range (expected to be in range of [{-self.ndim}, "
                 f"{self.ndim - 1}], but got {dim})"
             )
-        return self.data.shape[dim]
+        return self._data.shape[dim]
 
     def numel(self) -> int:
         """The number of elements."""
-        return int(self.data.size)
+        return int(self._data.size)
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self) -> Iterator[Tensor]:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[index] for index in range(self.data.shape[0]))
+        return (self[index] for index in range(self._data.shape[0]))
 
     def __hash__(self) -> int:
         return id(self)
+
+    @property
+    def data(self) -> Tensor:
+        """The values as a new Tensor that shares memory but not history (torch's ``.data``).
+
+        The result never requires grad and has its own version counter: a change made through
+        it is invisible to autograd's checks, which is why old training loops used
+        ``p.data -= lr * p.grad``. Today's code writes ``with torch.no_grad(): p -= lr * p.grad``
+        (checked) or ``p.detach()`` (shares the version counter). The NumPy array itself is
+        ``.detach().numpy()``.
+
+        Assigning a tensor to ``.data`` makes this tensor use that tensor's memory, shape and
+        dtype, keeping its own history flags.
+
+        Example:
+            >>> import tinygrad_edu as tge
+            >>> w = tge.tensor([1.0, 2.0], requires_grad=True)
+            >>> w.data.mul_(10)
+            tensor([10., 20.])
+            >>> w
+            tensor([10., 20.], requires_grad=True)
+            >>> w.data = tge.zeros(3)
+            >>> w
+            tensor([0., 0., 0.], requires_grad=True)
+        """
+        return Tensor._wrap(self._data, False)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"Variable data has to be a tensor, but got {type(value).__name__}. Fix: assign a "
+                "Tensor (tinygrad_edu.tensor(...)) to .data"
+            )
+        if self._requires_grad and value.dtype.kind != "f":
+            raise RuntimeError(
+                "data set to a tensor that requires gradients must be floating point or complex "
+                f"dtype (got {value.dtype}). Fix: convert it with .float() first"
+            )
+        if self._base is not None:
+            raise RuntimeError(
+                f"Tensor.data: cannot replace the memory of a view (shape {tuple(self.shape)}) "
+                "of another tensor; assign to the base tensor's .data, or copy_ the values in"
+            )
+        self._data = value._data
 
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array sharing memory with the tensor."""
@@ -514,32 +559,32 @@ class Tensor:
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead."
             )
-        return self.data
+        return self._data
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if dtype is not None and np.dtype(dtype) != self.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"a Tensor with {self.data.size} elements cannot be converted to Scalar"
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
             )
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self) -> Any:
         """The data as (nested) Python lists of numbers."""
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with more than one value is ambiguous (it has "
-                f"{self.data.size}); use .any() or .all()"
+                f"{self._data.size}); use .any() or .all()"
             )
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -548,7 +593,7 @@ class Tensor:
         return int(self.item())
 
     def __repr__(self) -> str:
-        data = self.data
+        data = self._data
         finite = data[np.isfinite(data)] if data.dtype.kind == "f" else data
         # Like torch: whole numbers print as "1.", others with 4 decimals.
         fixed = data.dtype.kind == "f" and bool(np.any(finite != np.round(finite)))
@@ -621,7 +666,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory and version counter)."""
-        detached = Tensor._wrap(self.data, False)
+        detached = Tensor._wrap(self._data, False)
         detached._version = self._version
         return detached
 
@@ -727,7 +772,7 @@ class Tensor:
 
     def __pow__(self, exponent: Any) -> Tensor:
         base, power = self._promoted(exponent)
-        if base.dtype.kind != "f" and np.any(power.data < 0):
+        if base.dtype.kind != "f" and np.any(power._data < 0):
             raise RuntimeError(
                 "pow: Integers to negative integer powers are not allowed; convert the base "
                 "with .float() first"
@@ -778,9 +823,9 @@ class Tensor:
 
     # --------------------------------------------------------- comparisons (no gradient)
     def _compare(self, other: Any, comparison: Any) -> Tensor:
-        other_data = other.data if isinstance(other, Tensor) else np.asarray(other)
+        other_data = other._data if isinstance(other, Tensor) else np.asarray(other)
         try:
-            return Tensor._wrap(comparison(self.data, other_data), False)
+            return Tensor._wrap(comparison(self._data, other_data), False)
         except ValueError:
             raise RuntimeError(
                 f"comparison: shapes {self.shape} and {other_data.shape} cannot be broadcast "
@@ -830,7 +875,7 @@ class Tensor:
         return self >= other
 
     def __invert__(self) -> Tensor:
-        return Tensor._wrap(np.invert(self.data), False)
+        return Tensor._wrap(np.invert(self._data), False)
 
     def __and__(self, other: Any) -> Tensor:
         return self._compare(other, np.logical_and if self.dtype.kind == "b" else np.bitwise_and)
@@ -947,10 +992,10 @@ class Tensor:
                 source = source if target == source.dtype else source.to(target)
         inside = np.ones(source.shape, dtype=bool)
         if min is not None:
-            inside &= source.data >= min
+            inside &= source._data >= min
         if max is not None:
-            inside &= source.data <= max
-        clipped = source._operand(np.clip(source.data, min, max).astype(source.dtype))
+            inside &= source._data <= max
+        clipped = source._operand(np.clip(source._data, min, max).astype(source.dtype))
         return ops.Where.apply(source, clipped, condition=inside)
 
     # --------------------------------------------------------------------------- reductions
@@ -1021,7 +1066,7 @@ class Tensor:
                                f"(got {self.dtype}); convert with .float() first")
         if p == "fro" or p == 2:
             squares = (self * self).sum(dim, keepdim)
-            nonzero = Tensor._wrap(squares.data != 0, False)
+            nonzero = Tensor._wrap(squares._data != 0, False)
             return squares.where(nonzero, 1.0).sqrt().where(nonzero, 0.0)
         if p == 1:
             return self.abs().sum(dim, keepdim)
@@ -1093,12 +1138,12 @@ class Tensor:
         """
         if dim is None:
             self._check_reducible(None, op)
-            return Tensor._wrap(np.array(find(self.data), dtype=np.int64), False)
+            return Tensor._wrap(np.array(find(self._data), dtype=np.int64), False)
         axes = normalize_dims(dim, self.ndim, op)
         if not axes:
             return Tensor._wrap(np.zeros((), dtype=np.int64), False)
         self._check_reducible(axes, op)
-        result = find(self.data, axis=axes[0], keepdims=keepdim)
+        result = find(self._data, axis=axes[0], keepdims=keepdim)
         return Tensor._wrap(result.astype(np.int64), False)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
@@ -1152,12 +1197,12 @@ class Tensor:
         """``reshape`` that always shares memory: like torch, it refuses a shape that would need
         a copy (after ``transpose``, ``expand`` or a step slice), where ``reshape`` copies."""
         result = self.reshape(*shape)
-        copied = result.data.size > 0 and not np.shares_memory(result.data, self.data)
+        copied = result._data.size > 0 and not np.shares_memory(result._data, self._data)
         if copied:
             raise RuntimeError(
                 f"view size is not compatible with input tensor's size and stride (at least one "
                 f"dimension spans across two contiguous subspaces): shape {self.shape} with "
-                f"strides {self.data.strides} cannot be viewed as {result.shape}. Use "
+                f"strides {self._data.strides} cannot be viewed as {result.shape}. Use "
                 ".reshape(...) instead."
             )
         return result
@@ -1432,14 +1477,14 @@ class Tensor:
                 f"operation ({function.__name__}). Wrap it in `with tinygrad_edu.no_grad():`, "
                 "or change a clone() of the leaf instead."
             )
-        if not self.data.flags.writeable and self.data.size > 0:
+        if not self._data.flags.writeable and self._data.size > 0:
             raise RuntimeError(
                 "unsupported operation: more than one element of the written-to tensor refers to "
                 f"a single memory location (in-place {function.__name__} on an expanded view). "
                 "Please clone() the tensor before performing the operation."
             )
         if record:
-            snapshot = Tensor._wrap(self.data.copy(), self._requires_grad)
+            snapshot = Tensor._wrap(self._data.copy(), self._requires_grad)
             snapshot.grad_fn = self.grad_fn
             result = function.apply(snapshot, *others, **params)
         else:
@@ -1454,8 +1499,8 @@ class Tensor:
                 f"in-place {function.__name__}: result type {result.dtype} can't be cast to the "
                 f"desired output type {self.dtype}"
             )
-        if self.data.size > 0:  # an empty expanded view is read-only, with nothing to write
-            np.copyto(self.data, result.data, casting="same_kind")
+        if self._data.size > 0:  # an empty expanded view is read-only, with nothing to write
+            np.copyto(self._data, result._data, casting="same_kind")
         self._version.value += 1
         if record and base is not None:
             self._rebase_through_view(base, result.to(self.dtype))
@@ -1482,7 +1527,7 @@ class Tensor:
         """After writing ``value`` through this view: the base's history becomes
         ``WriteView(old base history, value)``, and the view's is made again from it."""
         assert self._view_fn is not None
-        old_base = Tensor._wrap(base.data, base._requires_grad)
+        old_base = Tensor._wrap(base._data, base._requires_grad)
         old_base.grad_fn = base.grad_fn
         new_base = ops.WriteView.apply(old_base, value, view_fn=self._view_fn)
         previous, previous_output = base.grad_fn, base._output_nr
@@ -1533,7 +1578,7 @@ class Tensor:
     def pow_(self, exponent: Any) -> Tensor:
         """self = self ** exponent, in place."""
         _, power = self._promoted(exponent)
-        if self.dtype.kind != "f" and np.any(power.data < 0):
+        if self.dtype.kind != "f" and np.any(power._data < 0):
             raise RuntimeError(
                 "pow_: Integers to negative integer powers are not allowed; convert the base "
                 "with .float() first"
@@ -1572,7 +1617,7 @@ class Tensor:
         """Copy ``source`` (broadcast to self's shape) into self, in place."""
         value = self._operand(source)
         if value is not self:  # copying a tensor onto itself changes nothing (torch allows it)
-            refuse_overlap(self.data, value.data)
+            refuse_overlap(self._data, value._data)
         self._assign((Ellipsis,), value)
         return self
 
@@ -1597,10 +1642,10 @@ class Tensor:
                 f"the value first with .to({self.dtype})"
             )
         if has_array_index(normalized):
-            target: np.ndarray = self.data
+            target: np.ndarray = self._data
         else:
-            target = self.data[normalized] if normalized else self.data
-        refuse_overlap(target, value_tensor.data)
+            target = self._data[normalized] if normalized else self._data
+        refuse_overlap(target, value_tensor._data)
         self._assign(normalized, value_tensor)
 
     # ``type`` and the dtype shortcuts come last: inside the class body their names would hide

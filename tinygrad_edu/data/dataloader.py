@@ -38,7 +38,7 @@ def _stack(values: list[Any]) -> Tensor:
     """One batch tensor from the same field of several items (Tensors, arrays or numbers)."""
     first = values[0]
     if isinstance(first, Tensor):
-        return Tensor._wrap(np.stack([value.data for value in values]), False)
+        return Tensor._wrap(np.stack([value._data for value in values]), False)
     if isinstance(first, (np.ndarray, np.generic, numbers.Number)):
         return Tensor._wrap(np.stack([np.asarray(value) for value in values]), False)
     raise TypeError(f"DataLoader: cannot batch items of type {type(first).__name__}; a dataset "
@@ -149,7 +149,7 @@ class DataLoader:
 
     def _taken_batches(self, dataset: TensorDataset,
                        order: np.ndarray) -> Iterator[tuple[Tensor, ...]]:
-        arrays = [tensor.data for tensor in dataset.tensors]
+        arrays = [tensor._data for tensor in dataset.tensors]
         for start in self._batch_starts(len(order)):
             rows = order[start:start + self.batch_size]
             yield tuple(Tensor._wrap(np.take(array, rows, axis=0), False) for array in arrays)

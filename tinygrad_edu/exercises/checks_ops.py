@@ -112,7 +112,7 @@ class BroadcastTo(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
-        summed = np.asarray(ctx.unbroadcast(grad_output.data.copy(), ctx.input_shape))
+        summed = np.asarray(ctx.unbroadcast(grad_output._data.copy(), ctx.input_shape))
         return constant(summed.astype(grad_output.dtype))
 
 

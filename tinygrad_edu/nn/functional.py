@@ -96,7 +96,7 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
         tensor([[1, 0, 0],
                 [0, 0, 1]])
     """
-    labels = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    labels = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"one_hot is only applicable to index tensors, got dtype {labels.dtype}")
     if labels.size and labels.min() < 0:
@@ -130,7 +130,7 @@ def _class_weight(weight: Any, classes: int, dtype: np.dtype, op: str) -> np.nda
     """The class weights as an array of the logits' dtype, checked to have C entries."""
     if weight is None:
         return None
-    array = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+    array = weight._data if isinstance(weight, Tensor) else np.asarray(weight)
     if array.shape != (classes,):
         raise ValueError(f"{op}: weight should have one entry per class, shape ({classes},), "
                          f"got {array.shape}")
@@ -193,7 +193,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
     target_tensor = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
     class_weight = _class_weight(weight, input.shape[class_dim], input.dtype, op)
     if target_tensor.dtype.kind in "iu":
-        labels = target_tensor.data
+        labels = target_tensor._data
         valid = _class_targets(labels, input, class_dim, ignore_index, op)
         if class_weight is None and label_smoothing == 0 and valid.all():
             return ops.CrossEntropy.apply(input, target_tensor.to(dtypes.int64),
@@ -226,7 +226,7 @@ def _without_unused_infinities(log_probabilities: Tensor, coefficients: np.ndarr
     a · log p counts as 0 rather than 0 · -inf = NaN (torch gives NaN there). Selected, not
     multiplied, so no NaN reaches the gradient either. Everywhere else nothing changes.
     """
-    unused = (coefficients == 0) & (log_probabilities.data == -np.inf)
+    unused = (coefficients == 0) & (log_probabilities._data == -np.inf)
     if not unused.any():
         return log_probabilities
     zero = constant(np.zeros((), dtype=log_probabilities.dtype))
@@ -294,7 +294,7 @@ def _probability_target_loss(log_probabilities: Tensor, target: Tensor, class_di
     if class_weight is not None:
         coefficients = coefficients * constant(
             _along_class_dim(class_weight, target.ndim, class_dim))
-    terms = _without_unused_infinities(log_probabilities, coefficients.data) * coefficients
+    terms = _without_unused_infinities(log_probabilities, coefficients._data) * coefficients
     losses = -terms.sum(class_dim)
     if reduction == "none":
         return losses
@@ -322,7 +322,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int =
         raise TypeError(f"{op}: input must be a floating point Tensor of log-probabilities "
                         "with at least one dimension")
     class_dim = 0 if input.ndim == 1 else 1
-    labels = target.data if isinstance(target, Tensor) else np.asarray(target)
+    labels = target._data if isinstance(target, Tensor) else np.asarray(target)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"{op}: target must hold integer class indices, got {labels.dtype}")
     _class_targets(labels, input, class_dim, ignore_index, op)
@@ -377,7 +377,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
     extra: dict[str, np.ndarray | None] = {}
     for name, value in (("weight", weight), ("pos_weight", pos_weight)):
         array = None if value is None else (
-            value.data if isinstance(value, Tensor) else np.asarray(value)).astype(input.dtype)
+            value._data if isinstance(value, Tensor) else np.asarray(value)).astype(input.dtype)
         if array is not None:
             try:
                 np.broadcast_shapes(array.shape, input.shape)

@@ -31,7 +31,7 @@ def _write(tensor: Tensor, values: np.ndarray | float) -> Tensor:
     """Overwrite the tensor's memory with ``values`` and count it as an in-place change."""
     if tensor.dtype.kind != "f":
         raise TypeError(f"init: expected a floating point tensor, got {tensor.dtype}")
-    np.copyto(tensor.data, values, casting="unsafe")
+    np.copyto(tensor._data, values, casting="unsafe")
     tensor._version.value += 1
     return tensor
 

@@ -300,10 +300,10 @@ class Module:
             raise TypeError(f"Module.to only accepts floating point dtypes, got {target}")
         for tensor in [*self.parameters(), *self.buffers()]:
             if tensor.dtype.kind == "f" and tensor.dtype != target:
-                tensor.data = tensor.data.astype(target)
+                tensor._data = tensor._data.astype(target)
                 tensor._version.value += 1
                 if tensor.grad is not None:
-                    tensor.grad = Tensor._wrap(tensor.grad.data.astype(target), False)
+                    tensor.grad = Tensor._wrap(tensor.grad._data.astype(target), False)
         return self
 
     def cpu(self) -> Module:
@@ -341,7 +341,7 @@ class Module:
                 for name, tensor in registry.items():
                     if tensor is not None:
                         key = f"{module_name}.{name}" if module_name else name
-                        state[key] = Tensor._wrap(tensor.data.copy(), False)
+                        state[key] = Tensor._wrap(tensor._data.copy(), False)
         return state
 
     def load_state_dict(
@@ -385,7 +385,7 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = value.data if isinstance(value, Tensor) else np.asarray(value)
+            array = value._data if isinstance(value, Tensor) else np.asarray(value)
             if array.shape != tensor.shape:
                 problems.append(
                     f"size mismatch for {key}: copying a param with shape {array.shape} from "

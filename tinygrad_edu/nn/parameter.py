@@ -28,9 +28,9 @@ class Parameter(Tensor):
         if data is None:
             array = np.empty(0, dtype=dtypes.DEFAULT_FLOAT)
         elif isinstance(data, Tensor):
-            array = data.data
+            array = data._data
         else:
-            array = Tensor(data).data
+            array = Tensor(data)._data
         self._init(array, False)
         if requires_grad:
             self.requires_grad = True

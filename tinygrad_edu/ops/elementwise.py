@@ -112,17 +112,17 @@ class Pow(Function):
         grad_a = grad_b = None
         with quiet_ieee():
             if ctx.needs_input_grad[0]:
-                if ctx.number_exponent and b.data == 0:
+                if ctx.number_exponent and b._data == 0:
                     # x ** 0 with a number as the exponent: torch's gradient is a constant 0.
                     grad_a = constant(np.zeros(a.shape, dtype=grad_output.dtype))
                 else:
                     # torch: where(b == 0, 0, grad * (b * a ** (b - 1)))
                     # (b - 1 is a number exactly when b is: pass that on to the new Pow.)
                     power = Pow.apply(a, b - 1, number_exponent=ctx.number_exponent)
-                    grad_a = Where.apply(zero, grad_output * (b * power), condition=b.data == 0)
+                    grad_a = Where.apply(zero, grad_output * (b * power), condition=b._data == 0)
             if ctx.needs_input_grad[1]:
                 # torch: grad * where(a == 0 and b >= 0, 0, out * log(a))
-                zero_base = (a.data == 0) & (b.data >= 0)
+                zero_base = (a._data == 0) & (b._data >= 0)
                 grad_b = grad_output * Where.apply(zero, output * a.log(), condition=zero_base)
         return grad_a, grad_b
 
@@ -350,7 +350,7 @@ class Maximum(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        a_smaller, a_larger, tied = (saved.data for saved in ctx.saved_tensors)
+        a_smaller, a_larger, tied = (saved._data for saved in ctx.saved_tensors)
         zero = zero_like(grad_output)
         shared = grad_output
         if tied.any():

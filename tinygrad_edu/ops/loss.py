@@ -68,7 +68,7 @@ class CrossEntropy(Function):
         class_dim = ctx.class_dim
         # A2 = softmax(Z2) as a function of Z2, so that the gradient has a gradient too; the
         # log-softmax values are forward's.
-        a2 = Exp.apply(LogSoftmax.apply(z2, dim=class_dim, known_output=log_a2.data))
+        a2 = Exp.apply(LogSoftmax.apply(z2, dim=class_dim, known_output=log_a2._data))
         # -Y: minus one at each sample's label, so that A2 - Y is one addition.
         minus_y = np.zeros(z2.shape, dtype=z2.dtype)
         minus_y[ctx.positions] = -1

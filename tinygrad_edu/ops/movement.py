@@ -167,10 +167,10 @@ class WriteView(Function):
         ctx.view_fn = view_fn
         output = base.copy()
         outside = np.ones(base.shape, dtype=bool)
-        region = view_fn(constant(output)).data
+        region = view_fn(constant(output))._data
         if region.size > 0:  # (an empty expanded view is read-only, and nothing to write)
             region[...] = value
-            view_fn(constant(outside)).data[...] = False
+            view_fn(constant(outside))._data[...] = False
         ctx.outside = outside
         return output
 

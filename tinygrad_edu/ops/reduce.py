@@ -94,7 +94,7 @@ class Max(Function):
             # torch: grad / (number of tied maxima), at each of them
             per_slice = per_slice * share[0]
         return Where.apply(per_slice.expand(ctx.input_shape), zero_like(grad_output),
-                           condition=is_max.data)
+                           condition=is_max._data)
 
 
 class MaxDim(Function):
@@ -130,4 +130,4 @@ class MaxDim(Function):
     def backward(ctx: Context, grad_values: Tensor, grad_indices: Tensor) -> Tensor:
         (is_chosen,) = ctx.saved_tensors
         spread = grad_values.reshape(ctx.kept_shape).expand(ctx.input_shape)
-        return Where.apply(spread, zero_like(grad_values), condition=is_chosen.data)
+        return Where.apply(spread, zero_like(grad_values), condition=is_chosen._data)

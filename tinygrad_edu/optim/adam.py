@@ -102,7 +102,7 @@ class Adam(Optimizer):
             for param in group["params"]:
                 if param.grad is None:
                     continue
-                data = param.data
+                data = param._data
                 state = self.state[param]
                 if len(state) == 0:
                     state["step"] = 0
@@ -113,12 +113,12 @@ class Adam(Optimizer):
                 state["step"] += 1
                 step = state["step"]
                 if decoupled:
-                    grad = signed_decayed_grad(param.grad.data, data, 0, group["maximize"])
+                    grad = signed_decayed_grad(param.grad._data, data, 0, group["maximize"])
                     if weight_decay != 0:
                         data *= 1 - lr * weight_decay
                 else:
                     grad = signed_decayed_grad(
-                        param.grad.data, data, weight_decay, group["maximize"]
+                        param.grad._data, data, weight_decay, group["maximize"]
                     )
                 exp_avg = state["exp_avg"]
                 exp_avg_sq = state["exp_avg_sq"]

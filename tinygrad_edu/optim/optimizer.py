@@ -6,7 +6,7 @@ optimiser's ``defaults`` where the group leaves them out. ``state`` maps each pa
 a dict of NumPy arrays (momentum buffers, moment estimates) and step counts; like torch's,
 it is a ``defaultdict``, so ``state[param]`` is an empty dict before the first step.
 
-Subclasses implement ``step()``: they read ``param.grad.data`` and update ``param.data`` in place
+Subclasses implement ``step()``: they read ``param.grad._data`` and update ``param._data`` in place
 with NumPy, outside autograd, and bump the parameter's version counter.
 """
 
@@ -134,10 +134,10 @@ class Optimizer:
                     # A gradient recorded with create_graph: cut it from its graph first.
                     grad = grad.detach()
                     param.grad = grad
-                if grad.data.flags.writeable:
-                    grad.data.fill(0)
+                if grad._data.flags.writeable:
+                    grad._data.fill(0)
                 else:
-                    grad.data = np.zeros_like(grad.data)
+                    grad._data = np.zeros_like(grad._data)
                 grad._version.value += 1
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -261,7 +261,7 @@ def _copy_value(value: Any, param: Tensor | None, name: str = "") -> Any:
     shape, and a saved step count (torch keeps it as a 0-d tensor) becomes an int.
     """
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     if name == "step":
         return int(np.asarray(value).item())
     if isinstance(value, (np.ndarray, np.generic)):

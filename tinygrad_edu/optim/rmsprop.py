@@ -99,7 +99,7 @@ class RMSprop(Optimizer):
             for param in group["params"]:
                 if param.grad is None:
                     continue
-                data = param.data
+                data = param._data
                 state = self.state[param]
                 if len(state) == 0:
                     state["step"] = 0
@@ -110,7 +110,7 @@ class RMSprop(Optimizer):
                         state["grad_avg"] = np.zeros_like(data)
                 state["step"] += 1
                 grad = signed_decayed_grad(
-                    param.grad.data, data, group["weight_decay"], group["maximize"]
+                    param.grad._data, data, group["weight_decay"], group["maximize"]
                 )
                 square_avg = state["square_avg"]
                 square_avg *= alpha

@@ -84,9 +84,9 @@ class SGD(Optimizer):
             for param in group["params"]:
                 if param.grad is None:
                     continue
-                data = param.data
+                data = param._data
                 grad = signed_decayed_grad(
-                    param.grad.data, data, group["weight_decay"], group["maximize"]
+                    param.grad._data, data, group["weight_decay"], group["maximize"]
                 )
                 if momentum != 0:
                     state = self.state[param]

@@ -148,7 +148,7 @@ def _input_strategy(
 def _reference_array(result: Any) -> np.ndarray:
     """The reference's result as a NumPy array (a torch tensor is detached and converted)."""
     if isinstance(result, Tensor):
-        return np.asarray(result.data)
+        return np.asarray(result._data)
     if hasattr(result, "detach") and hasattr(result, "numpy"):  # a torch tensor
         return np.asarray(result.detach().cpu().numpy())
     return np.asarray(result)
@@ -183,7 +183,7 @@ def _check_unmodified(
 ) -> None:
     """Every input still holds the values it was created with."""
     for index, (array, leaf) in enumerate(zip(arrays, leaves)):
-        if not np.array_equal(leaf.data, array, equal_nan=True):
+        if not np.array_equal(leaf._data, array, equal_nan=True):
             detail = f"input {index} was modified in place; an op must leave its inputs unchanged"
             _fail(setup, f"{stage} check", arrays, detail)
 
@@ -197,7 +197,7 @@ def _check_reference(setup: _Setup, arrays: list[np.ndarray], output: Tensor) ->
     if expected.shape != output.shape:
         detail = f"the output has shape {output.shape}, the reference {expected.shape}"
         _fail(setup, "reference check", arrays, detail)
-    actual = output.data
+    actual = output._data
     allowed = setup.reference_atol + setup.reference_rtol * np.abs(expected)
     difference = np.abs(actual - expected)
     bad = ~(difference <= allowed)  # negated so that NaN counts as bad
@@ -225,23 +225,23 @@ def _check_backward(
     except Exception as error:
         _fail(setup, "backward check", arrays, f"backward raised {type(error).__name__}: {error}")
     _check_unmodified(setup, arrays, leaves, "backward")
-    if not np.array_equal(grad_output.data, upstream):
+    if not np.array_equal(grad_output._data, upstream):
         _fail(setup, "backward check", arrays, "grad_output was modified in place")
     gradients: list[tuple[int, np.ndarray]] = []
     for index, leaf in enumerate(leaves):
         gradient = leaf.grad
         if gradient is None:
             continue
-        if gradient.shape != leaf.shape or gradient.data.dtype != leaf.data.dtype:
+        if gradient.shape != leaf.shape or gradient._data.dtype != leaf._data.dtype:
             detail = f"the gradient of input {index} has shape {gradient.shape} and dtype "
-            detail += f"{gradient.data.dtype}, the input {leaf.shape} and {leaf.data.dtype}"
+            detail += f"{gradient._data.dtype}, the input {leaf.shape} and {leaf._data.dtype}"
             _fail(setup, "backward check", arrays, detail)
         for other, earlier in gradients:
-            if np.shares_memory(gradient.data, earlier):
+            if np.shares_memory(gradient._data, earlier):
                 detail = f"the gradients of inputs {other} and {index} share memory, so "
                 detail += "changing one (an optimizer step, zero_) would change the other"
                 _fail(setup, "backward check", arrays, detail)
-        gradients.append((index, gradient.data))
+        gradients.append((index, gradient._data))
 
 
 def _check_derivatives(setup: _Setup, arrays: list[np.ndarray], second_order: bool) -> None:

@@ -15,7 +15,7 @@ Example:
     >>> from hypothesis import given
     >>> @given(tensors(shape=(2, 3), elements=positive_values()))
     ... def test_log_is_finite(x):
-    ...     assert np.isfinite(x.log().data).all()
+    ...     assert np.isfinite(x.log()._data).all()
     >>> test_log_is_finite()
 """
 

@@ -84,7 +84,7 @@ def gradient_norm(tensor: Tensor) -> float:
         >>> gradient_norm(tge.tensor([3.0, 4.0]))
         5.0
     """
-    values = np.asarray(tensor.data, dtype=np.float64)
+    values = np.asarray(tensor._data, dtype=np.float64)
     return float(np.sqrt(np.sum(values * values)))
 
 
