@@ -126,19 +126,19 @@ def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool 
     return _made(array, requires_grad)
 
 
-def zeros_like(other: Tensor, dtype: Any = None, device: Any = None,
+def zeros_like(input: Tensor, dtype: Any = None, device: Any = None,
                requires_grad: bool = False) -> Tensor:
-    """Zeros with the shape (and by default the dtype) of ``other``."""
+    """Zeros with the shape (and by default the dtype) of ``input``."""
     devices.check_device(device, "zeros_like")
-    array = np.zeros(other.shape, dtype=other.dtype if dtype is None else dtypes.to_dtype(dtype))
+    array = np.zeros(input.shape, dtype=input.dtype if dtype is None else dtypes.to_dtype(dtype))
     return _made(array, requires_grad)
 
 
-def ones_like(other: Tensor, dtype: Any = None, device: Any = None,
+def ones_like(input: Tensor, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
-    """Ones with the shape (and by default the dtype) of ``other``."""
+    """Ones with the shape (and by default the dtype) of ``input``."""
     devices.check_device(device, "ones_like")
-    array = np.ones(other.shape, dtype=other.dtype if dtype is None else dtypes.to_dtype(dtype))
+    array = np.ones(input.shape, dtype=input.dtype if dtype is None else dtypes.to_dtype(dtype))
     return _made(array, requires_grad)
 
 
@@ -223,9 +223,9 @@ def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     return _made(array, requires_grad)
 
 
-def empty_like(other: Tensor, dtype: Any = None, device: Any = None,
+def empty_like(input: Tensor, dtype: Any = None, device: Any = None,
                requires_grad: bool = False) -> Tensor:
-    """``empty`` with the shape (and by default the dtype) of ``other``.
+    """``empty`` with the shape (and by default the dtype) of ``input``.
 
     Example:
         >>> import tinygrad_edu as tge
@@ -233,12 +233,12 @@ def empty_like(other: Tensor, dtype: Any = None, device: Any = None,
         dtype('float64')
     """
     devices.check_device(device, "empty_like")
-    return zeros_like(other, dtype=dtype, requires_grad=requires_grad)
+    return zeros_like(input, dtype=dtype, requires_grad=requires_grad)
 
 
-def full_like(other: Tensor, fill_value: float, dtype: Any = None, device: Any = None,
+def full_like(input: Tensor, fill_value: float, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
-    """``fill_value`` in the shape (and by default the dtype) of ``other``.
+    """``fill_value`` in the shape (and by default the dtype) of ``input``.
 
     Example:
         >>> import tinygrad_edu as tge
@@ -246,13 +246,13 @@ def full_like(other: Tensor, fill_value: float, dtype: Any = None, device: Any =
         tensor([3., 3.])
     """
     devices.check_device(device, "full_like")
-    target = other.dtype if dtype is None else dtypes.to_dtype(dtype)
-    return _made(np.full(other.shape, fill_value, dtype=target), requires_grad)
+    target = input.dtype if dtype is None else dtypes.to_dtype(dtype)
+    return _made(np.full(input.shape, fill_value, dtype=target), requires_grad)
 
 
-def rand_like(other: Tensor, dtype: Any = None, device: Any = None,
+def rand_like(input: Tensor, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
-    """Uniform random numbers in [0, 1) with the shape (and by default the dtype) of ``other``.
+    """Uniform random numbers in [0, 1) with the shape (and by default the dtype) of ``input``.
 
     Example:
         >>> import tinygrad_edu as tge
@@ -260,13 +260,13 @@ def rand_like(other: Tensor, dtype: Any = None, device: Any = None,
         (2, 3)
     """
     devices.check_device(device, "rand_like")
-    target = other.dtype if dtype is None else dtype
-    return rand(other.shape, dtype=target, requires_grad=requires_grad)
+    target = input.dtype if dtype is None else dtype
+    return rand(input.shape, dtype=target, requires_grad=requires_grad)
 
 
-def randn_like(other: Tensor, dtype: Any = None, device: Any = None,
+def randn_like(input: Tensor, dtype: Any = None, device: Any = None,
                requires_grad: bool = False) -> Tensor:
-    """Standard normal random numbers with the shape (and by default the dtype) of ``other``.
+    """Standard normal random numbers with the shape (and by default the dtype) of ``input``.
 
     Example:
         >>> import tinygrad_edu as tge
@@ -274,8 +274,8 @@ def randn_like(other: Tensor, dtype: Any = None, device: Any = None,
         dtype('float64')
     """
     devices.check_device(device, "randn_like")
-    target = other.dtype if dtype is None else dtype
-    return randn(other.shape, dtype=target, requires_grad=requires_grad)
+    target = input.dtype if dtype is None else dtype
+    return randn(input.shape, dtype=target, requires_grad=requires_grad)
 
 
 def randint(low: int, high: int | None = None, size: Any = None,

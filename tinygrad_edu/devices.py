@@ -110,14 +110,14 @@ def is_device(value: Any) -> bool:
     return isinstance(value, (device, str))
 
 
-def set_default_device(value: Any) -> None:
+def set_default_device(device: Any) -> None:
     """Set the device new tensors are made on: only the CPU exists here (torch's function).
 
     Example:
         >>> import tinygrad_edu as tge
         >>> tge.set_default_device("cpu")
     """
-    check_device(value, "set_default_device")
+    check_device(device, "set_default_device")
 
 
 def get_default_device() -> device:

@@ -263,7 +263,7 @@ def _sync_folder(folder: str) -> None:
 
 
 # ---------------------------------------------------------------------------------- loading
-def load(f: FileLike, map_location: MapLocation = None,
+def load(f: FileLike, map_location: MapLocation = None, *,
          weights_only: bool | None = True) -> Any:
     """Load what ``save`` wrote; never runs code from the file.
 

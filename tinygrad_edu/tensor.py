@@ -1400,12 +1400,12 @@ class Tensor:
                                f"{self.ndim}D (shape {self.shape}); use transpose or permute")
         return self.transpose(0, 1) if self.ndim == 2 else self.reshape(self.shape)
 
-    def mm(self, other: Tensor) -> Tensor:
+    def mm(self, mat2: Tensor) -> Tensor:
         """The product of two matrices (both 2-D; ``matmul`` also takes vectors and batches)."""
-        if self.ndim != 2 or other.ndim != 2:
+        if self.ndim != 2 or mat2.ndim != 2:
             raise RuntimeError(f"mm: both arguments must be matrices (2-D), got shapes "
-                               f"{self.shape} and {other.shape}; use matmul for other shapes")
-        return self.matmul(other)
+                               f"{self.shape} and {mat2.shape}; use matmul for other shapes")
+        return self.matmul(mat2)
 
     def matmul(self, other: Any) -> Tensor:
         """Matrix product with NumPy/torch rules for 1-D and batched operands."""
