@@ -36,26 +36,13 @@ TOLERANCE = {  # float64: same math as torch; lower precisions: torch's kernels 
 }
 
 # case key -> why tinygrad_edu differs from torch there (README's documented differences).
-_CAST = ("casting a tensor that requires grad to an integer or bool dtype gives a tensor that "
-         "requires grad here (grad_fn CastBackward); in torch an integer or bool result never "
-         "requires grad")
 KNOWN_DIFFERENCES: dict[str, str] = {
     "torch.Tensor (integer data)": ("torch.Tensor(data) always makes the default float dtype; "
                                     "tinygrad_edu.Tensor keeps the data's (int64 for integers)"),
-    "torch.Tensor.bool": _CAST,
-    "torch.Tensor.int": _CAST,
-    "torch.Tensor.long": _CAST,
-    "torch.Tensor.to": _CAST + " (x.to(integer_tensor))",
-    "torch.Tensor.type": _CAST + " (x.type('torch.LongTensor'))",
     "torch.Tensor.cuda": ("torch without CUDA raises AssertionError ('Torch not compiled with "
                           "CUDA enabled'); tinygrad_edu raises RuntimeError (no GPU backend)"),
-    "torch.Tensor.data": ("x.data is the NumPy array here, a detached Tensor sharing memory in "
-                          "torch (being renamed to a private attribute on another branch)"),
     "torch.Tensor.grad_fn (name)": ("grad_fn.name() is 'MulBackward' here, 'MulBackward0' in "
                                     "torch (which numbers the overloads)"),
-    "torch.Tensor.var": ("x.var(0, True) reads True as keepdim here; torch's overload "
-                         "var(dim, unbiased, keepdim) reads it as unbiased"),
-    "torch.tensor (ragged)": ("a ragged nested list raises TypeError here, ValueError in torch"),
     "torch.utils.data.TensorDataset (size mismatch)": (
         "tensors of different lengths raise ValueError here (the house style keeps assert for "
         "internal invariants), AssertionError in torch"),

@@ -560,7 +560,12 @@ CASES: dict[str, Case] = {
                                       x(lib).type("torch.LongTensor")),
     "torch.Tensor.unbind": lambda lib: x(lib).unbind(),
     "torch.Tensor.unsqueeze": lambda lib: x(lib).unsqueeze(1),
-    "torch.Tensor.var": lambda lib: (x(lib).var(), x(lib).var(dim=1), x(lib).var(0, True)),
+    "torch.Tensor.var": lambda lib: (x(lib).var(), x(lib).var(dim=1), x(lib).var(0, True),
+                                     x(lib).var(False), x(lib).var(1, False, True),
+                                     x(lib).var(0, correction=0)),
+    "torch.Tensor.std": lambda lib: (x(lib).std(), x(lib).std(dim=1), x(lib).std(0, True),
+                                     x(lib).std(False), x(lib).std(1, False, True),
+                                     x(lib).std(0, correction=0)),
     "torch.Tensor.view": lambda lib: (x(lib).view(3, 2), x(lib).view(-1)),
     "torch.Tensor.view (non-contiguous)": lambda lib: x(lib).t().view(6),
     "torch.Tensor.view_as": lambda lib: x(lib).view_as(y(lib)),
@@ -723,10 +728,12 @@ SIGNATURE_DIFFERENCES: dict[str, str] = {
     "torch.Tensor.mul": DOCSTRING_NAME.format("value", "mul"),
     "torch.Tensor.mul_": DOCSTRING_NAME.format("value", "mul_"),
     "torch.Tensor.where": DOCSTRING_NAME.format("y", "where"),
-    "torch.Tensor.var": ("ours is var(dim, keepdim, correction); torch also has the overload "
-                         "var(dim, unbiased, keepdim), missing from its docstring, so "
-                         "x.var(0, True) means unbiased=True in torch, keepdim=True here "
-                         "(KNOWN_DIFFERENCES in tests/test_torch_api.py)"),
+    "torch.Tensor.var": ("ours is var(dim, unbiased, keepdim, *, correction): torch's two "
+                         "overloads in one; its docstring shows only var(dim, *, correction, "
+                         "keepdim)"),
+    "torch.Tensor.std": ("ours is std(dim, unbiased, keepdim, *, correction): torch's two "
+                         "overloads in one; its docstring shows only std(dim, *, correction, "
+                         "keepdim)"),
     "torch.autograd.Sequence": ("not API: both modules import Sequence for their type hints, "
                                 "ours from typing, torch's from collections.abc"),
     "torch.autograd.grad": ("no only_inputs (deprecated and ignored by torch), so allow_unused is "

@@ -335,7 +335,8 @@ class Tensor:
             try:
                 array = np.array(data, dtype=target)
             except (ValueError, TypeError) as error:
-                raise TypeError(
+                # A ragged nested list is a ValueError in torch, an unusable type a TypeError.
+                raise type(error)(
                     f"Tensor: cannot convert {type(data).__name__} to a tensor ({error}); pass a "
                     "number, a rectangular nested list or a NumPy array"
                 ) from None
@@ -1021,12 +1022,34 @@ class Tensor:
             return total + float("nan")
         return total * (1.0 / count)
 
-    def var(self, dim: Any = None, keepdim: bool = False, correction: int = 1) -> Tensor:
+    def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: float | None = None) -> Tensor:
         """Variance over ``dim``: Σ (x - mean)² / (N - correction); correction=1 is unbiased.
+
+        torch's older form ``var(dim, unbiased, keepdim)`` is accepted too: ``unbiased=False``
+        means correction=0, so ``x.var(0, True)`` is the unbiased variance over dim 0, and
+        ``x.var(False)`` the biased variance of all elements.
 
         Like torch, N - correction <= 0 warns and divides by 0 (NaN for a zero sum of squares,
         inf otherwise); the variance over an empty dimension is NaN.
+
+        Example:
+            >>> import tinygrad_edu as tge
+            >>> x = tge.tensor([[1.0, 2.0], [3.0, 6.0]])
+            >>> x.var(0)
+            tensor([2., 8.])
+            >>> x.var(0, False, True)
+            tensor([[1., 4.]])
         """
+        if isinstance(dim, bool):  # torch's var(unbiased)
+            dim, unbiased = None, dim
+        if unbiased is not None and correction is not None:
+            raise TypeError(
+                "var: pass either unbiased= (torch's older form) or correction=, not both; "
+                "unbiased=False is correction=0"
+            )
+        if correction is None:
+            correction = 0 if unbiased is False else 1
         if self.dtype.kind != "f":
             raise RuntimeError(
                 f"var: std and var only support floating point and complex dtypes, got "
@@ -1048,6 +1071,17 @@ class Tensor:
             return squares + float("nan")
         with np.errstate(divide="ignore", invalid="ignore"):
             return squares / max(count - correction, 0)
+
+    def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: float | None = None) -> Tensor:
+        """Standard deviation over ``dim``: the square root of ``var`` with the same arguments.
+
+        Example:
+            >>> import tinygrad_edu as tge
+            >>> tge.tensor([[1.0, 2.0], [3.0, 6.0]]).std(0, False)
+            tensor([1., 2.])
+        """
+        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
 
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
         """The p-norm over ``dim`` (all elements by default): (Σ |x|^p)^(1/p); p=2 ("fro") is

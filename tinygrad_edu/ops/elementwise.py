@@ -377,12 +377,17 @@ class Where(Function):
 
 
 class Cast(Function):
-    """out = a converted to another dtype.   The gradient is converted back."""
+    """out = a converted to another dtype.   The gradient is converted back.
+
+    An integer or bool result has no gradient (it never requires grad, as in torch)."""
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, *, dtype: np.dtype) -> np.ndarray:
         ctx.input_dtype = a.dtype
-        return a.astype(dtype)
+        result = a.astype(dtype)
+        if result.dtype.kind != "f":
+            ctx.mark_non_differentiable(result)
+        return result
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
