@@ -654,3 +654,39 @@ def test_assigning_data_of_a_view_is_refused_where_torch_detaches_the_view() -> 
     ours = tge.ones(2, 3)[0]
     with pytest.raises(RuntimeError, match="cannot replace the memory of a view"):
         ours.data = tge.zeros(5)
+
+
+# ------------------------------------------------------------------ printing: Size and format
+def test_shapes_are_size_tuples_like_torch_size() -> None:
+    def script(lib: ModuleType) -> list[Any]:
+        shape = lib.ones(2, 3).shape
+        pieces = [shape, shape[1:], shape + (4,), (4,) + shape, lib.ones(5).size(),
+                  lib.Size([7, 1]), lib.tensor(1.0).shape]
+        names = [type(piece).__name__ for piece in pieces]
+        texts = [repr(piece).replace("torch.", "") for piece in pieces]  # torch.Size -> Size
+        return [names, texts, shape == (2, 3), shape.numel(), shape[0], isinstance(shape, tuple),
+                f"Shape of tensor: {shape}".replace("torch.", "")]
+
+    assert script(tge) == script(torch)
+    assert script(tge)[1][0] == "Size([2, 3])"
+
+
+@pytest.mark.parametrize("spec", ["", ".2f", "+.3e", ">10.1f", "d"])
+def test_a_zero_dimensional_tensor_formats_as_its_number(spec: str) -> None:
+    def script(lib: ModuleType) -> list[str]:
+        numbers = [lib.tensor(3.14159), lib.tensor(-2.0, dtype=lib.float64),
+                   lib.tensor(7), lib.tensor(0.5, requires_grad=True)]
+        results = []
+        for number in numbers:
+            try:
+                results.append(format(number, spec))
+            except (TypeError, ValueError) as error:
+                results.append(type(error).__name__)
+        return results
+
+    assert script(tge) == script(torch)
+
+
+def test_a_format_spec_for_a_tensor_with_elements_raises_like_torch() -> None:
+    assert_same_error(lambda lib: f"{lib.tensor([1.0, 2.0]):.2f}")
+    assert f"{tge.tensor([1.0, 2.0])}" == str(tge.tensor([1.0, 2.0])) == "tensor([1., 2.])"

@@ -51,6 +51,7 @@ from tinygrad_edu.serialization import (
     save,
     to_torch_state_dict,
 )
+from tinygrad_edu.size import Size
 from tinygrad_edu.tensor import Tensor
 from typing import Any
 from tinygrad_edu.torch_names import missing_name
@@ -117,7 +118,8 @@ short = int16
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "arange", "autograd", "bool", "bool_", "cat", "chunk", "data", "enable_grad", "eye",
+    "Size", "Tensor", "arange", "autograd", "bool", "bool_", "cat", "chunk", "data",
+    "enable_grad", "eye",
     "float16", "float32", "float64", "from_numpy", "from_torch_state_dict", "full", "functional",
     "int32", "int64", "is_grad_enabled", "load", "manual_seed", "maximum", "minimum", "nn",
     "no_grad", "ones", "ones_like", "ops", "optim", "pad", "rand", "randn", "save",

@@ -365,8 +365,9 @@ def _as_gradients(
             grad_output = grad_output.to(output.dtype)
         if grad_output.shape != output.shape:
             raise RuntimeError(
-                f"Mismatch in shape: grad_output[{index}] has a shape of {grad_output.shape} and "
-                f"output[{index}] has a shape of {output.shape}."
+                f"Mismatch in shape: grad_output[{index}] has a shape of "
+                f"{tuple(grad_output.shape)} and "
+                f"output[{index}] has a shape of {tuple(output.shape)}."
             )
         gradients.append(grad_output)
     return gradients

@@ -183,7 +183,7 @@ def rand(*size: Any, generator: np.random.Generator | None = None, dtype: Any = 
     Example:
         >>> import tinygrad_edu as tge
         >>> tge.rand(2, 3).shape
-        (2, 3)
+        Size([2, 3])
     """
     devices.check_device(device, "rand")
     source = _DefaultGenerator.generator if generator is None else generator
@@ -216,7 +216,7 @@ def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     Example:
         >>> import tinygrad_edu as tge
         >>> tge.empty(2, 3).shape
-        (2, 3)
+        Size([2, 3])
     """
     devices.check_device(device, "empty")
     array = np.zeros(new_shape(size, "empty"), dtype=_float_dtype(dtype))
@@ -257,7 +257,7 @@ def rand_like(input: Tensor, dtype: Any = None, device: Any = None,
     Example:
         >>> import tinygrad_edu as tge
         >>> tge.rand_like(tge.zeros(2, 3)).shape
-        (2, 3)
+        Size([2, 3])
     """
     devices.check_device(device, "rand_like")
     target = input.dtype if dtype is None else dtype
@@ -288,7 +288,7 @@ def randint(low: int, high: int | None = None, size: Any = None,
         >>> import tinygrad_edu as tge
         >>> values = tge.randint(0, 10, (3, 4))
         >>> values.shape, values.dtype, bool(((values >= 0) & (values < 10)).all())
-        ((3, 4), dtype('int64'), True)
+        (Size([3, 4]), dtype('int64'), True)
     """
     devices.check_device(device, "randint")
     if size is None and isinstance(high, (tuple, list)):
@@ -330,7 +330,7 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None,
     Example:
         >>> import tinygrad_edu as tge
         >>> tge.normal(0.0, 1.0, (2, 3)).shape, tge.normal(tge.zeros(4), 2.0).shape
-        ((2, 3), (4,))
+        (Size([2, 3]), Size([4]))
     """
     devices.check_device(device, "normal")
     tensors = [value for value in (mean, std) if isinstance(value, Tensor)]

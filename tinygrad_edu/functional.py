@@ -28,7 +28,7 @@ def cat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
     Example:
         >>> import tinygrad_edu as tge
         >>> tge.cat([tge.ones(2, 1), tge.zeros(2, 2)], dim=1).shape
-        (2, 3)
+        Size([2, 3])
     """
     parts = as_tensors(tensors)
     if not parts:
@@ -45,7 +45,7 @@ def cat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
         if not same:
             raise RuntimeError(
                 f"cat: sizes of tensors must match except in dimension {axis}; tensor 0 has shape "
-                f"{first.shape} but tensor {position} has shape {part.shape}"
+                f"{tuple(first.shape)} but tensor {position} has shape {tuple(part.shape)}"
             )
     return ops.Cat.apply(*_common_dtype(parts), dim=axis)
 
@@ -56,7 +56,7 @@ def stack(tensors: Sequence[Any], dim: int = 0) -> Tensor:
     Example:
         >>> import tinygrad_edu as tge
         >>> tge.stack([tge.ones(3), tge.zeros(3)]).shape
-        (2, 3)
+        Size([2, 3])
     """
     parts = as_tensors(tensors)
     if not parts:
@@ -64,8 +64,9 @@ def stack(tensors: Sequence[Any], dim: int = 0) -> Tensor:
     for position, part in enumerate(parts):
         if part.shape != parts[0].shape:
             raise RuntimeError(
-                f"stack: expects each tensor to be equal size, but got {parts[0].shape} at entry "
-                f"0 and {part.shape} at entry {position}"
+                f"stack: expects each tensor to be equal size, but got {tuple(parts[0].shape)} at "
+                f"entry "
+                f"0 and {tuple(part.shape)} at entry {position}"
             )
     return cat([part.unsqueeze(dim) for part in parts], dim=dim)
 
@@ -128,8 +129,9 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
         np.broadcast_shapes(condition_array.shape, a.shape, b.shape)
     except ValueError:
         raise RuntimeError(
-            f"where: shapes of condition {condition_array.shape}, input {a.shape} and other "
-            f"{b.shape} do not broadcast together"
+            f"where: shapes of condition {tuple(condition_array.shape)}, input {tuple(a.shape)} "
+            f"and other "
+            f"{tuple(b.shape)} do not broadcast together"
         ) from None
     return ops.Where.apply(a, b, condition=condition_array)
 
@@ -150,12 +152,12 @@ def pad(input: Tensor, pad: Sequence[int], value: float = 0.0) -> Tensor:
     Example:
         >>> import tinygrad_edu as tge
         >>> tge.pad(tge.ones(2, 2), (1, 0)).shape
-        (2, 3)
+        Size([2, 3])
     """
     if len(pad) % 2 != 0 or len(pad) // 2 > input.ndim:
         raise ValueError(
             f"pad: expected an even number of sizes, at most 2 per dimension ({2 * input.ndim} "
-            f"for shape {input.shape}), got {tuple(pad)}"
+            f"for shape {tuple(input.shape)}), got {tuple(pad)}"
         )
     if any(width < 0 for width in pad):
         raise ValueError(f"pad: negative padding {tuple(pad)} is not supported; slice instead")
@@ -171,18 +173,20 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     Example:
         >>> import tinygrad_edu as tge
         >>> tge.functional.linear(tge.ones(5, 3), tge.ones(2, 3), tge.zeros(2)).shape
-        (5, 2)
+        Size([5, 2])
     """
     if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
         raise RuntimeError(
-            f"linear: input of shape {input.shape} and weight of shape {weight.shape} do not fit: "
+            f"linear: input of shape {tuple(input.shape)} and weight of shape "
+            f"{tuple(weight.shape)} do not fit: "
             "weight must be (out_features, in_features) with in_features = input.shape[-1]"
         )
     if bias is None:
         return input.matmul(weight.T)
     if bias.shape != (weight.shape[0],):
         raise RuntimeError(
-            f"linear: bias of shape {bias.shape} does not fit weight of shape {weight.shape}; "
+            f"linear: bias of shape {tuple(bias.shape)} does not fit weight of shape "
+            f"{tuple(weight.shape)}; "
             f"expected ({weight.shape[0]},)"
         )
     if not (input.dtype == weight.dtype == bias.dtype):

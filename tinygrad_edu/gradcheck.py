@@ -106,8 +106,8 @@ def _vector_jacobian_product(
             continue
         expected = inputs[index]
         if gradient.shape != expected.shape or gradient.dtype != expected.dtype:
-            detail = f"gradient has shape {gradient.shape} and dtype {gradient.dtype}, "
-            detail += f"but the input has shape {expected.shape} and dtype {expected.dtype}"
+            detail = f"gradient has shape {tuple(gradient.shape)} and dtype {gradient.dtype}, "
+            detail += f"but the input has shape {tuple(expected.shape)} and dtype {expected.dtype}"
             raise _CheckFailed(_Failure(name, "gradient shape/dtype", index, detail))
         gradients[index] = np.array(gradient._data, copy=True)
     return gradients

@@ -26,7 +26,7 @@ class LegacyTensorType:
     Example:
         >>> import tinygrad_edu as tge
         >>> tge.FloatTensor([1, 2]), tge.LongTensor(2, 3).shape
-        (tensor([1., 2.]), (2, 3))
+        (tensor([1., 2.]), Size([2, 3]))
         >>> isinstance(tge.ones(2), tge.FloatTensor), tge.ones(2).type()
         (True, 'torch.FloatTensor')
     """

@@ -493,7 +493,7 @@ class _Reader:
         result: Any
         if kind == "numpy_scalar":
             if array.ndim != 0:
-                raise self.fail(where, f"a NumPy scalar with shape {array.shape}")
+                raise self.fail(where, f"a NumPy scalar with shape {tuple(array.shape)}")
             result = array[()]
         elif kind == "ndarray":
             result = array

@@ -27,6 +27,7 @@ import numpy as np
 from tinygrad_edu import devices, dtypes, ops
 from tinygrad_edu.function import Context, Function
 from tinygrad_edu.grad_mode import GradMode, enable_grad
+from tinygrad_edu.size import Size
 from tinygrad_edu.ops.movement import has_array_index
 from tinygrad_edu.torch_names import missing_name, public_names
 
@@ -74,7 +75,8 @@ def apply_binary(function: type[Function], a: Tensor, b: Tensor, op: str,
             np.broadcast_shapes(a.shape, b.shape)
         except ValueError:
             raise RuntimeError(
-                f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together (sizes must "
+                f"{op}: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be broadcast together "
+                f"(sizes must "
                 "be equal or 1 when aligned from the last dimension); reshape or unsqueeze one "
                 "operand"
             ) from None
@@ -448,9 +450,9 @@ class Tensor:
         return self.grad_fn is None
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        """The size of each dimension."""
-        return self._data.shape
+    def shape(self) -> Size:
+        """The size of each dimension, a tuple that prints as ``Size([2, 3])``."""
+        return Size(self._data.shape)
 
     @property
     def ndim(self) -> int:
@@ -481,9 +483,9 @@ class Tensor:
         return self._data.ndim
 
     def size(self, dim: int | None = None) -> Any:
-        """The shape, or the size of dimension ``dim``."""
+        """The shape (a ``Size``), or the size of dimension ``dim``."""
         if dim is None:
-            return self._data.shape
+            return Size(self._data.shape)
         if not -self.ndim <= dim < self.ndim:
             raise IndexError(
                 f"size: Dimension out of range (expected to be in range of [{-self.ndim}, "
@@ -592,6 +594,24 @@ class Tensor:
 
     def __int__(self) -> int:
         return int(self.item())
+
+    def __format__(self, format_spec: str) -> str:
+        """``f"{t:.2f}"``: a 0-d tensor formats as its number, as in torch; others as ``str(t)``.
+
+        Example:
+            >>> import tinygrad_edu as tge
+            >>> f"{tge.tensor(3.14159):.2f} and {tge.tensor(2.5)}"
+            '3.14 and 2.5'
+        """
+        if self._data.ndim == 0:
+            return format(self._data.item(), format_spec)
+        if format_spec:
+            raise TypeError(
+                f"unsupported format string passed to Tensor.__format__ ({format_spec!r} for a "
+                f"tensor of shape {tuple(self._data.shape)}); only 0-d tensors take a format: "
+                "format t.item() or the elements"
+            )
+        return str(self)
 
     def __repr__(self) -> str:
         data = self._data
@@ -829,7 +849,8 @@ class Tensor:
             return Tensor._wrap(comparison(self._data, other_data), False)
         except ValueError:
             raise RuntimeError(
-                f"comparison: shapes {self.shape} and {other_data.shape} cannot be broadcast "
+                f"comparison: shapes {tuple(self.shape)} and {tuple(other_data.shape)} cannot be "
+                f"broadcast "
                 "together"
             ) from None
 
@@ -1124,14 +1145,15 @@ class Tensor:
                 error = IndexError if op.startswith("arg") else RuntimeError
                 raise error(
                     f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
-                    f"Specify the reduction dim with the 'dim' argument (shape {self.shape})."
+                    f"Specify the reduction dim with the 'dim' argument (shape "
+                    f"{tuple(self.shape)})."
                 )
             return
         for axis in axes:
             if self.shape[axis] == 0:
                 raise IndexError(
                     f"{op}(): Expected reduction dim {axis} to have non-zero size (shape "
-                    f"{self.shape}); the {op} of an empty set is undefined"
+                    f"{tuple(self.shape)}); the {op} of an empty set is undefined"
                 )
 
     def _max(self, dim: Any, keepdim: bool, op: str) -> Any:
@@ -1220,7 +1242,8 @@ class Tensor:
         if not (math.prod(target) == self.numel() and -1 not in target) and not inferable:
             raise RuntimeError(
                 f"reshape: shape {list(target)} is invalid for input of size {self.numel()} "
-                f"(shape {self.shape}); the sizes must multiply to {self.numel()} (at most one -1)"
+                f"(shape {tuple(self.shape)}); the sizes must multiply to {self.numel()} (at most "
+                f"one -1)"
             )
         # Like torch, even the same shape gives a new view (a tensor of its own, not self).
         shape_now = tuple(size if size != -1 else self.numel() // known for size in target)
@@ -1235,8 +1258,8 @@ class Tensor:
         if copied:
             raise RuntimeError(
                 f"view size is not compatible with input tensor's size and stride (at least one "
-                f"dimension spans across two contiguous subspaces): shape {self.shape} with "
-                f"strides {self._data.strides} cannot be viewed as {result.shape}. Use "
+                f"dimension spans across two contiguous subspaces): shape {tuple(self.shape)} with "
+                f"strides {self._data.strides} cannot be viewed as {tuple(result.shape)}. Use "
                 ".reshape(...) instead."
             )
         return result
@@ -1265,7 +1288,7 @@ class Tensor:
         if sorted(axis % max(self.ndim, 1) for axis in order) != list(range(self.ndim)):
             raise RuntimeError(
                 f"permute: dims {list(order)} are not a permutation of the {self.ndim} "
-                f"dimensions of a tensor of shape {self.shape}"
+                f"dimensions of a tensor of shape {tuple(self.shape)}"
             )
         order = tuple(axis % self.ndim for axis in order) if self.ndim else ()
         return mark_view(ops.Permute.apply(self, dims=order), self,
@@ -1341,7 +1364,7 @@ class Tensor:
             >>> tge.arange(5).split(2)
             (tensor([0, 1]), tensor([2, 3]), tensor([4]))
             >>> [piece.shape for piece in tge.zeros(2, 5).split([1, 4], dim=1)]
-            [(2, 1), (2, 4)]
+            [Size([2, 1]), Size([2, 4])]
         """
         sizes = split_size_argument(split_size)
         if self.ndim == 0:
@@ -1424,21 +1447,23 @@ class Tensor:
         try:
             result = ops.GetItem.apply(self, index=normalized)
         except IndexError as error:
-            raise IndexError(f"indexing a tensor of shape {self.shape}: {error}") from None
+            raise IndexError(f"indexing a tensor of shape {tuple(self.shape)}: {error}") from None
         return mark_view(result, self, lambda base: ops.GetItem.apply(base, index=normalized))
 
     def t(self) -> Tensor:
         """The transpose of a matrix (a tensor of at most 2 dimensions, returned as it is)."""
         if self.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
-                               f"{self.ndim}D (shape {self.shape}); use transpose or permute")
+                               f"{self.ndim}D (shape {tuple(self.shape)}); use transpose or "
+                               f"permute")
         return self.transpose(0, 1) if self.ndim == 2 else self.reshape(self.shape)
 
     def mm(self, mat2: Tensor) -> Tensor:
         """The product of two matrices (both 2-D; ``matmul`` also takes vectors and batches)."""
         if self.ndim != 2 or mat2.ndim != 2:
             raise RuntimeError(f"mm: both arguments must be matrices (2-D), got shapes "
-                               f"{self.shape} and {mat2.shape}; use matmul for other shapes")
+                               f"{tuple(self.shape)} and {tuple(mat2.shape)}; use matmul for "
+                               f"other shapes")
         return self.matmul(mat2)
 
     def matmul(self, other: Any) -> Tensor:
@@ -1451,12 +1476,13 @@ class Tensor:
             )
         if a.ndim == 0 or b.ndim == 0:
             raise RuntimeError(
-                f"matmul: both arguments need to be at least 1-D, got shapes {a.shape} and "
-                f"{b.shape}; use * for multiplication by a scalar"
+                f"matmul: both arguments need to be at least 1-D, got shapes {tuple(a.shape)} and "
+                f"{tuple(b.shape)}; use * for multiplication by a scalar"
             )
         if a.shape[-1] != b.shape[-2 if b.ndim > 1 else -1]:
             raise RuntimeError(
-                f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied: the last dimension "
+                f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied: the "
+                f"last dimension "
                 f"of the first ({a.shape[-1]}) must equal the "
                 f"{'second-to-last' if b.ndim > 1 else 'only'} dimension of the second"
             )
@@ -1468,7 +1494,8 @@ class Tensor:
             result = ops.MatMul.apply(a_matrix, b_matrix)
         except ValueError as error:
             raise RuntimeError(
-                f"matmul: batch dimensions of shapes {a.shape} and {b.shape} do not broadcast"
+                f"matmul: batch dimensions of shapes {tuple(a.shape)} and {tuple(b.shape)} do not "
+                f"broadcast"
             ) from error
         # The result is a tensor of its own in torch, not a view: reshaped by the op directly.
         shape = list(result.shape)
@@ -1525,8 +1552,9 @@ class Tensor:
             result = function.apply(self, *others, **params)
         if result.shape != self.shape:
             raise RuntimeError(
-                f"in-place {function.__name__}: output with shape {self.shape} doesn't match the "
-                f"broadcast shape {result.shape}"
+                f"in-place {function.__name__}: output with shape {tuple(self.shape)} doesn't "
+                f"match the "
+                f"broadcast shape {tuple(result.shape)}"
             )
         if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
             raise RuntimeError(
@@ -1582,8 +1610,9 @@ class Tensor:
             np.broadcast_shapes(self.shape, other.shape)
         except ValueError:
             raise RuntimeError(
-                f"{op}: the size of tensor a {self.shape} must match the size of tensor b "
-                f"{other.shape} (sizes must be equal or 1 when aligned from the last dimension)"
+                f"{op}: the size of tensor a {tuple(self.shape)} must match the size of tensor b "
+                f"{tuple(other.shape)} (sizes must be equal or 1 when aligned from the last "
+                f"dimension)"
             ) from None
         return self._inplace(function, other, **params)
 

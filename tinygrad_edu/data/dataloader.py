@@ -55,7 +55,7 @@ def collate(items: list[Any]) -> Any:
         >>> import tinygrad_edu as tge
         >>> images, labels = collate([(tge.zeros(2), 3), (tge.ones(2), 5)])
         >>> images.shape, labels
-        ((2, 2), tensor([3, 5]))
+        (Size([2, 2]), tensor([3, 5]))
     """
     if isinstance(items[0], (tuple, list)):
         return tuple(_stack([item[field] for item in items]) for field in range(len(items[0])))

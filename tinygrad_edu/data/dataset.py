@@ -98,7 +98,7 @@ class Subset(Dataset):
             index_array = index_array.astype(np.int64)
         if index_array.ndim != 1 or not np.issubdtype(index_array.dtype, np.integer):
             raise TypeError(f"Subset: indices must be a 1-D sequence of integers, got an array of "
-                            f"shape {index_array.shape} and dtype {index_array.dtype}")
+                            f"shape {tuple(index_array.shape)} and dtype {index_array.dtype}")
         self.dataset = dataset
         self.indices: np.ndarray = index_array.astype(np.int64, copy=False)
 

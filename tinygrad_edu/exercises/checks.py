@@ -125,8 +125,8 @@ def require_close(step: str, actual: Any, expected: np.ndarray, what: str) -> No
     actual_array = np.asarray(actual.detach().numpy() if isinstance(actual, Tensor) else actual)
     if actual_array.shape != expected.shape:
         raise CheckFailed(
-            f"{step}: {what} has shape {actual_array.shape}, but it should have shape "
-            f"{expected.shape}."
+            f"{step}: {what} has shape {tuple(actual_array.shape)}, but it should have shape "
+            f"{tuple(expected.shape)}."
         )
     difference = np.abs(actual_array.astype(np.float64) - expected)
     bad = ~(difference <= 1e-10 + 1e-10 * np.abs(expected))

@@ -155,7 +155,7 @@ def check_article_mlp(module: ModuleType) -> None:
         shape = np.shape(grads[name])
         if shape != params[name].shape:
             raise CheckFailed(f"backward's d{name} has shape {shape}, but {name} has shape "
-                              f"{params[name].shape}: a gradient has its parameter's shape.")
+                              f"{tuple(params[name].shape)}: a gradient has its parameter's shape.")
     require_gradcheck(
         "your hand-derived backward (W1 (4, 5), b1 (4, 1), W2 (3, 4), b2 (3, 1), 6 examples)",
         partial(ArticleMLPLoss.apply, X=X, Y=Y, by_hand=by_hand),

@@ -100,7 +100,7 @@ class BroadcastTo(Function):
 
     Example:
         >>> BroadcastTo.apply(tensor64([1.0]), shape=(2, 1), unbroadcast=None).shape
-        (2, 1)
+        Size([2, 1])
     """
 
     @staticmethod
@@ -148,7 +148,8 @@ def check_broadcasting(module: ModuleType) -> None:
         if result.shape != shape:
             raise CheckFailed(
                 f"unbroadcast(grad of shape {broadcast_shape}, {shape}) returned shape "
-                f"{result.shape}, but a gradient has its input's shape {shape}. An input of shape "
+                f"{tuple(result.shape)}, but a gradient has its input's shape {shape}. An input "
+                f"of shape "
                 f"{shape} broadcast to {broadcast_shape} needs a sum over "
                 f"{_axes_to_sum(shape, broadcast_shape)}."
             )

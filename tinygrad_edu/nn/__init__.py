@@ -8,7 +8,7 @@ Example:
     >>> loss = nn.CrossEntropyLoss()(model(tge.ones(8, 784)), tge.zeros(8, dtype=tge.int64))
     >>> loss.backward()
     >>> model[0].weight.grad.shape
-    (64, 784)
+    Size([64, 784])
 """
 
 from tinygrad_edu.nn import functional, init

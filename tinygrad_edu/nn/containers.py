@@ -31,7 +31,7 @@ class Sequential(Module):
           (1): ReLU()
         )
         >>> model(tge.ones(2, 784)).shape
-        (2, 64)
+        Size([2, 64])
     """
 
     def __init__(self, *modules: Any) -> None:

@@ -133,7 +133,7 @@ def _class_weight(weight: Any, classes: int, dtype: np.dtype, op: str) -> np.nda
     array = weight._data if isinstance(weight, Tensor) else np.asarray(weight)
     if array.shape != (classes,):
         raise ValueError(f"{op}: weight should have one entry per class, shape ({classes},), "
-                         f"got {array.shape}")
+                         f"got {tuple(array.shape)}")
     return array.astype(dtype)
 
 
@@ -145,8 +145,9 @@ def _class_targets(target: np.ndarray, input: Tensor, class_dim: int, ignore_ind
     expected = input.shape[:class_dim] + input.shape[class_dim + 1:]
     if target.shape != expected:
         raise ValueError(
-            f"{op}: expected class targets of shape {expected} for input of shape {input.shape} "
-            f"(class dimension {class_dim}), got {target.shape}"
+            f"{op}: expected class targets of shape {expected} for input of shape "
+            f"{tuple(input.shape)} "
+            f"(class dimension {class_dim}), got {tuple(target.shape)}"
         )
     valid = target != ignore_index
     wrong = valid & ((target < 0) | (target >= classes))
@@ -205,8 +206,8 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
                         f"got dtype {target_tensor.dtype}")
     if target_tensor.shape != input.shape:
         raise ValueError(
-            f"{op}: probability targets must have the input's shape {input.shape}, got "
-            f"{target_tensor.shape}; class-index targets must be an integer tensor"
+            f"{op}: probability targets must have the input's shape {tuple(input.shape)}, got "
+            f"{tuple(target_tensor.shape)}; class-index targets must be an integer tensor"
         )
     if ignore_index >= 0:
         raise ValueError(f"{op}: ignore_index is not supported for probability targets")
@@ -344,8 +345,9 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     target_tensor = target if isinstance(target, Tensor) else Tensor(target, dtype=input.dtype)
     if target_tensor.shape != input.shape:
         warnings.warn(
-            f"mse_loss: using a target size {target_tensor.shape} that is different to the input "
-            f"size {input.shape}. This will likely lead to incorrect results due to "
+            f"mse_loss: using a target size {tuple(target_tensor.shape)} that is different to the "
+            f"input "
+            f"size {tuple(input.shape)}. This will likely lead to incorrect results due to "
             "broadcasting. Please ensure they have the same size.", stacklevel=2)
     difference = input - target_tensor
     return _reduce(difference * difference, reduction)
@@ -372,8 +374,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
         raise TypeError(f"{op}: input must be a floating point Tensor of logits")
     target_tensor = target if isinstance(target, Tensor) else Tensor(target, dtype=input.dtype)
     if target_tensor.shape != input.shape:
-        raise ValueError(f"{op}: target size ({target_tensor.shape}) must be the same as input "
-                         f"size ({input.shape})")
+        raise ValueError(f"{op}: target size ({tuple(target_tensor.shape)}) must be the same as "
+                         f"input "
+                         f"size ({tuple(input.shape)})")
     extra: dict[str, np.ndarray | None] = {}
     for name, value in (("weight", weight), ("pos_weight", pos_weight)):
         array = None if value is None else (
@@ -382,8 +385,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
             try:
                 np.broadcast_shapes(array.shape, input.shape)
             except ValueError:
-                raise ValueError(f"{op}: {name} of shape {array.shape} does not broadcast with "
-                                 f"input of shape {input.shape}") from None
+                raise ValueError(f"{op}: {name} of shape {tuple(array.shape)} does not broadcast "
+                                 f"with "
+                                 f"input of shape {tuple(input.shape)}") from None
         extra[name] = array
     losses = ops.BinaryCrossEntropyWithLogits.apply(
         input, target_tensor.to(input.dtype), weight=extra["weight"],

@@ -76,7 +76,7 @@ def calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     if tensor.ndim < 2:
         raise ValueError(
             "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions "
-            f"(got shape {tensor.shape})"
+            f"(got shape {tuple(tensor.shape)})"
         )
     receptive_field = math.prod(tensor.shape[2:])
     return tensor.shape[1] * receptive_field, tensor.shape[0] * receptive_field
@@ -169,7 +169,7 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0,
         >>> import tinygrad_edu as tge
         >>> from tinygrad_edu.nn import init
         >>> init.xavier_normal_(tge.zeros(3, 5)).shape
-        (3, 5)
+        Size([3, 5])
     """
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
@@ -219,7 +219,7 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
         >>> import tinygrad_edu as tge
         >>> from tinygrad_edu.nn import init
         >>> init.kaiming_normal_(tge.zeros(4, 3), nonlinearity="relu").shape
-        (4, 3)
+        Size([4, 3])
     """
     std = _kaiming_std(tensor, a, mode, nonlinearity)
     if std is None:

@@ -41,7 +41,7 @@ class Linear(Module):
         >>> from tinygrad_edu import nn
         >>> layer = nn.Linear(784, 64)
         >>> layer.weight.shape, layer(tge.ones(32, 784)).shape
-        ((64, 784), (32, 64))
+        (Size([64, 784]), Size([32, 64]))
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
@@ -184,7 +184,7 @@ class Flatten(Module):
         >>> import tinygrad_edu as tge
         >>> from tinygrad_edu import nn
         >>> nn.Flatten()(tge.zeros(32, 28, 28)).shape
-        (32, 784)
+        Size([32, 784])
     """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:

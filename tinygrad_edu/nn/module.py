@@ -55,7 +55,7 @@ class Module:
         >>> [name for name, _ in model.named_parameters()]
         ['hidden.weight', 'hidden.bias', 'output.weight', 'output.bias']
         >>> model(tge.ones(5, 4)).shape
-        (5, 2)
+        Size([5, 2])
     """
 
     training: bool
@@ -333,7 +333,7 @@ class Module:
         Example:
             >>> from tinygrad_edu import nn
             >>> [(name, value.shape) for name, value in nn.Linear(3, 2).state_dict().items()]
-            [('weight', (2, 3)), ('bias', (2,))]
+            [('weight', Size([2, 3])), ('bias', Size([2]))]
         """
         state: OrderedDict[str, Tensor] = OrderedDict()
         for module_name, module in self.named_modules():
@@ -388,8 +388,9 @@ class Module:
             array = value._data if isinstance(value, Tensor) else np.asarray(value)
             if array.shape != tensor.shape:
                 problems.append(
-                    f"size mismatch for {key}: copying a param with shape {array.shape} from "
-                    f"checkpoint, the shape in current model is {tensor.shape}."
+                    f"size mismatch for {key}: copying a param with shape {tuple(array.shape)} "
+                    f"from "
+                    f"checkpoint, the shape in current model is {tuple(tensor.shape)}."
                 )
             arrays[key] = array
         if problems:

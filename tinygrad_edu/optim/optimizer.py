@@ -269,8 +269,9 @@ def _copy_value(value: Any, param: Tensor | None, name: str = "") -> Any:
         if param is not None:
             if array.shape != param.shape:
                 raise ValueError(
-                    f"loaded state dict has '{name}' of shape {array.shape} for a parameter of "
-                    f"shape {param.shape}; was it saved from a different model?"
+                    f"loaded state dict has '{name}' of shape {tuple(array.shape)} for a "
+                    f"parameter of "
+                    f"shape {tuple(param.shape)}; was it saved from a different model?"
                 )
             if array.dtype.kind == "f":
                 array = array.astype(param.dtype, copy=False)

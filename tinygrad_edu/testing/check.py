@@ -195,7 +195,8 @@ def _check_reference(setup: _Setup, arrays: list[np.ndarray], output: Tensor) ->
     arguments = [array.copy() if convert is None else convert(array.copy()) for array in arrays]
     expected = _reference_array(setup.reference(*arguments))
     if expected.shape != output.shape:
-        detail = f"the output has shape {output.shape}, the reference {expected.shape}"
+        detail = f"the output has shape {tuple(output.shape)}, "
+        detail += f"the reference {tuple(expected.shape)}"
         _fail(setup, "reference check", arrays, detail)
     actual = output._data
     allowed = setup.reference_atol + setup.reference_rtol * np.abs(expected)
@@ -233,8 +234,9 @@ def _check_backward(
         if gradient is None:
             continue
         if gradient.shape != leaf.shape or gradient._data.dtype != leaf._data.dtype:
-            detail = f"the gradient of input {index} has shape {gradient.shape} and dtype "
-            detail += f"{gradient._data.dtype}, the input {leaf.shape} and {leaf._data.dtype}"
+            detail = f"the gradient of input {index} has shape {tuple(gradient.shape)} and dtype "
+            detail += f"{gradient._data.dtype}, the input {tuple(leaf.shape)} and "
+            detail += f"{leaf._data.dtype}"
             _fail(setup, "backward check", arrays, detail)
         for other, earlier in gradients:
             if np.shares_memory(gradient._data, earlier):

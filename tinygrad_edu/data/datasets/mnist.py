@@ -353,12 +353,12 @@ class MNIST:
         self.images = _read_idx_gz(self.root / images_name, IMAGES_MAGIC)
         labels = _read_idx_gz(self.root / labels_name, LABELS_MAGIC)
         if self.images.ndim != 3 or self.images.shape[1:] != (28, 28):
-            problem = f"expected images of shape (N, 28, 28), found {self.images.shape}"
+            problem = f"expected images of shape (N, 28, 28), found {tuple(self.images.shape)}"
             raise DatasetError(f"{self.root / images_name}: {problem}. {_OFFLINE_HINT}",
                                self.root / images_name, problem)
         if labels.ndim != 1 or len(labels) != len(self.images):
             problem = (f"expected {len(self.images)} labels (one per image), found shape "
-                       f"{labels.shape}")
+                       f"{tuple(labels.shape)}")
             raise DatasetError(f"{self.root / labels_name}: {problem}. {_OFFLINE_HINT}",
                                self.root / labels_name, problem)
         if labels.size and labels.max() > 9:

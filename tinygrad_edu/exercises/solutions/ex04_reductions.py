@@ -20,7 +20,7 @@ class SumDim(Function):
         >>> a = Tensor(np.ones((2, 3)), requires_grad=True)
         >>> SumDim.apply(a, dim=1).sum().backward()
         >>> a.grad.shape
-        (2, 3)
+        Size([2, 3])
     """
 
     @staticmethod

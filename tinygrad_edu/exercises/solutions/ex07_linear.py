@@ -48,7 +48,7 @@ class Linear(nn.Module):
         >>> import tinygrad_edu as tge
         >>> layer = Linear(3, 2, np.random.default_rng(0))
         >>> layer(tge.ones(5, 3)).shape
-        (5, 2)
+        Size([5, 2])
     """
 
     def __init__(self, in_features: int, out_features: int,
