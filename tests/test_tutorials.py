@@ -174,6 +174,11 @@ NORMALISATIONS: list[tuple[str, re.Pattern[str], str]] = [
     # matmul-plus-bias is AddmmBackward0, tinygrad_edu records its primitive ops. Which node an
     # operation records is an implementation detail; that there is one, and where, is compared.
     ("autograd node name", re.compile(r"\b\w+Backward\d*\b"), "?Backward"),
+    # torch prints its shape and dtype objects with the module's name (``torch.Size([2, 3])``,
+    # ``torch.float32``); tinygrad_edu's are ``Size([2, 3])`` and NumPy's dtypes (``float32``).
+    # README, "Coming from PyTorch", lists it.
+    ("torch. before Size and dtype names",
+     re.compile(r"\btorch\.(?=Size\(|(?:float|int|uint|bool|complex)\d*\b)"), ""),
 ]
 
 
