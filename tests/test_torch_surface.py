@@ -690,3 +690,71 @@ def test_a_zero_dimensional_tensor_formats_as_its_number(spec: str) -> None:
 def test_a_format_spec_for_a_tensor_with_elements_raises_like_torch() -> None:
     assert_same_error(lambda lib: f"{lib.tensor([1.0, 2.0]):.2f}")
     assert f"{tge.tensor([1.0, 2.0])}" == str(tge.tensor([1.0, 2.0])) == "tensor([1., 2.])"
+
+
+# ------------------------------------------------------------------ free functions with out=
+def test_arithmetic_free_functions_match_torch() -> None:
+    def script(lib: ModuleType) -> list[Any]:
+        a = lib.tensor([[1.0, -2.0], [3.0, 0.5]], dtype=lib.float64, requires_grad=True)
+        b = lib.tensor([0.5, 4.0], dtype=lib.float64, requires_grad=True)
+        results = [lib.add(a, b, alpha=2), lib.sub(a, 3, alpha=0.5), lib.mul(a, b),
+                   lib.div(a, b), lib.matmul(a, b), lib.mm(a, a), lib.mul(2, a),
+                   lib.add(2, b, alpha=3), lib.sub(2.5, a), lib.div(1, b)]
+        sum(result.sum() for result in results).backward()
+        return [as_array(result) for result in results] + [as_array(a.grad), as_array(b.grad)]
+
+    for ours, theirs in zip(script(tge), script(torch)):
+        np.testing.assert_allclose(ours, theirs, **TOLERANCE)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.mul(2, 3), lambda lib: lib.mul(2.5, lib.ones(2, dtype=lib.float64)),
+    lambda lib: lib.sub(2.5, lib.arange(3)), lambda lib: lib.div(1, lib.arange(1, 3)),
+    lambda lib: lib.add(True, lib.ones(2, dtype=lib.int64)),
+])
+def test_a_number_as_input_promotes_like_torch(call: Callable[[ModuleType], Any]) -> None:
+    ours, theirs = call(tge), call(torch)
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    np.testing.assert_allclose(as_array(ours), as_array(theirs), **TOLERANCE)
+
+
+def test_out_writes_into_the_given_tensor_like_torch() -> None:
+    def script(lib: ModuleType) -> list[Any]:
+        a = lib.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=lib.float64)
+        same = lib.zeros(2, 2, dtype=lib.float64)
+        returned = lib.matmul(a, a, out=same)
+        empty = lib.empty(0, dtype=lib.float64)
+        lib.mul(a, 2, out=empty)  # an empty out is resized silently
+        base = lib.zeros(4, dtype=lib.float64)
+        lib.add(lib.ones(2, dtype=lib.float64), 1, out=base[1:3])  # through a view
+        wider = lib.zeros(2, 2, dtype=lib.float64)
+        lib.mul(lib.ones(2, 2), lib.ones(2, 2), out=wider)  # float32 into float64
+        with lib.no_grad():
+            leaf = lib.ones(2, dtype=lib.float64, requires_grad=True)
+            lib.div(leaf, 4, out=leaf)
+        return [returned is same, same.tolist(), tuple(empty.shape), empty.tolist(),
+                base.tolist(), wider.tolist(), leaf.tolist(), leaf.requires_grad]
+
+    assert script(tge) == script(torch)
+
+
+def test_an_out_of_another_shape_is_resized_with_torch_warning() -> None:
+    out = tge.zeros(3)
+    with pytest.warns(UserWarning, match="resized"):
+        tge.mul(tge.ones(2, 3), 2, out=out)
+    assert out.shape == (2, 3) and out.tolist() == [[2.0] * 3] * 2
+
+
+@pytest.mark.parametrize("call", [
+    # out= does not take part in autograd: refused while an argument requires grad.
+    lambda lib: lib.mul(lib.ones(2, requires_grad=True), 2, out=lib.zeros(2)),
+    lambda lib: lib.add(lib.ones(2), 1, out=lib.zeros(2, requires_grad=True)),
+    # The result must be castable to out's dtype.
+    lambda lib: lib.mul(lib.ones(2), 2.5, out=lib.zeros(2, dtype=lib.int64)),
+    # input must be a tensor or a number; a matrix product's out must have its dtype.
+    lambda lib: lib.mul([1.0, 2.0], lib.ones(2)),
+    lambda lib: lib.mm(lib.ones(2, 2), lib.ones(2, 2), out=lib.zeros(2, 2, dtype=lib.float64)),
+    lambda lib: lib.matmul(lib.ones(2, 3), lib.ones(2, 3), out=lib.zeros(2, 2)),
+])
+def test_bad_out_arguments_raise_like_torch(call: Callable[[ModuleType], Any]) -> None:
+    assert_same_error(call)

@@ -63,10 +63,12 @@ from tinygrad_edu.devices import device, get_default_device, set_default_device
 # Tensor methods as functions of the package (``tinygrad_edu.exp(x)``), as in torch.
 from tinygrad_edu.free_functions import (
     abs,
+    add,
     argmax,
     argmin,
     clamp,
     cos,
+    div,
     exp,
     flatten,
     log,
@@ -76,6 +78,7 @@ from tinygrad_edu.free_functions import (
     mean,
     min,
     mm,
+    mul,
     pow,
     relu,
     reshape,
@@ -83,6 +86,7 @@ from tinygrad_edu.free_functions import (
     sin,
     sqrt,
     squeeze,
+    sub,
     sum,
     tanh,
     transpose,
@@ -142,7 +146,8 @@ __all__ += [
 
 # Tensor methods as functions, and the creation functions that came with them.
 __all__ += [
-    "abs", "argmax", "argmin", "clamp", "cos", "exp", "flatten", "linspace", "log", "log1p",
+    "abs", "add", "argmax", "argmin", "clamp", "cos", "div", "exp", "mul", "sub",
+    "flatten", "linspace", "log", "log1p",
     "matmul", "max", "mean", "min", "mm", "normal", "pow", "randint", "relu", "reshape",
     "sigmoid", "sin", "sqrt", "squeeze", "sum", "tanh", "transpose", "unsqueeze",
 ]

@@ -6,8 +6,12 @@ computes and how its gradient flows.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
+import numpy as np
+
+from tinygrad_edu.grad_mode import is_grad_enabled, no_grad
 from tinygrad_edu.tensor import Tensor
 
 
@@ -120,14 +124,102 @@ def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tens
     return input.argmin(dim, keepdim)
 
 
-def matmul(input: Tensor, other: Tensor) -> Tensor:
-    """The matrix product, with vectors and batches (``Tensor.matmul``)."""
-    return input.matmul(other)
+def write_out(result: Tensor, out: Tensor | None, op: str, inputs: tuple[Any, ...]) -> Tensor:
+    """torch's ``out=``: ``result`` written into ``out`` (returned), or ``result`` itself.
+
+    As in torch, ``out`` takes no part in autograd, so an input or ``out`` that requires grad
+    is refused while grad mode is on; the result must be castable to ``out``'s dtype; an ``out``
+    of another shape is resized (with torch's warning when it held elements).
+    """
+    if out is None:
+        return result
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    needs_grad = [value for value in (*inputs, out)
+                  if isinstance(value, Tensor) and value.requires_grad]
+    if needs_grad and is_grad_enabled():
+        raise RuntimeError(
+            f"{op}(): functions with out=... arguments don't support automatic differentiation, "
+            "but one of the arguments requires grad. Fix: call it without out= (y = "
+            f"torch.{op}(...)), or inside torch.no_grad()"
+        )
+    if op in ("matmul", "mm") and out.dtype != result.dtype:
+        raise RuntimeError(
+            f"{op}(): Expected out tensor to have dtype {result.dtype}, but got {out.dtype} "
+            "instead; a matrix product writes only into an out tensor of its own dtype"
+        )
+    if not np.can_cast(result.dtype, out.dtype, casting="same_kind"):
+        raise RuntimeError(
+            f"{op}(): result type {result.dtype} can't be cast to the desired output type "
+            f"{out.dtype}; pass an out tensor of a wider dtype, or convert the inputs"
+        )
+    if tuple(out.shape) != tuple(result.shape):
+        if out.numel() > 0:
+            warnings.warn(
+                f"{op}(): an output with one or more elements was resized since it had shape "
+                f"{list(out.shape)}, which does not match the required output shape "
+                f"{list(result.shape)}", UserWarning, stacklevel=3)
+        out.data = Tensor._wrap(np.empty(result.shape, dtype=out.dtype), False)
+    with no_grad():
+        out.copy_(result)
+    return out
 
 
-def mm(input: Tensor, mat2: Tensor) -> Tensor:
-    """The product of two matrices (``Tensor.mm``)."""
-    return input.mm(mat2)
+def add(input: Any, other: Any, *, alpha: float = 1, out: Tensor | None = None) -> Tensor:
+    """input + alpha * other, elementwise with broadcasting (``Tensor.add``).
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.add(tge.ones(2), tge.ones(2), alpha=3)
+        tensor([4., 4.])
+    """
+    return write_out(tensor_input(input, "add").add(other, alpha), out, "add", (input, other))
+
+
+def sub(input: Any, other: Any, *, alpha: float = 1, out: Tensor | None = None) -> Tensor:
+    """input - alpha * other, elementwise with broadcasting (``Tensor.sub``)."""
+    return write_out(tensor_input(input, "sub").sub(other, alpha), out, "sub", (input, other))
+
+
+def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
+    """input * other, elementwise with broadcasting (``Tensor.mul``).
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> result = tge.zeros(2)
+        >>> tge.mul(tge.tensor([1.0, 2.0]), 3, out=result)
+        tensor([3., 6.])
+        >>> result
+        tensor([3., 6.])
+    """
+    return write_out(tensor_input(input, "mul").mul(other), out, "mul", (input, other))
+
+
+def div(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
+    """input / other, elementwise with broadcasting (``Tensor.div``)."""
+    return write_out(tensor_input(input, "div").div(other), out, "div", (input, other))
+
+
+def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The matrix product, with vectors and batches (``Tensor.matmul``); ``out=`` as in torch."""
+    return write_out(input.matmul(other), out, "matmul", (input, other))
+
+
+def mm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The product of two matrices (``Tensor.mm``); ``out=`` as in torch."""
+    return write_out(input.mm(mat2), out, "mm", (input, mat2))
+
+
+def tensor_input(value: Any, op: str) -> Tensor:
+    """``value`` as a Tensor: a Tensor, or a Python number made 0-d (torch refuses a list)."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (bool, int, float)):
+        return Tensor(value)
+    raise TypeError(
+        f"{op}(): argument 'input' (position 1) must be Tensor, not {type(value).__name__}; "
+        f"wrap it with torch.tensor(...) or call the method on the tensor operand"
+    )
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
