@@ -142,7 +142,7 @@ def _class_targets(target: np.ndarray, input: Tensor, class_dim: int, ignore_ind
     """Check class-index targets: shape = input's without the class axis, values in range.
     Returns where the target is not ``ignore_index`` (a bool array)."""
     classes = input.shape[class_dim]
-    expected = input.shape[:class_dim] + input.shape[class_dim + 1:]
+    expected = tuple(input.shape[:class_dim]) + tuple(input.shape[class_dim + 1:])
     if target.shape != expected:
         raise ValueError(
             f"{op}: expected class targets of shape {expected} for input of shape "
