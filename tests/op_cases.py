@@ -95,6 +95,29 @@ def away_from_clamp_bounds() -> ElementStrategy:
 # those of the second are offset by half a step, so the two inputs never tie.
 TIE_FREE_OFFSET = 2.0**-9
 
+# softplus(x, beta=2, threshold=3) switches to its linear branch at x = threshold / beta = 1.5,
+# where the two branches differ by ~0.02: the values keep a gap of 0.1 from it.
+SOFTPLUS_BETA = 2.0
+SOFTPLUS_THRESHOLD = 3.0
+
+
+def away_from_softplus_switch() -> ElementStrategy:
+    """Floats in [-3, 3] at least 0.1 away from ``SOFTPLUS_THRESHOLD / SOFTPLUS_BETA``."""
+    switch = SOFTPLUS_THRESHOLD / SOFTPLUS_BETA
+    return st.one_of(real_values(-3.0, switch - 0.1), real_values(switch + 0.1, 3.0))
+
+
+def differences_away_from(*kinks: float) -> ElementStrategy:
+    """Floats d in [-3, 3] with |d| at least 0.1 away from 0 and from every kink in ``kinks``:
+    input - target for the losses that switch formula where |input - target| = beta (or delta),
+    or (l1) whose derivative jumps at 0."""
+    points = sorted({0.0, *kinks})
+    segments = [(low + 0.1, high - 0.1) for low, high in zip(points, points[1:])]
+    segments.append((points[-1] + 0.1, 3.0))
+    positive = [real_values(low, high) for low, high in segments]
+    negative = [real_values(-high, -low) for low, high in segments]
+    return st.one_of(*positive, *negative)
+
 
 # ---------------------------------------------------------------------------------------------
 # Shapes and arrays
@@ -407,6 +430,17 @@ ELEMENTWISE_CASES = [
     ),
     OpCase("tanh", lambda a: a.tanh(), lambda torch, a: a.tanh(), unary_inputs()),
     OpCase("sigmoid", lambda a: a.sigmoid(), lambda torch, a: a.sigmoid(), unary_inputs()),
+    OpCase("softplus", lambda a: nn_functional.softplus(a),
+           lambda torch, a: torch.nn.functional.softplus(a), unary_inputs()),
+    OpCase("softplus_beta_half", lambda a: nn_functional.softplus(a, beta=0.5),
+           lambda torch, a: torch.nn.functional.softplus(a, beta=0.5), unary_inputs()),
+    OpCase(
+        "softplus_linear_above_threshold",
+        lambda a: nn_functional.softplus(a, beta=SOFTPLUS_BETA, threshold=SOFTPLUS_THRESHOLD),
+        lambda torch, a: torch.nn.functional.softplus(
+            a, beta=SOFTPLUS_BETA, threshold=SOFTPLUS_THRESHOLD),
+        unary_inputs(away_from_softplus_switch()),
+    ),
     OpCase(
         "relu",
         lambda a: a.relu(),
@@ -1166,6 +1200,54 @@ def theirs_bce(reduction: str = "mean", weights: tuple[str, ...] = ()) -> Callab
     return call
 
 
+def offset_pair(*kinks: float) -> InputsFunction:
+    """Two arrays of one shape, input and target, whose difference keeps away from 0 and from
+    ``kinks`` (see ``differences_away_from``): target = input - d."""
+
+    def draw_inputs(draw: st.DrawFn) -> list[np.ndarray]:
+        shape = draw(shapes())
+        first = draw_array(draw, shape)
+        return [first, np.asarray(first - draw_array(draw, shape, differences_away_from(*kinks)))]
+
+    return draw_inputs
+
+
+def regression_case(name: str, function_name: str, kinks: tuple[float, ...] = (),
+                    **options: Any) -> OpCase:
+    """An OpCase for ``nn.functional.<function_name>(input, target, **options)`` (l1, smooth l1,
+    huber): both arguments are leaves, their difference off the loss's kinks."""
+
+    def ours(a: Tensor, b: Tensor) -> Tensor:
+        return getattr(nn_functional, function_name)(a, b, **options)
+
+    def theirs(torch: Any, a: Any, b: Any) -> Any:
+        return getattr(torch.nn.functional, function_name)(a, b, **options)
+
+    return OpCase(name, ours, theirs, offset_pair(*kinks))
+
+
+def our_probability_bce(reduction: str = "mean", weighted: bool = False) -> Callable[..., Tensor]:
+    """binary_cross_entropy(sigmoid(x), sigmoid(raw)): probabilities inside (0, 1), both
+    differentiable; ``weighted`` gives ``bce_weights`` along the last dimension."""
+    def call(x: Tensor, raw: Tensor) -> Tensor:
+        weight = tinygrad_edu.tensor(bce_weights(x.shape)) if weighted else None
+        return nn_functional.binary_cross_entropy(x.sigmoid(), raw.sigmoid(), weight=weight,
+                                                  reduction=reduction)
+
+    return call
+
+
+def theirs_probability_bce(reduction: str = "mean", weighted: bool = False) -> Callable[..., Any]:
+    """The torch counterpart of ``our_probability_bce``."""
+
+    def call(torch: Any, x: Any, raw: Any) -> Any:
+        weight = torch.from_numpy(bce_weights(tuple(x.shape))).to(x.dtype) if weighted else None
+        return torch.nn.functional.binary_cross_entropy(x.sigmoid(), raw.sigmoid(),
+                                                        weight=weight, reduction=reduction)
+
+    return call
+
+
 LOSS_CASES = [
     loss_case("cross_entropy_mean", "cross_entropy", logits_inputs()),
     loss_case("cross_entropy_sum", "cross_entropy", logits_inputs(), reduction="sum"),
@@ -1226,6 +1308,22 @@ LOSS_CASES = [
            theirs_bce("mean", ("pos_weight",)), same_shape_pair),
     OpCase("bce_with_logits_both_weights_none", our_bce("none", ("weight", "pos_weight")),
            theirs_bce("none", ("weight", "pos_weight")), same_shape_pair),
+    regression_case("l1_loss_mean", "l1_loss"),
+    regression_case("l1_loss_sum", "l1_loss", reduction="sum"),
+    regression_case("l1_loss_none", "l1_loss", reduction="none"),
+    regression_case("smooth_l1_loss_mean", "smooth_l1_loss", (1.0,)),
+    regression_case("smooth_l1_loss_beta_sum", "smooth_l1_loss", (0.5,), beta=0.5,
+                    reduction="sum"),
+    regression_case("smooth_l1_loss_beta_zero_none", "smooth_l1_loss", beta=0.0,
+                    reduction="none"),
+    regression_case("huber_loss_mean", "huber_loss", (1.0,)),
+    regression_case("huber_loss_delta_none", "huber_loss", (2.0,), delta=2.0,
+                    reduction="none"),
+    OpCase("bce_mean", our_probability_bce(), theirs_probability_bce(), same_shape_pair),
+    OpCase("bce_sum", our_probability_bce("sum"), theirs_probability_bce("sum"),
+           same_shape_pair),
+    OpCase("bce_weight_none", our_probability_bce("none", weighted=True),
+           theirs_probability_bce("none", weighted=True), same_shape_pair),
 ]
 
 

@@ -326,6 +326,123 @@ def test_loader_empty_dataset() -> None:
     assert len(loader) == 0 and list(loader) == []
 
 
+# ------------------------------------------------------------------ torch's path and options
+def test_utils_data_is_torchs_path_to_the_same_objects() -> None:
+    """``from tinygrad_edu.utils.data import ...`` (torch.utils.data's path) gives the very
+    objects of tinygrad_edu.data, and ``import tinygrad_edu.utils`` works as in torch."""
+    import tinygrad_edu.data
+    import tinygrad_edu.utils
+    import tinygrad_edu.utils.data as utils_data
+    from tinygrad_edu.utils.data import DataLoader as LoaderFromUtils
+    from tinygrad_edu.utils.data import Dataset as DatasetFromUtils
+    from tinygrad_edu.utils.data import TensorDataset as TensorDatasetFromUtils
+    from tinygrad_edu.utils.data import random_split as random_split_from_utils
+
+    assert tge.utils is tinygrad_edu.utils and tge.utils.data is utils_data
+    assert LoaderFromUtils is DataLoader and DatasetFromUtils is Dataset
+    assert TensorDatasetFromUtils is TensorDataset and random_split_from_utils is random_split
+    assert sorted(utils_data.__all__) == sorted(tinygrad_edu.data.__all__)
+    for name in tinygrad_edu.data.__all__:
+        assert getattr(utils_data, name) is getattr(tinygrad_edu.data, name), name
+    assert "utils" in tge.__all__ and tinygrad_edu.utils.__all__ == ["data"]
+
+
+def test_loader_signature_is_torchs() -> None:
+    """Every torch parameter, in torch's order, with torch's defaults (generator: a NumPy one
+    here); ``seed`` is tinygrad_edu's own, keyword-only."""
+    import inspect
+
+    torch = pytest.importorskip("torch")
+    ours = inspect.signature(DataLoader).parameters
+    theirs = inspect.signature(torch.utils.data.DataLoader).parameters
+    assert [name for name in ours if name != "seed"] == list(theirs)
+    for name, parameter in theirs.items():
+        assert ours[name].kind == parameter.kind, name
+        assert ours[name].default == parameter.default, name
+    assert ours["seed"].kind == inspect.Parameter.KEYWORD_ONLY
+
+
+def test_worker_options_are_accepted_and_loading_stays_in_process() -> None:
+    """num_workers > 0 with torch's other worker options gives the batches num_workers=0 gives;
+    worker_init_fn is never called (no worker starts) and torch's defaults are recorded."""
+    calls: list[int] = []
+    data = numbered_dataset(10)
+    plain = DataLoader(data, batch_size=4, shuffle=True, seed=3)
+    workers = DataLoader(data, batch_size=4, shuffle=True, seed=3, num_workers=4,
+                         persistent_workers=True, prefetch_factor=3, timeout=5.0,
+                         worker_init_fn=calls.append, multiprocessing_context="spawn",
+                         in_order=False)
+    assert batches_as_lists(workers) == batches_as_lists(plain)
+    assert calls == []
+    assert (workers.num_workers, workers.prefetch_factor, workers.persistent_workers,
+            workers.timeout) == (4, 3, True, 5.0)
+    assert DataLoader(data, num_workers=2).prefetch_factor == 2
+    assert DataLoader(data).prefetch_factor is None
+
+
+def test_pin_memory_warns_like_torch_without_an_accelerator() -> None:
+    torch = pytest.importorskip("torch")
+    with pytest.warns(UserWarning) as ours:
+        batches = batches_as_lists(DataLoader(numbered_dataset(4), batch_size=2,
+                                              pin_memory=True))
+    with pytest.warns(UserWarning) as theirs:
+        list(torch.utils.data.DataLoader(torch.zeros(4), batch_size=2, pin_memory=True))
+    assert str(ours[0].message) == str(theirs[0].message)
+    assert batches == batches_as_lists(DataLoader(numbered_dataset(4), batch_size=2))
+
+
+WORKER_OPTION_ERRORS = [
+    {"num_workers": -1},
+    {"timeout": -1.0},
+    {"prefetch_factor": 2},
+    {"num_workers": 2, "prefetch_factor": -1},
+    {"persistent_workers": True},
+]
+
+
+@pytest.mark.parametrize("options", WORKER_OPTION_ERRORS, ids=str)
+def test_worker_option_errors_are_torchs(options: dict[str, Any]) -> None:
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError) as theirs:
+        torch.utils.data.DataLoader(torch.zeros(4), **options)
+    with pytest.raises(ValueError) as ours:
+        DataLoader(numbered_dataset(4), **options)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_samplers_are_refused_with_what_to_use_instead() -> None:
+    for options in ({"sampler": [3, 2, 1, 0]}, {"batch_sampler": [[0, 1], [2, 3]]}):
+        with pytest.raises(NotImplementedError, match="not supported.*shuffle=True"):
+            DataLoader(numbered_dataset(4), **options)
+
+
+def first_and_count(items: list[Any]) -> tuple[Any, int]:
+    """A collate_fn: the first item's label (as a number) and the number of items."""
+    label = items[0][1]
+    return float(label.item() if hasattr(label, "item") else label), len(items)
+
+
+def test_collate_fn_gets_the_list_of_items_like_torch() -> None:
+    """A collate_fn receives each batch's list of dataset items, for a TensorDataset as for
+    any dataset; the shuffled order is the one the default collation sees."""
+    torch = pytest.importorskip("torch")
+    rows = np.arange(10, dtype=np.float32)
+    ours = DataLoader(TensorDataset(tge.tensor(rows), tge.arange(10)), batch_size=4,
+                      collate_fn=first_and_count)
+    theirs = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(torch.tensor(rows), torch.arange(10)), batch_size=4,
+        collate_fn=first_and_count)
+    assert list(ours) == list(theirs) == [(0.0, 4), (4.0, 4), (8.0, 2)]
+    assert list(DataLoader(PairsDataset(5), batch_size=2, collate_fn=first_and_count)) == [
+        (0.0, 2), (2.0, 2), (1.0, 1)]
+    data = numbered_dataset(12)
+    shuffled = DataLoader(data, batch_size=5, shuffle=True, seed=4, drop_last=True,
+                          collate_fn=first_and_count)
+    default = DataLoader(data, batch_size=5, shuffle=True, seed=4, drop_last=True)
+    assert [first for first, _ in shuffled] == [labels.tolist()[0] for _, labels in default]
+    assert DataLoader(data).collate_fn is collate
+
+
 # ----------------------------------------------------------------------------- MNIST, real files
 def read_idx_independently(path: Path, header_size: int) -> np.ndarray:
     with gzip.open(path, "rb") as file:

@@ -396,3 +396,110 @@ def test_unbind_rows_gradients_by_hand() -> None:
     loss.backward()
     assert matrix.grad is not None
     assert matrix.grad.tolist() == [[3.0, 4.0], [1.0, 2.0]]
+
+
+# --------------------------------------------------------------------------------------------
+# Softplus and the regression / probability losses, derived by hand.
+# --------------------------------------------------------------------------------------------
+
+
+def gradients(output: Tensor, inputs: list[Tensor], create_graph: bool = False) -> list[Tensor]:
+    """``autograd.grad`` of ``output``, every gradient present (None would be a failure)."""
+    found = tinygrad_edu.autograd.grad(output, inputs, create_graph=create_graph)
+    assert all(gradient is not None for gradient in found)
+    return [gradient for gradient in found if gradient is not None]
+
+
+def test_softplus_derivatives_by_hand() -> None:
+    """s(x) = log(1 + exp(βx)) / β.
+
+        s'(x)  = (1/β) · β exp(βx) / (1 + exp(βx)) = σ(βx)       (chain rule)
+        s''(x) = β σ(βx) (1 - σ(βx))            (σ' = σ (1 - σ), times the inner β)
+    At x = 0: σ(0) = 1/2, so s'(0) = 1/2 and s''(0) = β/4, for any β; s(0) = log(2) / β.
+    Above the threshold (βx > 20 by default) torch takes s(x) = x: s' = 1, s'' = 0.
+    """
+    for beta in (1.0, 2.0, 0.5):
+        x = scalar(0.0)
+        output = tinygrad_edu.nn.functional.softplus(x, beta=beta)
+        np.testing.assert_allclose(output.item(), np.log(2.0) / beta, rtol=TOLERANCE)
+        (first,) = gradients(output, [x], create_graph=True)
+        (second,) = gradients(first, [x])
+        assert first.item() == 0.5
+        assert second.item() == beta / 4
+    x = scalar(30.0)
+    output = tinygrad_edu.nn.functional.softplus(x)
+    (first,) = gradients(output, [x], create_graph=True)
+    (second,) = gradients(first, [x])
+    assert (output.item(), first.item(), second.item()) == (30.0, 1.0, 0.0)
+
+
+def test_binary_cross_entropy_gradients_by_hand() -> None:
+    """L = -[y log x + (1 - y) log(1 - x)] per element, mean over the n elements.
+
+        ∂L/∂x = -y / x + (1 - y) / (1 - x) = (x - y) / (x (1 - x))     (one denominator)
+        ∂L/∂y = -log x + log(1 - x) = -logit(x)
+        ∂²L/∂x² = y / x² + (1 - y) / (1 - x)² = (x² - 2xy + y) / (x (1 - x))²
+    x = (1/2, 1/2, 1/4), y = (1/4, 1, 1/2), n = 3:
+        ∂L/∂x = (1/4 / 1/4, -1/2 / 1/4, -1/4 / 3/16) / 3 = (1, -2, -4/3) / 3
+        ∂L/∂y = (0, 0, log 3) / 3
+        ∂²L/∂x² = (4, 4, 80/9) / 3     [(1/4)/(1/16), (1/4)/(1/16), (5/16)/(9/256)]
+    torch adds 1e-12 to x and 1 - x in the second derivative's denominator, which stays
+    inside the float64 tolerance here.
+    """
+    x = leaf(np.array([0.5, 0.5, 0.25]))
+    y = leaf(np.array([0.25, 1.0, 0.5]))
+    loss = tinygrad_edu.nn.functional.binary_cross_entropy(x, y)
+    expected_loss = -np.mean([0.25 * np.log(0.5) + 0.75 * np.log(0.5), np.log(0.5),
+                              0.5 * np.log(0.25) + 0.5 * np.log(0.75)])
+    np.testing.assert_allclose(loss.item(), expected_loss, rtol=TOLERANCE)
+    grad_x, grad_y = gradients(loss, [x, y], create_graph=True)
+    np.testing.assert_allclose(grad_x.detach().numpy(), [1 / 3, -2 / 3, -4 / 9],
+                               rtol=TOLERANCE)
+    np.testing.assert_allclose(grad_y.detach().numpy(), [0.0, 0.0, np.log(3.0) / 3],
+                               rtol=TOLERANCE, atol=TOLERANCE)
+    (second,) = gradients(grad_x.sum(), [x])
+    np.testing.assert_allclose(second.numpy(), [4 / 3, 4 / 3, 80 / 27], rtol=TOLERANCE)
+
+
+def test_binary_cross_entropy_at_zero_by_hand() -> None:
+    """x = 0 with y = 1 (a confident wrong answer): log 0 = -inf is clamped at -100, so
+    L = 100; ∂L/∂x = (0 - 1) / max(0 · 1, ε) = -1/ε with torch's ε = float32(1e-12). With
+    y = 0 (right): L = -(1 - 0) log(1) = 0 and ∂L/∂x = 0 / ε = 0."""
+    x = leaf(np.array([0.0, 0.0]))
+    loss = tinygrad_edu.nn.functional.binary_cross_entropy(x, constant(np.array([1.0, 0.0])),
+                                                           reduction="none")
+    assert loss.tolist() == [100.0, 0.0]
+    loss.sum().backward()
+    assert x.grad is not None
+    assert x.grad.tolist() == [-1 / float(np.float32(1e-12)), 0.0]
+
+
+def test_l1_smooth_l1_and_huber_by_hand() -> None:
+    """d = input - target = (1/2, -3, 0).
+
+    l1: |d| = (1/2, 3, 0); ∂/∂input = sign(d) = (1, -1, 0) (0 at d = 0, as torch).
+    smooth_l1, β = 1: 0.5 d²/β where |d| < β, else |d| - β/2: (1/8, 5/2, 0);
+        ∂/∂input = d/β inside, sign(d) outside: (1/2, -1, 0); ∂²/∂input² = (1/β, 0, 1/β).
+    huber, δ = 2: 0.5 d² where |d| < δ, else δ (|d| - δ/2): (1/8, 4, 0);
+        ∂/∂input = d inside, δ sign(d) outside: (1/2, -2, 0).
+    Every value is dyadic: the comparisons are exact.
+    """
+    target = constant(np.zeros(3))
+    functional = tinygrad_edu.nn.functional
+    cases = [
+        (lambda x: functional.l1_loss(x, target, reduction="none"), [0.5, 3.0, 0.0],
+         [1.0, -1.0, 0.0], [0.0, 0.0, 0.0]),
+        (lambda x: functional.smooth_l1_loss(x, target, reduction="none"), [0.125, 2.5, 0.0],
+         [0.5, -1.0, 0.0], [1.0, 0.0, 1.0]),
+        (lambda x: functional.huber_loss(x, target, reduction="none", delta=2.0),
+         [0.125, 4.0, 0.0], [0.5, -2.0, 0.0], [1.0, 0.0, 1.0]),
+    ]
+    for loss_function, values, slopes, curvatures in cases:
+        x = leaf(np.array([0.5, -3.0, 0.0]))
+        losses = loss_function(x)
+        assert losses.tolist() == values
+        (first,) = gradients(losses.sum(), [x], create_graph=True)
+        assert first.tolist() == slopes
+        if first.requires_grad:
+            (second,) = gradients(first.sum(), [x])
+            assert second.tolist() == curvatures

@@ -56,6 +56,9 @@ LAYERS: list[tuple[str, Callable[[], nn.Module], Callable[[], Any], tuple[int, .
     ("relu", nn.ReLU, torch.nn.ReLU, (4, 6)),
     ("sigmoid", nn.Sigmoid, torch.nn.Sigmoid, (4, 6)),
     ("tanh", nn.Tanh, torch.nn.Tanh, (4, 6)),
+    ("softplus", nn.Softplus, torch.nn.Softplus, (4, 6)),
+    ("softplus_beta_threshold", lambda: nn.Softplus(beta=2.0, threshold=1.0),
+     lambda: torch.nn.Softplus(beta=2.0, threshold=1.0), (4, 6)),
     ("softmax_dim1", lambda: nn.Softmax(dim=1), lambda: torch.nn.Softmax(dim=1), (3, 5)),
     ("softmax_dim0", lambda: nn.Softmax(dim=0), lambda: torch.nn.Softmax(dim=0), (3, 5)),
     ("log_softmax", lambda: nn.LogSoftmax(dim=-1), lambda: torch.nn.LogSoftmax(dim=-1), (3, 5)),
@@ -418,6 +421,260 @@ def test_bce_with_logits_extreme_values_by_hand() -> None:
     assert loss.item() == 2000.0
     loss.backward()
     assert x.grad.tolist() == [0.0, 0.0, 1.0, -1.0]
+
+
+def arrays_of(tensor: Any) -> np.ndarray:
+    """A tinygrad_edu or torch tensor's values as a NumPy array."""
+    return np.asarray(tensor.detach().numpy())
+
+
+def gradients(output: tge.Tensor, inputs: list[tge.Tensor], upstream: Any = None,
+              create_graph: bool = False) -> list[tge.Tensor]:
+    """``tge.autograd.grad``, every gradient present (a None would be a failure here)."""
+    found = tge.autograd.grad(output, inputs, upstream, create_graph=create_graph)
+    assert all(grad is not None for grad in found)
+    return [grad for grad in found if grad is not None]
+
+
+def assert_same_values(ours: Any, theirs: Any) -> None:
+    """Equal to torch's to 1e-10, infinities and NaNs in the same places."""
+    actual, expected = arrays_of(ours), arrays_of(theirs)
+    assert actual.shape == expected.shape and actual.dtype == expected.dtype
+    np.testing.assert_allclose(actual, expected, rtol=RTOL, atol=ATOL)
+
+
+BCE_INPUTS = 1.0 / (1.0 + np.exp(-LOGITS))  # probabilities in (0, 1)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("ours_factory, theirs_factory", [
+    (nn.L1Loss, torch.nn.L1Loss),
+    (nn.SmoothL1Loss, torch.nn.SmoothL1Loss),
+    (lambda reduction: nn.SmoothL1Loss(reduction=reduction, beta=0.3),
+     lambda reduction: torch.nn.SmoothL1Loss(reduction=reduction, beta=0.3)),
+    (lambda reduction: nn.SmoothL1Loss(reduction=reduction, beta=0.0),
+     lambda reduction: torch.nn.SmoothL1Loss(reduction=reduction, beta=0.0)),
+    (nn.HuberLoss, torch.nn.HuberLoss),
+    (lambda reduction: nn.HuberLoss(reduction=reduction, delta=0.4),
+     lambda reduction: torch.nn.HuberLoss(reduction=reduction, delta=0.4)),
+], ids=["l1", "smooth_l1", "smooth_l1_beta", "smooth_l1_beta_zero", "huber", "huber_delta"])
+def test_regression_losses_match_torch(ours_factory: Callable[..., nn.Module],
+                                       theirs_factory: Callable[..., Any],
+                                       reduction: str) -> None:
+    """Values and the gradients of input and target, both branches of smooth L1 and Huber
+    (|input - target| runs from 0.03 to 5.5 here)."""
+    compare_loss(ours_factory(reduction=reduction), theirs_factory(reduction=reduction),
+                 LOGITS, PROBABILITIES, target_requires_grad=True)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weight", [None, CLASS_WEIGHT, np.full((6, 4), 0.5)],
+                         ids=["plain", "per_class", "per_element"])
+def test_bce_loss_matches_torch(reduction: str, weight: np.ndarray | None) -> None:
+    options: dict[str, Any] = {} if weight is None else {"weight": weight}
+    compare_loss(nn.BCELoss(reduction=reduction, **options),
+                 torch.nn.BCELoss(reduction=reduction, **torch_options(options)),
+                 BCE_INPUTS, PROBABILITIES, target_requires_grad=True)
+
+
+def test_bce_at_probabilities_zero_and_one_matches_torch() -> None:
+    """torch's guards: log clamped at -100 (finite loss), the denominator of the input's
+    gradient at 1e-12 (gradient ±1e12 for a confident wrong answer, 0 for a right one); the
+    target's gradient -logit(x) is ±inf there, as in torch."""
+    x = np.array([0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1e-300, 0.5])
+    y = np.array([0.0, 1.0, 1.0, 0.0, 0.25, 0.75, 1.0, 0.5])
+    ours_x, ours_y = tge.tensor(x, requires_grad=True), tge.tensor(y, requires_grad=True)
+    theirs_x = torch.tensor(x, requires_grad=True)
+    theirs_y = torch.tensor(y, requires_grad=True)
+    for reduction in ("none", "sum", "mean"):
+        loss = F.binary_cross_entropy(ours_x, ours_y, reduction=reduction)
+        torch_loss = torch.nn.functional.binary_cross_entropy(theirs_x, theirs_y,
+                                                              reduction=reduction)
+        assert_same_values(loss, torch_loss)
+        assert np.all(np.isfinite(arrays_of(loss)))
+    losses = F.binary_cross_entropy(ours_x, ours_y, reduction="none")
+    assert losses.tolist()[:4] == [0.0, 0.0, 100.0, 100.0]
+    upstream = np.linspace(0.5, 2.0, len(x))
+    grads = gradients(losses, [ours_x, ours_y], tge.tensor(upstream))
+    torch_grads = torch.autograd.grad(
+        torch.nn.functional.binary_cross_entropy(theirs_x, theirs_y, reduction="none"),
+        [theirs_x, theirs_y], torch.tensor(upstream))
+    for grad, torch_grad in zip(grads, torch_grads):
+        assert_same_values(grad, torch_grad)
+    assert np.all(np.isfinite(arrays_of(grads[0])))
+    np.testing.assert_allclose(arrays_of(grads[0])[2], -upstream[2] / np.float32(1e-12),
+                               rtol=1e-15)  # torch's float32 1e-12
+    assert np.isinf(arrays_of(grads[1])[:4]).all()
+
+
+def test_bce_second_derivative_inside_zero_one_matches_torch() -> None:
+    """create_graph=True: the second derivative agrees with torch's inside (0, 1)."""
+    x = tge.tensor(BCE_INPUTS, requires_grad=True)
+    torch_x = torch.tensor(BCE_INPUTS, requires_grad=True)
+    (grad,) = gradients(F.binary_cross_entropy(x, tge.tensor(PROBABILITIES)), [x],
+                        create_graph=True)
+    (torch_grad,) = torch.autograd.grad(torch.nn.functional.binary_cross_entropy(
+        torch_x, torch.tensor(PROBABILITIES)), torch_x, create_graph=True)
+    (second,) = gradients((grad * grad).sum(), [x])
+    (torch_second,) = torch.autograd.grad((torch_grad * torch_grad).sum(), torch_x)
+    assert_same_values(grad, torch_grad)
+    assert_same_values(second, torch_second)
+
+
+def test_bce_second_derivatives_at_zero_and_one_match_torch() -> None:
+    """Differentiating the gradient again, inputs and target at p = 0, 1 and inside: torch's
+    values (1e24-sized curvatures at a confident wrong answer), with a weight."""
+    x = np.array([0.0, 1.0, 0.0, 1.0, 1e-3, 0.3, 0.999])
+    y = np.array([1.0, 0.0, 0.0, 1.0, 0.2, 0.7, 0.5])
+    weight = np.linspace(0.5, 2.0, len(x))
+    for reduction in ("none", "mean"):
+        leaves = [tge.tensor(x, requires_grad=True), tge.tensor(y, requires_grad=True)]
+        torch_leaves = [torch.tensor(x, requires_grad=True), torch.tensor(y, requires_grad=True)]
+        loss = F.binary_cross_entropy(leaves[0], leaves[1], weight=weight, reduction=reduction)
+        torch_loss = torch.nn.functional.binary_cross_entropy(
+            torch_leaves[0], torch_leaves[1], weight=torch.tensor(weight), reduction=reduction)
+        upstream = tge.tensor(np.ones(loss.shape), requires_grad=True)
+        torch_upstream = torch.tensor(np.ones(tuple(torch_loss.shape)), requires_grad=True)
+        (grad_x, _) = gradients(loss, leaves, upstream, create_graph=True)
+        (torch_grad_x, _) = torch.autograd.grad(torch_loss, torch_leaves, torch_upstream,
+                                                create_graph=True)
+        assert_same_values(grad_x, torch_grad_x)
+        second = gradients((grad_x * tge.tensor(weight)).sum(), [*leaves, upstream])
+        torch_second = torch.autograd.grad((torch_grad_x * torch.tensor(weight)).sum(),
+                                           [*torch_leaves, torch_upstream])
+        for ours, theirs in zip(second, torch_second):
+            assert_same_values(ours, theirs)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softplus_extreme_inputs_match_torch(dtype: type) -> None:
+    """Finite values and gradients for any input: 0 far left, the input itself far right."""
+    values: np.ndarray = np.array([-1e30, -1000.0, -100.0, -30.0, -1e-8, 0.0, 1e-8, 19.9, 20.0,
+                                   20.1, 100.0, 1000.0, 1e30], dtype=dtype)
+    rtol, atol = (1e-6, 1e-30) if dtype == np.float32 else (RTOL, ATOL)
+    for beta, threshold in ((1.0, 20.0), (2.0, 20.0), (0.5, 5.0), (-1.0, 20.0)):
+        x = tge.tensor(values, requires_grad=True)
+        torch_x = torch.tensor(values, requires_grad=True)
+        output = F.softplus(x, beta, threshold)
+        torch_output = torch.nn.functional.softplus(torch_x, beta, threshold)
+        np.testing.assert_allclose(arrays_of(output), arrays_of(torch_output), rtol=rtol,
+                                   atol=atol)
+        assert output.dtype == dtype and np.all(np.isfinite(arrays_of(output)))
+        upstream: np.ndarray = np.linspace(0.5, 1.5, len(values)).astype(dtype)
+        (grad,) = gradients(output, [x], tge.tensor(upstream))
+        (torch_grad,) = torch.autograd.grad(torch_output, torch_x, torch.tensor(upstream))
+        np.testing.assert_allclose(arrays_of(grad), arrays_of(torch_grad), rtol=rtol, atol=atol)
+        assert grad.dtype == dtype and np.all(np.isfinite(arrays_of(grad)))
+    assert F.softplus(tge.tensor([1e30, -1e30], dtype=tge.float64)).tolist() == [1e30, 0.0]
+
+
+def test_softplus_beyond_exp_range_is_finite_where_torch_overflows() -> None:
+    """A listed difference: with a threshold above ~709 (float64's exp range) torch computes
+    log(1 + exp(800)) = inf; the stable form here gives 800."""
+    x = np.array([800.0, -800.0])
+    ours = F.softplus(tge.tensor(x), threshold=1000.0)
+    theirs = torch.nn.functional.softplus(torch.tensor(x), threshold=1000.0)
+    assert ours.tolist() == [800.0, 0.0]
+    assert arrays_of(theirs).tolist() == [float("inf"), 0.0]
+
+
+def test_softplus_beta_zero_is_infinite_like_torch() -> None:
+    x = tge.tensor([1.0, -2.0], requires_grad=True)
+    torch_x = torch.tensor([1.0, -2.0], requires_grad=True)
+    output = F.softplus(x, beta=0.0)
+    torch_output = torch.nn.functional.softplus(torch_x, beta=0.0)
+    assert output.tolist() == arrays_of(torch_output).tolist() == [float("inf")] * 2
+    output.sum().backward()
+    torch_output.sum().backward()
+    assert x.grad is not None and torch_x.grad is not None
+    assert x.grad.tolist() == torch_x.grad.tolist() == [0.5, 0.5]
+
+
+def test_softplus_second_derivative_matches_torch() -> None:
+    values = np.array([-25.0, -3.0, -0.5, 0.0, 0.5, 3.0, 25.0])
+    x, torch_x = tge.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    (grad,) = gradients(F.softplus(x, 1.5).sum(), [x], create_graph=True)
+    (torch_grad,) = torch.autograd.grad(torch.nn.functional.softplus(torch_x, 1.5).sum(),
+                                        torch_x, create_graph=True)
+    (second,) = gradients(grad.sum(), [x])
+    (torch_second,) = torch.autograd.grad(torch_grad.sum(), torch_x)
+    assert_same_values(grad, torch_grad)
+    assert_same_values(second, torch_second)
+    assert second.tolist()[-1] == 0.0  # the linear region
+
+
+@pytest.mark.parametrize("name", ["l1_loss", "huber_loss"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_elementwise_weight_of_l1_and_huber_matches_torch(name: str, reduction: str) -> None:
+    """torch's weight= (the input's shape): the weighted L1 mean divides by Σ weight, the
+    weighted Huber mean by the number of elements. The weight gets its gradient too."""
+    weight = np.random.default_rng(7).random(LOGITS.shape) + 0.1
+    leaves = [tge.tensor(array, requires_grad=True) for array in (LOGITS, PROBABILITIES, weight)]
+    torch_leaves = [torch.tensor(array, requires_grad=True)
+                    for array in (LOGITS, PROBABILITIES, weight)]
+    loss = getattr(F, name)(leaves[0], leaves[1], reduction=reduction, weight=leaves[2])
+    torch_loss = getattr(torch.nn.functional, name)(*torch_leaves[:2], reduction=reduction,
+                                                    weight=torch_leaves[2])
+    assert_same_values(loss, torch_loss)
+    upstream = random_array(*loss.shape, seed=8)
+    grads = gradients(loss, leaves, tge.tensor(upstream))
+    torch_grads = torch.autograd.grad(torch_loss, torch_leaves, torch.tensor(upstream))
+    for grad, torch_grad in zip(grads, torch_grads):
+        assert_same_values(grad, torch_grad)
+    with pytest.raises(ValueError, match="Weights and input must have the same size"):
+        getattr(F, name)(leaves[0], leaves[1], weight=np.ones(4))
+
+
+LEGACY_REDUCTIONS = [(None, False), (False, None), (False, True), (True, True), (None, True)]
+
+
+@pytest.mark.parametrize("size_average, reduce", LEGACY_REDUCTIONS, ids=str)
+@pytest.mark.parametrize("name, arrays", [("l1_loss", (LOGITS, PROBABILITIES)),
+                                          ("smooth_l1_loss", (LOGITS, PROBABILITIES)),
+                                          ("binary_cross_entropy", (BCE_INPUTS, PROBABILITIES))])
+def test_deprecated_size_average_and_reduce_like_torch(name: str, arrays: tuple[Any, Any],
+                                                       size_average: Any, reduce: Any) -> None:
+    """torch's legacy arguments still choose the reduction, with torch's warning."""
+    with pytest.warns(UserWarning) as our_warnings:
+        ours = getattr(F, name)(tge.tensor(arrays[0]), tge.tensor(arrays[1]),
+                                size_average=size_average, reduce=reduce)
+    with pytest.warns(UserWarning) as their_warnings:
+        theirs = getattr(torch.nn.functional, name)(
+            torch.tensor(arrays[0]), torch.tensor(arrays[1]), size_average=size_average,
+            reduce=reduce)
+    assert_same_values(ours, theirs)
+    assert str(our_warnings[0].message) == str(their_warnings[0].message)
+    module_name = {"l1_loss": "L1Loss", "smooth_l1_loss": "SmoothL1Loss",
+                   "binary_cross_entropy": "BCELoss"}[name]
+    with pytest.warns(UserWarning):
+        module = getattr(nn, module_name)(size_average=size_average, reduce=reduce)
+    with pytest.warns(UserWarning):
+        torch_module = getattr(torch.nn, module_name)(size_average=size_average, reduce=reduce)
+    assert module.reduction == torch_module.reduction
+
+
+@pytest.mark.parametrize("name", ["l1_loss", "smooth_l1_loss", "huber_loss"])
+def test_regression_losses_warn_and_broadcast_like_torch(name: str) -> None:
+    """A target of another shape broadcasts, with torch's warning (mse_loss does the same)."""
+    x, target = random_array(3, 1, seed=9), random_array(4, seed=10)
+    with pytest.warns(UserWarning, match="target size"):
+        ours = getattr(F, name)(tge.tensor(x), tge.tensor(target), reduction="none")
+    with pytest.warns(UserWarning, match="target size"):
+        theirs = getattr(torch.nn.functional, name)(torch.tensor(x), torch.tensor(target),
+                                                    reduction="none")
+    assert_same_values(ours, theirs)
+
+
+def test_new_loss_modules_repr_and_state_dict_like_torch() -> None:
+    ours = nn.Sequential(nn.L1Loss(), nn.SmoothL1Loss(beta=0.5), nn.HuberLoss(delta=2.0),
+                         nn.BCELoss(weight=tge.tensor(CLASS_WEIGHT)), nn.Softplus(beta=2.0))
+    theirs = torch.nn.Sequential(torch.nn.L1Loss(), torch.nn.SmoothL1Loss(beta=0.5),
+                                 torch.nn.HuberLoss(delta=2.0),
+                                 torch.nn.BCELoss(weight=torch.tensor(CLASS_WEIGHT)),
+                                 torch.nn.Softplus(beta=2.0))
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["3.weight"]
+    assert (ours[1].beta, ours[2].delta, ours[4].threshold) == (0.5, 2.0, 20.0)
 
 
 # ------------------------------------------------------------------------- functional extras
@@ -802,3 +1059,67 @@ def test_other_loss_errors() -> None:
         F.mse_loss(tge.zeros(3, 1), tge.zeros(3))
     with pytest.raises(ValueError, match="reduction"):
         nn.MSELoss(reduction="average")(tge.zeros(2), tge.zeros(2))
+
+
+ERROR_CASES: list[tuple[str, Callable[[Any, Any], Any]]] = [
+    ("bce_input_above_one", lambda lib, F_: F_.binary_cross_entropy(
+        lib.tensor([0.5, 1.5]), lib.tensor([1.0, 0.0]))),
+    ("bce_input_negative", lambda lib, F_: F_.binary_cross_entropy(
+        lib.tensor([-0.1]), lib.tensor([1.0]))),
+    ("bce_input_nan", lambda lib, F_: F_.binary_cross_entropy(
+        lib.tensor([float("nan")]), lib.tensor([1.0]))),
+    ("bce_target_outside", lambda lib, F_: F_.binary_cross_entropy(
+        lib.tensor([0.5]), lib.tensor([2.0]))),
+    ("bce_shape", lambda lib, F_: F_.binary_cross_entropy(
+        lib.tensor([0.5, 0.5]), lib.tensor([1.0]))),
+    ("bce_dtype", lambda lib, F_: F_.binary_cross_entropy(
+        lib.tensor([0.5]), lib.tensor([1.0], dtype=lib.float64))),
+    ("bce_weight_shape", lambda lib, F_: F_.binary_cross_entropy(
+        lib.tensor([0.5, 0.5]), lib.tensor([1.0, 1.0]), weight=lib.ones(3))),
+    ("bce_weight_bigger", lambda lib, F_: F_.binary_cross_entropy(
+        lib.tensor([0.5, 0.5]), lib.tensor([1.0, 1.0]), weight=lib.ones(2, 2))),
+    ("bce_integer", lambda lib, F_: F_.binary_cross_entropy(lib.tensor([1, 0]),
+                                                            lib.tensor([1, 0]))),
+    ("bce_reduction", lambda lib, F_: F_.binary_cross_entropy(
+        lib.tensor([0.5]), lib.tensor([1.0]), reduction="avg")),
+    ("softplus_integer", lambda lib, F_: F_.softplus(lib.tensor([1, 2]))),
+    ("smooth_l1_negative_beta", lambda lib, F_: F_.smooth_l1_loss(
+        lib.tensor([0.5]), lib.tensor([1.0]), beta=-1.0)),
+    ("smooth_l1_integer", lambda lib, F_: F_.smooth_l1_loss(lib.tensor([1]), lib.tensor([2]))),
+    ("huber_zero_delta", lambda lib, F_: F_.huber_loss(lib.tensor([0.5]), lib.tensor([1.0]),
+                                                       delta=0.0)),
+    ("huber_negative_delta", lambda lib, F_: F_.huber_loss(lib.tensor([0.5]),
+                                                           lib.tensor([1.0]), delta=-1.0)),
+    ("l1_reduction", lambda lib, F_: F_.l1_loss(lib.tensor([0.5]), lib.tensor([1.0]),
+                                                reduction="avg")),
+    ("l1_integer_mean", lambda lib, F_: F_.l1_loss(lib.tensor([1, 2]), lib.tensor([1, 1]))),
+    ("huber_reduction", lambda lib, F_: F_.huber_loss(lib.tensor([0.5]), lib.tensor([1.0]),
+                                                      reduction="avg")),
+]
+
+
+@pytest.mark.parametrize("name, call", ERROR_CASES, ids=[case[0] for case in ERROR_CASES])
+def test_new_function_errors_have_torchs_types(name: str, call: Callable[[Any, Any], Any]) -> None:
+    """The same exception type as torch for the same mistake; our message names the function."""
+    with pytest.raises(Exception) as theirs:
+        call(torch, torch.nn.functional)
+    with pytest.raises(Exception) as ours:
+        call(tge, F)
+    assert type(ours.value) is type(theirs.value), (ours.value, theirs.value)
+    message = str(ours.value)
+    assert any(word in message for word in ("binary_cross_entropy", "softplus", "smooth_l1_loss",
+                                            "huber_loss", "l1_loss", "reduction", "mean()"))
+
+
+def test_bce_error_messages_say_what_and_how_to_fix() -> None:
+    with pytest.raises(RuntimeError, match=r"all elements of input should be between 0 and 1, "
+                                           r"but input\[1\] = 1.5.*_with_logits"):
+        F.binary_cross_entropy(tge.tensor([0.5, 1.5]), tge.tensor([1.0, 0.0]))
+    with pytest.raises(RuntimeError, match=r"target\[0, 1\] = -1.0"):
+        F.binary_cross_entropy(tge.full((2, 2), 0.5), tge.tensor([[0.0, -1.0], [0.0, 0.0]]))
+    with pytest.raises(RuntimeError, match="Found dtype float64 but expected float32.*target.to"):
+        F.binary_cross_entropy(tge.tensor([0.5]), tge.tensor([1.0], dtype=tge.float64))
+    with pytest.raises(NotImplementedError, match=r"softplus: not implemented for int64.*\.float"):
+        F.softplus(tge.tensor([1, 2]))
+    with pytest.raises(TypeError, match="softplus: input must be a Tensor"):
+        F.softplus([1.0])  # type: ignore[arg-type]

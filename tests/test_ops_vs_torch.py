@@ -71,6 +71,7 @@ NUMPY_REFERENCES: dict[str, Any] = {
     "sqrt": np.sqrt,
     "tanh": np.tanh,
     "sigmoid": numpy_sigmoid,
+    "softplus": lambda a: np.logaddexp(0.0, a),
     "relu": lambda a: np.maximum(a, 0.0),
     "clamp_both": lambda a: np.clip(a, -0.5, 0.5),
     "maximum": np.maximum,
@@ -97,6 +98,7 @@ NUMPY_REFERENCES: dict[str, Any] = {
     "matmul_vector_vector": np.matmul,
     "matmul_matrix_vector": np.matmul,
     "matmul_batched_broadcast": np.matmul,
+    "l1_loss_none": lambda a, b: np.abs(a - b),
 }
 
 

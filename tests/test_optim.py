@@ -108,9 +108,12 @@ def compare(our_class: Any, torch_class: Any, kwargs: dict[str, Any],
     sign = -1.0 if kwargs.get("maximize") else 1.0
     assert_same_history(train(our_optimizer, ours, steps, sign),
                         train(torch_optimizer, theirs, steps, sign))
-    # The unused parameter never had a gradient: skipped, no state, unchanged.
+    # The unused parameter never had a gradient: skipped and unchanged, with state only where
+    # torch gives it some (Adagrad makes every parameter's state in its constructor).
     np.testing.assert_array_equal(ours[3].detach().numpy(), initial_arrays()[3])
-    assert ours[3] not in our_optimizer.state
+    assert (ours[3] in our_optimizer.state) == (theirs[3] in torch_optimizer.state)
+    for key, value in torch_optimizer.state.get(theirs[3], {}).items():
+        np.testing.assert_array_equal(our_optimizer.state[ours[3]][key], value.numpy())
 
 
 def both_reject(our_class: Any, torch_class: Any, kwargs: dict[str, Any]) -> None:
@@ -184,6 +187,103 @@ def test_rmsprop_matches_torch(kwargs: dict[str, Any]) -> None:
     compare(optim.RMSprop, torch.optim.RMSprop, kwargs)
 
 
+ADAGRAD_CASES = product(
+    lr=[0.05], lr_decay=[0.0, 0.02], weight_decay=[0.0, 0.1],
+    initial_accumulator_value=[0.0, 0.5], eps=[1e-10], maximize=[False, True],
+)
+
+
+@pytest.mark.parametrize("kwargs", ADAGRAD_CASES, ids=case_id)
+def test_adagrad_matches_torch(kwargs: dict[str, Any]) -> None:
+    compare(optim.Adagrad, torch.optim.Adagrad, kwargs)
+
+
+ADADELTA_CASES = product(
+    lr=[1.0, 0.5], rho=[0.9, 0.5], eps=[1e-6, 1e-3], weight_decay=[0.0, 0.1],
+    maximize=[False, True],
+)
+
+
+@pytest.mark.parametrize("kwargs", ADADELTA_CASES, ids=case_id)
+def test_adadelta_matches_torch(kwargs: dict[str, Any]) -> None:
+    compare(optim.Adadelta, torch.optim.Adadelta, kwargs)
+
+
+def test_adagrad_and_adadelta_defaults_match_torch() -> None:
+    compare(optim.Adagrad, torch.optim.Adagrad, {})
+    compare(optim.Adadelta, torch.optim.Adadelta, {})
+    for ours, theirs in ((optim.Adagrad, torch.optim.Adagrad),
+                         (optim.Adadelta, torch.optim.Adadelta)):
+        our_defaults = ours(our_params()).defaults
+        their_defaults = theirs(torch_params()).defaults
+        assert our_defaults == {key: their_defaults[key] for key in our_defaults}
+
+
+def test_first_steps_of_adagrad_and_adadelta_by_hand() -> None:
+    """One step from zero state, g = 2θ for θ = (1, -2), so g = (2, -4):
+
+    Adagrad (γ = 0.5, s₀ = 0, ε = 1e-10): s = g² = (4, 16),
+        θ ← θ - γ g / (√s + ε) = θ - 0.5 g / (|g| + ε) ≈ θ - 0.5 sign(g) = (0.5, -1.5).
+    Adadelta (ρ = 0, ε = 0.01): v = g², Δ = √(0 + ε) / √(g² + ε) · g = 0.1 g / √(g² + 0.01),
+        θ ← θ - Δ; then u = Δ².
+    """
+    weight = tge.tensor([1.0, -2.0], dtype=tge.float64, requires_grad=True)
+    adagrad = optim.Adagrad([weight], lr=0.5)
+    (weight * weight).sum().backward()
+    adagrad.step()
+    np.testing.assert_allclose(weight.tolist(), [1.0 - 1.0 / (2.0 + 1e-10),
+                                                 -2.0 + 2.0 / (4.0 + 1e-10)], rtol=1e-15)
+    np.testing.assert_allclose(weight.tolist(), [0.5, -1.5], rtol=1e-9)
+    assert adagrad.state[weight]["sum"].tolist() == [4.0, 16.0]
+    assert adagrad.state[weight]["step"] == 1
+
+    weight = tge.tensor([1.0, -2.0], dtype=tge.float64, requires_grad=True)
+    adadelta = optim.Adadelta([weight], rho=0.0, eps=0.01)
+    (weight * weight).sum().backward()
+    adadelta.step()
+    grad = np.array([2.0, -4.0])
+    delta = 0.1 * grad / np.sqrt(grad**2 + 0.01)
+    np.testing.assert_allclose(weight.tolist(), np.array([1.0, -2.0]) - delta, rtol=1e-15)
+    np.testing.assert_allclose(adadelta.state[weight]["acc_delta"], delta**2, rtol=1e-15)
+    np.testing.assert_array_equal(adadelta.state[weight]["square_avg"], grad**2)
+
+
+def test_adagrad_makes_state_in_its_constructor_like_torch() -> None:
+    """torch's Adagrad fills every parameter's state at construction (step 0, the sum at
+    initial_accumulator_value); a parameter added later gets it at its first step, and both
+    start from the optimiser's default initial_accumulator_value, whatever a group says."""
+    ours, theirs = our_params(), torch_params()
+    our_optimizer = optim.Adagrad(ours[:2], lr=0.05, initial_accumulator_value=0.5)
+    torch_optimizer = torch.optim.Adagrad(theirs[:2], lr=0.05, initial_accumulator_value=0.5,
+                                          foreach=False)
+    assert our_optimizer.state[ours[0]]["step"] == 0
+    np.testing.assert_array_equal(our_optimizer.state[ours[1]]["sum"], np.full(4, 0.5))
+    our_optimizer.add_param_group({"params": ours[2:], "initial_accumulator_value": 3.0})
+    torch_optimizer.add_param_group({"params": theirs[2:], "initial_accumulator_value": 3.0})
+    assert ours[2] not in our_optimizer.state and theirs[2] not in torch_optimizer.state
+    assert_same_history(train(our_optimizer, ours, STEPS), train(torch_optimizer, theirs, STEPS))
+    np.testing.assert_allclose(our_optimizer.state[ours[2]]["sum"],
+                               torch_optimizer.state[theirs[2]]["sum"].numpy(),
+                               rtol=TOLERANCE["rtol"], atol=TOLERANCE["atol"])
+    assert ours[3] not in our_optimizer.state and theirs[3] not in torch_optimizer.state
+
+
+@pytest.mark.parametrize("our_class", [optim.Adagrad, optim.Adadelta],
+                         ids=lambda value: value.__name__)
+def test_adagrad_and_adadelta_update_in_place_and_bump_versions(our_class: Any) -> None:
+    params = our_params()
+    arrays = [param.detach().numpy() for param in params]
+    optimizer = our_class(params, lr=0.1)
+    for _ in range(3):
+        optimizer.zero_grad()
+        our_autograd_loss(params).backward()
+        optimizer.step()
+    for param, array in zip(params, arrays):
+        assert param.detach().numpy() is array and param.is_leaf and param.grad_fn is None
+    assert [param._version.value for param in params] == [3, 3, 3, 0]
+    assert not np.array_equal(arrays[0], initial_arrays()[0])
+
+
 # ------------------------------------------------------------------------------ param groups
 GROUP_CASES = [
     (optim.SGD, torch.optim.SGD, {"lr": 0.02},
@@ -195,6 +295,11 @@ GROUP_CASES = [
      [{"weight_decay": 0.3, "maximize": True}, {"lr": 0.01, "eps": 1e-3}]),
     (optim.RMSprop, torch.optim.RMSprop, {"lr": 0.01},
      [{"centered": True, "momentum": 0.9}, {"lr": 0.02, "alpha": 0.5, "weight_decay": 0.1}]),
+    (optim.Adagrad, torch.optim.Adagrad, {"lr": 0.05, "initial_accumulator_value": 0.2},
+     [{"lr_decay": 0.05, "initial_accumulator_value": 3.0},
+      {"lr": 0.02, "weight_decay": 0.1, "eps": 1e-3, "maximize": True}]),
+    (optim.Adadelta, torch.optim.Adadelta, {"lr": 0.5},
+     [{"rho": 0.5, "weight_decay": 0.1}, {"lr": 1.0, "eps": 1e-4, "maximize": True}]),
 ]
 
 
@@ -294,6 +399,9 @@ STATE_CASES = [
     (optim.Adam, torch.optim.Adam, {"lr": 0.05, "amsgrad": True, "weight_decay": 0.1}),
     (optim.AdamW, torch.optim.AdamW, {"lr": 0.05, "betas": (0.5, 0.9)}),
     (optim.RMSprop, torch.optim.RMSprop, {"lr": 0.01, "momentum": 0.9, "centered": True}),
+    (optim.Adagrad, torch.optim.Adagrad, {"lr": 0.05, "lr_decay": 0.01, "weight_decay": 0.1,
+                                          "initial_accumulator_value": 0.1}),
+    (optim.Adadelta, torch.optim.Adadelta, {"lr": 0.5, "rho": 0.8, "weight_decay": 0.1}),
 ]
 
 
@@ -309,16 +417,18 @@ def test_state_dict_round_trip_continues_like_an_uninterrupted_run(
     uninterrupted = our_params()
     reference = train(our_class(grouped(uninterrupted, kwargs), **kwargs), uninterrupted, 50)
     theirs = torch_params()
-    torch_history = train(torch_class(grouped(theirs, kwargs), foreach=False, **kwargs),
-                          theirs, 50)
+    torch_optimizer = torch_class(grouped(theirs, kwargs), foreach=False, **kwargs)
+    torch_history = train(torch_optimizer, theirs, 50)
 
     ours = our_params()
     first = our_class(grouped(ours, kwargs), **kwargs)
     history = train(first, ours, 20)
     saved = first.state_dict()
-    # torch's layout: state keyed by index, groups list their parameters' indices
+    # torch's layout: state keyed by index, groups list their parameters' indices; the
+    # unused parameter (index 3) has state only where torch gives it some (Adagrad)
     assert [group["params"] for group in saved["param_groups"]] == [[0, 1], [2, 3]]
-    assert sorted(saved["state"]) == [0, 1, 2]
+    assert sorted(saved["state"]) == sorted(torch_optimizer.state_dict()["state"])
+    assert {0, 1, 2} <= set(saved["state"])
     for index, param in enumerate(ours[:3]):
         for key, value in first.state[param].items():
             assert value is not saved["state"][index][key] or not isinstance(value, np.ndarray)
@@ -518,6 +628,9 @@ CHAIN_CASES = [
                     "max_momentum": 0.6}),
     (optim.RMSprop, {"lr": 0.01}, "MultiStepLR", {"milestones": [10, 20, 40]}),
     (optim.Adam, {"lr": 0.05, "weight_decay": 0.1}, "ExponentialLR", {"gamma": 0.95}),
+    (optim.Adagrad, {"lr": 0.05, "lr_decay": 0.01}, "StepLR", {"step_size": 10, "gamma": 0.5}),
+    (optim.Adadelta, {"lr": 1.0, "weight_decay": 0.1},
+     "CosineAnnealingLR", {"T_max": 20, "eta_min": 0.1}),
 ]
 
 
@@ -557,6 +670,16 @@ INVALID_CASES = [
     ("RMSprop", {"momentum": -0.9}),
     ("RMSprop", {"weight_decay": -0.1}),
     ("RMSprop", {"alpha": -0.5}),
+    ("Adagrad", {"lr": -0.01}),
+    ("Adagrad", {"lr_decay": -0.1}),
+    ("Adagrad", {"weight_decay": -0.1}),
+    ("Adagrad", {"initial_accumulator_value": -0.5}),
+    ("Adagrad", {"eps": -1e-10}),
+    ("Adadelta", {"lr": -1.0}),
+    ("Adadelta", {"rho": 1.5}),
+    ("Adadelta", {"rho": -0.1}),
+    ("Adadelta", {"eps": -1e-6}),
+    ("Adadelta", {"weight_decay": -0.1}),
 ]
 
 
@@ -662,7 +785,8 @@ def test_closure_is_called_with_grad_enabled_and_its_loss_returned() -> None:
     assert optimizer.step() is None
 
 
-@pytest.mark.parametrize("our_class", [optim.SGD, optim.Adam, optim.AdamW, optim.RMSprop],
+@pytest.mark.parametrize("our_class", [optim.SGD, optim.Adam, optim.AdamW, optim.RMSprop,
+                                       optim.Adagrad, optim.Adadelta],
                          ids=lambda value: value.__name__)
 def test_float32_parameters_stay_float32(our_class: Any) -> None:
     weight = tge.tensor([1.0, -2.0, 3.0], requires_grad=True)

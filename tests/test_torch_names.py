@@ -10,9 +10,11 @@ import pytest
 pytest.importorskip("torch")
 
 import tinygrad_edu  # noqa: E402
+import tinygrad_edu.utils.data  # noqa: E402
 from tinygrad_edu import nn, optim  # noqa: E402
 from tinygrad_edu.nn import functional  # noqa: E402
 from tests.torch_coverage import coverage_markdown  # noqa: E402
+from tinygrad_edu.torch_names import NAMESPACES, resolve  # noqa: E402
 
 COVERAGE_FILE = Path(__file__).resolve().parent.parent / "docs" / "TORCH_COVERAGE.md"
 
@@ -24,12 +26,25 @@ def test_the_coverage_table_is_current() -> None:
         "python -m tests.torch_coverage > docs/TORCH_COVERAGE.md")
 
 
+def test_torch_utils_data_stands_for_tinygrad_edu_utils_data() -> None:
+    """torch's path maps to the same path here, whose objects are tinygrad_edu.data's."""
+    assert ("torch.utils.data", "tinygrad_edu.utils.data") in NAMESPACES
+    assert resolve("tinygrad_edu.utils.data").DataLoader is tinygrad_edu.data.DataLoader
+
+
 MISSING: list[tuple[str, Callable[[], Any], str, str | None]] = [
     ("package", lambda: tinygrad_edu.zeroes, "torch.zeroes", "zeros"),
     ("nn", lambda: nn.Linearr, "torch.nn.Linearr", "Linear"),
     ("nn.functional", lambda: functional.cross_entropyy, "torch.nn.functional.cross_entropyy",
      "cross_entropy"),
     ("optim", lambda: optim.Adamm, "torch.optim.Adamm", "Adam"),
+    ("utils", lambda: tinygrad_edu.utils.dat, "torch.utils.dat", "data"),
+    ("utils.data", lambda: tinygrad_edu.utils.data.DataLoadr, "torch.utils.data.DataLoadr",
+     "DataLoader"),
+    ("data", lambda: tinygrad_edu.data.TensorDataSet, "torch.utils.data.TensorDataSet",
+     "TensorDataset"),
+    ("nn.functional new", lambda: functional.soft_plus, "torch.nn.functional.soft_plus",
+     "softplus"),
     ("Tensor", lambda: tinygrad_edu.tensor([1.0]).sumn, "torch.Tensor.sumn", "sum"),
     ("no close name", lambda: tinygrad_edu.qqqqqq, "torch.qqqqqq", None),
 ]

@@ -604,6 +604,14 @@ CASES: dict[str, Case] = {
     "torch.nn.Linear (no bias)": lambda lib: prepared(lib, lib.nn.Linear(3, 4, bias=False))(
         x(lib)),
     "torch.nn.LogSoftmax": lambda lib: lib.nn.LogSoftmax(dim=1)(x(lib)),
+    "torch.nn.BCELoss": lambda lib: (
+        lib.nn.BCELoss()(x(lib).sigmoid(), const(lib).sigmoid()),
+        lib.nn.BCELoss(weight=const(lib).abs(), reduction="sum")(
+            x(lib).sigmoid(), const(lib).sigmoid())),
+    "torch.nn.HuberLoss": lambda lib: lib.nn.HuberLoss(delta=0.5)(x(lib), const(lib)),
+    "torch.nn.L1Loss": lambda lib: lib.nn.L1Loss(reduction="sum")(x(lib), const(lib)),
+    "torch.nn.SmoothL1Loss": lambda lib: lib.nn.SmoothL1Loss(beta=0.7)(x(lib), const(lib)),
+    "torch.nn.Softplus": lambda lib: lib.nn.Softplus(beta=2.0, threshold=1.5)(x(lib)),
     "torch.nn.MSELoss": lambda lib: (lib.nn.MSELoss()(x(lib), const(lib)),
                                      lib.nn.MSELoss(reduction="sum")(x(lib), positive(lib))),
     "torch.nn.Module": custom_module,
@@ -635,6 +643,18 @@ CASES: dict[str, Case] = {
         lib.nn.functional.linear(x(lib), positive(lib)),
         lib.nn.functional.linear(x(lib), y(lib).T, bias=const(lib, [1.0, 2.0]))),
     "torch.nn.functional.log_softmax": lambda lib: lib.nn.functional.log_softmax(x(lib), dim=1),
+    "torch.nn.functional.binary_cross_entropy": lambda lib: (
+        lib.nn.functional.binary_cross_entropy(x(lib).sigmoid(), const(lib).sigmoid(),
+                                               reduction="none")),
+    "torch.nn.functional.binary_cross_entropy (out of range)": lambda lib: (
+        lib.nn.functional.binary_cross_entropy(x(lib), const(lib).sigmoid())),
+    "torch.nn.functional.huber_loss": lambda lib: lib.nn.functional.huber_loss(
+        x(lib), const(lib), delta=2.0),
+    "torch.nn.functional.l1_loss": lambda lib: lib.nn.functional.l1_loss(x(lib), const(lib)),
+    "torch.nn.functional.smooth_l1_loss": lambda lib: lib.nn.functional.smooth_l1_loss(
+        x(lib), const(lib), reduction="none", beta=0.5),
+    "torch.nn.functional.softplus": lambda lib: (lib.nn.functional.softplus(x(lib)),
+                                                 lib.nn.functional.softplus(x(lib), 3.0, 0.5)),
     "torch.nn.functional.mse_loss": lambda lib: lib.nn.functional.mse_loss(x(lib), const(lib)),
     "torch.nn.functional.nll_loss": lambda lib: lib.nn.functional.nll_loss(
         x(lib), labels(lib), reduction="none"),
@@ -651,6 +671,11 @@ CASES: dict[str, Case] = {
         lib, lambda params: lib.optim.Adam(params, lr=0.1, amsgrad=True)),
     "torch.optim.AdamW": lambda lib: trained(lib, lambda params: lib.optim.AdamW(params, lr=0.1)),
     "torch.optim.Optimizer": custom_optimizer,
+    "torch.optim.Adadelta": lambda lib: trained(
+        lib, lambda params: lib.optim.Adadelta(params, lr=0.5, rho=0.8, weight_decay=0.1)),
+    "torch.optim.Adagrad": lambda lib: trained(
+        lib, lambda params: lib.optim.Adagrad(params, lr=0.1, lr_decay=0.01,
+                                              initial_accumulator_value=0.2)),
     "torch.optim.RMSprop": lambda lib: trained(
         lib, lambda params: lib.optim.RMSprop(params, lr=0.01, momentum=0.5, centered=True)),
     "torch.optim.SGD": lambda lib: trained(

@@ -9,7 +9,7 @@ Example:
     tensor([2., 4., 6.])
 """
 
-from tinygrad_edu import autograd, data, functional, nn, ops, optim
+from tinygrad_edu import autograd, data, functional, nn, ops, optim, utils
 from tinygrad_edu.creation import (
     arange,
     empty,
@@ -128,7 +128,7 @@ __all__ = [
     "int32", "int64", "is_grad_enabled", "load", "manual_seed", "maximum", "minimum", "nn",
     "no_grad", "ones", "ones_like", "ops", "optim", "pad", "rand", "randn", "save",
     "set_grad_enabled", "split", "stack", "tensor", "to_torch_state_dict", "uint8", "unbind",
-    "where", "zeros", "zeros_like",
+    "utils", "where", "zeros", "zeros_like",
 ]
 
 # torch's device API and the creation functions that come with it.

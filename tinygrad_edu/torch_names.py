@@ -5,8 +5,8 @@ that stands for it. Two uses:
 
 * ``missing_name(namespace, name)`` is the ``AttributeError`` raised for a name tinygrad_edu does
   not have: it says so, and suggests the nearest name it does have (``tinygrad_edu.flaot`` ->
-  "Did you mean 'float'?"). The package, ``nn``, ``nn.functional``, ``optim`` and ``Tensor``
-  raise it.
+  "Did you mean 'float'?"). The package, ``nn``, ``nn.functional``, ``optim``, ``data`` (and
+  ``utils.data``, its torch path), ``utils`` and ``Tensor`` raise it.
 * ``python -m tests.torch_coverage`` writes docs/TORCH_COVERAGE.md from these pairs.
 
 Example:
@@ -32,7 +32,7 @@ NAMESPACES: list[tuple[str, str]] = [
     ("torch.nn.functional", "tinygrad_edu.nn.functional"),
     ("torch.optim", "tinygrad_edu.optim"),
     ("torch.optim.lr_scheduler", "tinygrad_edu.optim.lr_scheduler"),
-    ("torch.utils.data", "tinygrad_edu.data"),
+    ("torch.utils.data", "tinygrad_edu.utils.data"),
 ]
 
 
@@ -50,14 +50,18 @@ def resolve(dotted: str) -> Any:
         return getattr(importlib.import_module(module_name), attribute)
 
 
-def missing_name(namespace: str, name: str, available: list[str]) -> AttributeError:
+def missing_name(namespace: str, name: str, available: list[str],
+                 torch_namespace: str | None = None) -> AttributeError:
     """The error for ``namespace.name`` that tinygrad_edu does not provide, with the nearest
     provided name when one is close (``namespace`` as the user wrote it, e.g. 'tinygrad_edu').
     Private and special names (``_x``, ``__array_struct__``, which NumPy and Python probe) get a
-    plain error, without the search."""
+    plain error, without the search. ``torch_namespace``: torch's name for the namespace, where
+    it is not ``namespace`` with 'tinygrad_edu' read as 'torch' (``tinygrad_edu.data`` stands
+    for ``torch.utils.data``)."""
     if name.startswith("_"):
         return AttributeError(f"'{namespace}' has no attribute '{name}'")
-    torch_namespace = "torch" + namespace[len("tinygrad_edu"):]
+    if torch_namespace is None:
+        torch_namespace = "torch" + namespace[len("tinygrad_edu"):]
     if namespace.endswith(".Tensor"):
         head = f"'Tensor' object has no attribute '{name}'"
     else:

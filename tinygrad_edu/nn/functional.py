@@ -1,6 +1,6 @@
 """Stateless neural-network functions with torch's names: ``import tinygrad_edu.nn.functional
 as F``. Activations, dropout, one_hot, and the losses (which check their arguments and raise
-errors that name the loss before calling the fused ops)."""
+errors that name the loss before calling the fused ops or composing Tensor ops)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,16 @@ import numpy as np
 
 from tinygrad_edu import dtypes, ops
 from tinygrad_edu.creation import _DefaultGenerator
-from tinygrad_edu.functional import linear, log_softmax, softmax
+from tinygrad_edu.functional import linear, log_softmax, softmax, where
 from tinygrad_edu.function import constant
 from tinygrad_edu.ops.loss import label_positions
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.torch_names import missing_name
 
 __all__ = [
-    "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "linear", "log_softmax",
-    "mse_loss", "nll_loss", "one_hot", "relu", "sigmoid", "softmax", "tanh",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout",
+    "huber_loss", "l1_loss", "linear", "log_softmax", "mse_loss", "nll_loss", "one_hot", "relu",
+    "sigmoid", "smooth_l1_loss", "softmax", "softplus", "tanh",
 ]
 
 REDUCTIONS = ("none", "mean", "sum")
@@ -59,6 +60,31 @@ def tanh(input: Tensor) -> Tensor:
         tensor([0.])
     """
     return input.tanh()
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta · input)) / beta elementwise, a smooth relu; input where
+    beta · input > threshold.
+
+    Above the threshold torch takes the function to be linear, and so does this one (the two
+    forms agree there to within rounding). Below it the value is computed without overflow for
+    any input, and the gradient is sigmoid(beta · input) (1 in the linear region): one op,
+    ``ops.Softplus``.
+
+    Raises:
+        TypeError: ``input`` is not a Tensor.
+        NotImplementedError: an integer or bool ``input`` (torch's error; use ``.float()``).
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.softplus(tge.tensor([-1000.0, 0.0, 1000.0]))
+        tensor([0.0000e+00, 6.9315e-01, 1.0000e+03])
+        >>> F.softplus(tge.tensor([1.0, 30.0]), beta=2.0)
+        tensor([ 1.0635, 30.0000])
+    """
+    _require_floating(input, "softplus")
+    return ops.Softplus.apply(input, beta=float(beta), threshold=float(threshold))
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,
@@ -124,6 +150,53 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "sum":
         return loss.sum()
     return loss
+
+
+def _legacy_reduction(size_average: bool | None, reduce: bool | None, reduction: str) -> str:
+    """torch's reading of the deprecated ``size_average`` and ``reduce`` arguments, with its
+    warning: "mean" if both are true (None counts as true), "sum" if only ``reduce`` is, else
+    "none". ``reduction`` itself when both are None."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    legacy = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                  f"reduction='{legacy}' instead.", stacklevel=3)
+    return legacy
+
+
+def _require_floating(input: Any, op: str) -> None:
+    """torch computes ``op`` for floating point tensors only: a TypeError for anything that is
+    not a Tensor, torch's NotImplementedError for an integer or bool one."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    if not dtypes.is_floating(input.dtype):
+        raise NotImplementedError(
+            f"{op}: not implemented for {input.dtype} tensors (torch computes it for floating "
+            "point tensors only); convert the input with .float() first")
+
+
+def _target_of(target: Any, input: Tensor, op: str) -> Tensor:
+    """``target`` as a Tensor (numbers, lists and arrays take the input's dtype), with torch's
+    warning when its shape differs from the input's (the two then broadcast)."""
+    target_tensor = target if isinstance(target, Tensor) else Tensor(target, dtype=input.dtype)
+    if target_tensor.shape != input.shape:
+        warnings.warn(
+            f"{op}: using a target size {tuple(target_tensor.shape)} that is different to the "
+            f"input "
+            f"size {tuple(input.shape)}. This will likely lead to incorrect results due to "
+            "broadcasting. Please ensure they have the same size.", stacklevel=3)
+    return target_tensor
+
+
+def _same_size_weight(weight: Any, input: Tensor, op: str) -> Tensor:
+    """A per-element ``weight`` as a Tensor of the input's shape (torch's ValueError if not)."""
+    weight_tensor = weight if isinstance(weight, Tensor) else Tensor(weight, dtype=input.dtype)
+    if weight_tensor.shape != input.shape:
+        raise ValueError(f"{op}: Weights and input must have the same size: weight has shape "
+                         f"{tuple(weight_tensor.shape)}, input {tuple(input.shape)}")
+    return weight_tensor
 
 
 def _class_weight(weight: Any, classes: int, dtype: np.dtype, op: str) -> np.ndarray | None:
@@ -342,15 +415,157 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
         tensor(5.)
     """
     _check_reduction(reduction, "mse_loss")
+    difference = input - _target_of(target, input, "mse_loss")
+    return _reduce(difference * difference, reduction)
+
+
+def l1_loss(input: Tensor, target: Any, size_average: bool | None = None,
+            reduce: bool | None = None, reduction: str = "mean", weight: Any = None) -> Tensor:
+    """Mean absolute error: reduce(|input - target|); the gradient is sign(input - target)
+    (0 where they are equal, as in torch).
+
+    ``weight`` (the input's shape) weighs each element; the mean then divides by Σ weight, as
+    torch does. ``size_average`` and ``reduce`` are torch's deprecated spellings of
+    ``reduction`` (they warn). A target of another shape broadcasts, with torch's warning.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.l1_loss(tge.tensor([1.0, -3.0]), tge.tensor([0.0, 0.0]))
+        tensor(2.)
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "l1_loss")
+    errors = (input - _target_of(target, input, "l1_loss")).abs()
+    if weight is None:
+        return _reduce(errors, reduction)
+    weight_tensor = _same_size_weight(weight, input, "l1_loss")
+    weighted = errors * weight_tensor
+    if reduction == "mean":
+        return weighted.sum() / weight_tensor.sum()
+    return _reduce(weighted, reduction)
+
+
+def _quadratic_near_zero(difference: Tensor, width: float, slope: float) -> Tensor:
+    """slope · (d² / (2 width)) where |d| < width, else slope · (|d| - width / 2), elementwise:
+    a parabola that continues into straight lines with the same value and slope at |d| = width
+    (``where`` selects between the two, so each side's gradient is its own)."""
+    absolute = difference.abs()
+    quadratic = difference * difference * (0.5 * slope / width)
+    linear = (absolute - 0.5 * width) * slope
+    return where(absolute < width, quadratic, linear)
+
+
+def smooth_l1_loss(input: Tensor, target: Any, size_average: bool | None = None,
+                   reduce: bool | None = None, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
+    """reduce of 0.5 d² / beta where |d| < beta, else |d| - 0.5 beta, with d = input - target.
+
+    The gradient is d / beta inside, sign(d) outside. ``beta=0`` is ``l1_loss``, as in torch;
+    a negative beta raises torch's RuntimeError. ``size_average`` and ``reduce``: see
+    ``l1_loss``.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.smooth_l1_loss(tge.tensor([0.5, 3.0]), tge.tensor([0.0, 0.0]), reduction="none")
+        tensor([0.1250, 2.5000])
+    """
+    op = "smooth_l1_loss"
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, op)
+    if beta == 0.0:  # torch's l1_loss
+        return _reduce((input - _target_of(target, input, op)).abs(), reduction)
+    _require_floating(input, op)
+    if beta < 0:
+        raise RuntimeError(f"{op} does not support negative values for beta (got beta={beta}); "
+                           "use beta >= 0 (beta=0 is l1_loss)")
+    difference = input - _target_of(target, input, op)
+    return _reduce(_quadratic_near_zero(difference, float(beta), 1.0), reduction)
+
+
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0,
+               weight: Any = None) -> Tensor:
+    """reduce of 0.5 d² where |d| < delta, else delta (|d| - 0.5 delta), with d = input - target:
+    ``delta * smooth_l1_loss(..., beta=delta)``.
+
+    The gradient is d inside, delta · sign(d) outside. ``delta`` must be positive (torch's
+    RuntimeError). ``weight`` (the input's shape) weighs each element; the mean is then the
+    mean of the weighted losses, as in torch.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.huber_loss(tge.tensor([0.5, 3.0]), tge.tensor([0.0, 0.0]), reduction="none",
+        ...              delta=2.0)
+        tensor([0.1250, 4.0000])
+    """
+    op = "huber_loss"
+    _check_reduction(reduction, op)
+    _require_floating(input, op)
+    if not delta > 0:
+        raise RuntimeError(f"{op} does not support non-positive values for delta (got "
+                           f"delta={delta}); use delta > 0")
+    difference = input - _target_of(target, input, op)
+    losses = _quadratic_near_zero(difference, float(delta), float(delta))
+    if weight is not None:
+        losses = losses * _same_size_weight(weight, input, op)
+    return _reduce(losses, reduction)
+
+
+def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
+                         size_average: bool | None = None, reduce: bool | None = None,
+                         reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of probabilities: reduce(-w [y log x + (1 - y) log(1 - x)]).
+
+    ``input`` x and ``target`` y hold probabilities in [0, 1] (anything else raises torch's
+    RuntimeError) of one shape and dtype. As in torch each log is clamped at -100, so x = 0 or 1
+    gives a finite loss, and the gradient w (x - y) / max(x (1 - x), 1e-12) stays finite too:
+    one fused op, ``ops.BinaryCrossEntropy``. ``weight`` weighs each element and must broadcast
+    to the input's shape. For raw scores (logits) use ``binary_cross_entropy_with_logits``,
+    which needs no clamp. ``size_average`` and ``reduce``: see ``l1_loss``.
+
+    Raises:
+        ValueError: target and input shapes differ, or an unknown ``reduction``.
+        RuntimeError: a value outside [0, 1], target and input dtypes differ, or a weight that
+            does not broadcast to the input's shape.
+        NotImplementedError: an integer or bool input (torch's error).
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.binary_cross_entropy(tge.tensor([0.0, 0.9, 0.5]), tge.tensor([1.0, 1.0, 0.0]),
+        ...                        reduction="none")
+        tensor([100.0000,   0.1054,   0.6931])
+    """
+    op = "binary_cross_entropy"
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, op)
+    _require_floating(input, op)
     target_tensor = target if isinstance(target, Tensor) else Tensor(target, dtype=input.dtype)
     if target_tensor.shape != input.shape:
-        warnings.warn(
-            f"mse_loss: using a target size {tuple(target_tensor.shape)} that is different to the "
-            f"input "
-            f"size {tuple(input.shape)}. This will likely lead to incorrect results due to "
-            "broadcasting. Please ensure they have the same size.", stacklevel=2)
-    difference = input - target_tensor
-    return _reduce(difference * difference, reduction)
+        raise ValueError(f"{op}: Using a target size ({tuple(target_tensor.shape)}) that is "
+                         f"different to "
+                         f"the input size ({tuple(input.shape)}) is deprecated. Please ensure "
+                         f"they have "
+                         "the same size.")
+    if target_tensor.dtype != input.dtype:
+        raise RuntimeError(f"{op}: Found dtype {target_tensor.dtype} but expected "
+                           f"{input.dtype}: the target must have the input's dtype; convert it "
+                           "with target.to(input.dtype)")
+    weight_array = None
+    if weight is not None:
+        weight_array = np.array(weight, dtype=input.dtype)
+        try:
+            fits = np.broadcast_shapes(weight_array.shape, input.shape) == input.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise RuntimeError(f"{op}: weight of shape {tuple(weight_array.shape)} does not "
+                               f"broadcast "
+                               f"to the input's shape {tuple(input.shape)}")
+    losses = ops.BinaryCrossEntropy.apply(input, target_tensor, weight=weight_array)
+    return _reduce(losses, reduction)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None,

@@ -19,7 +19,7 @@ from tinygrad_edu.tensor import Tensor
 
 __all__ = [
     "Dropout", "Flatten", "Identity", "Linear", "LogSoftmax", "ReLU", "Sigmoid", "Softmax",
-    "Tanh",
+    "Softplus", "Tanh",
 ]
 
 
@@ -120,6 +120,32 @@ class Tanh(Module):
     def forward(self, input: Tensor) -> Tensor:
         """tanh(x)."""
         return F.tanh(input)
+
+
+class Softplus(Module):
+    """log(1 + exp(beta · x)) / beta elementwise, a smooth relu; x where beta · x > threshold
+    (see ``nn.functional.softplus``).
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> from tinygrad_edu import nn
+        >>> nn.Softplus()(tge.tensor([0.0]))
+        tensor([0.6931])
+        >>> nn.Softplus(beta=2.0)
+        Softplus(beta=2.0, threshold=20.0)
+    """
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta = beta
+        self.threshold = threshold
+
+    def forward(self, input: Tensor) -> Tensor:
+        """softplus(x, beta, threshold)."""
+        return F.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
 
 
 def _legacy_softmax_dim(name: str, ndim: int) -> int:

@@ -18,12 +18,18 @@ from tinygrad_edu.ops.elementwise import (
     Sigmoid,
     Sign,
     Sin,
+    Softplus,
     Sqrt,
     Tanh,
     Where,
 )
 from tinygrad_edu.ops.fused import Linear, LogSoftmax, Softmax
-from tinygrad_edu.ops.loss import BinaryCrossEntropyWithLogits, CrossEntropy
+from tinygrad_edu.ops.loss import (
+    BinaryCrossEntropy,
+    BinaryCrossEntropyGradient,
+    BinaryCrossEntropyWithLogits,
+    CrossEntropy,
+)
 from tinygrad_edu.ops.matmul import MatMul
 from tinygrad_edu.ops.movement import (
     Cat,
@@ -40,9 +46,10 @@ from tinygrad_edu.ops.movement import (
 from tinygrad_edu.ops.reduce import Max, MaxDim, Sum
 
 __all__ = [
-    "Abs", "Add", "BinaryCrossEntropyWithLogits", "Cast", "Cat", "Clone", "Cos", "CrossEntropy",
-    "Exp", "Expand", "GetItem", "IndexAdd", "Linear", "Log", "Log1p", "LogSoftmax", "MatMul",
-    "Max", "MaxDim", "Maximum", "Mul", "Neg", "Pad", "Permute", "Pow", "Relu", "ReluGradient",
-    "Reshape", "SetItem", "Sigmoid", "Sign", "Sin", "Softmax", "Split", "Sqrt", "Sum", "Tanh",
-    "Where", "WriteView",
+    "Abs", "Add", "BinaryCrossEntropy", "BinaryCrossEntropyGradient",
+    "BinaryCrossEntropyWithLogits", "Cast", "Cat", "Clone", "Cos", "CrossEntropy", "Exp", "Expand",
+    "GetItem", "IndexAdd", "Linear", "Log", "Log1p", "LogSoftmax", "MatMul", "Max", "MaxDim",
+    "Maximum", "Mul", "Neg", "Pad", "Permute", "Pow", "Relu", "ReluGradient", "Reshape", "SetItem",
+    "Sigmoid", "Sign", "Sin", "Softmax", "Softplus", "Split", "Sqrt", "Sum", "Tanh", "Where",
+    "WriteView",
 ]

@@ -257,6 +257,38 @@ class Sigmoid(Function):
         return grad_output * output * (1 - output)
 
 
+class Softplus(Function):
+    """out = log(1 + exp(β a)) / β, or a where β a > threshold.   dout/da = σ(β a), or 1 there.
+
+    torch's softplus, a smooth relu: above ``threshold`` the function is taken to be linear
+    (out = a, the soft form's value to within rounding), as torch does. Below it, forward
+    computes (max(β a, 0) + log(1 + exp(-|β a|))) / β, the same number as log(1 + exp(β a)) / β,
+    but exp is only taken of -|β a| <= 0, so it never overflows.
+
+    The derivative exp(β a) / (1 + exp(β a)) is the sigmoid σ(β a), computed by the Sigmoid op,
+    so the gradient can be differentiated again: d²out/da² = β σ(β a) (1 - σ(β a)), and 0 in
+    the linear region (where the 1 is selected, not multiplied).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, *, beta: float, threshold: float) -> np.ndarray:
+        with quiet_ieee():  # beta = 0 divides by zero: inf, as in torch
+            scaled = np.asarray(a * beta)
+            linear = scaled > threshold
+            soft = (np.maximum(scaled, 0) + np.log1p(np.exp(-np.abs(scaled)))) / beta
+        ctx.beta = beta
+        ctx.linear = linear
+        ctx.save_for_backward(a)
+        return np.where(linear, a, soft).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        one = constant(np.ones((), dtype=grad_output.dtype))
+        slope = Where.apply(one, (a * ctx.beta).sigmoid(), condition=ctx.linear)  # σ(β a)
+        return grad_output * slope
+
+
 class Relu(Function):
     """out = max(a, 0).   Local derivative: dout/da = 1[out > 0] (0 at a = 0, like torch).
 

@@ -1,10 +1,13 @@
-"""Fused loss ops: cross-entropy of logits against class labels, and binary cross-entropy of
-logits.
+"""Fused loss ops: cross-entropy of logits against class labels, binary cross-entropy of
+logits, and binary cross-entropy of probabilities.
 
-Both take raw scores (logits), never probabilities, so that they can subtract the maximum
-before ``exp`` and never take the log of a number that rounded to 0: the loss and its gradient
-stay finite for logits of any size (±1000 included). Class weights, ``ignore_index``, label
-smoothing and probability targets are not ops: ``nn.functional.cross_entropy`` composes them.
+The first two take raw scores (logits), never probabilities, so that they can subtract the
+maximum before ``exp`` and never take the log of a number that rounded to 0: the loss and its
+gradient stay finite for logits of any size (±1000 included). Class weights, ``ignore_index``,
+label smoothing and probability targets are not ops: ``nn.functional.cross_entropy`` composes
+them. ``BinaryCrossEntropy`` takes probabilities, as torch's ``binary_cross_entropy`` does, and
+keeps torch's guards at p = 0 and 1 (the log clamped at -100, the gradient's denominator at
+1e-12), which a composite of ``log`` and ``clamp`` would not reproduce.
 """
 
 from __future__ import annotations
@@ -132,3 +135,108 @@ class BinaryCrossEntropyWithLogits(Function):
             else:
                 grad_y = -scale * ((pos_weight - 1) * log_sigmoid(x) + x)
         return grad_x, grad_y
+
+
+# torch's guards for probabilities of exactly 0 or 1: log p is clamped at -100 in the loss, and
+# p (1 - p) at 1e-12 in the gradient's denominator. In the gradient torch's constant is the
+# float32 1e-12 (9.99999996e-13) in every dtype; its second derivatives use the float64 1e-12.
+LOG_CLAMP = -100.0
+GRADIENT_EPSILON = float(np.float32(1e-12))
+SECOND_DERIVATIVE_EPSILON = 1e-12
+
+
+def check_probabilities(values: np.ndarray, what: str) -> None:
+    """Raise torch's RuntimeError unless every element of ``values`` lies in [0, 1] (NaN not)."""
+    outside = ~((values >= 0) & (values <= 1))
+    if outside.any():
+        position = tuple(int(index) for index in np.argwhere(outside)[0])
+        raise RuntimeError(
+            f"binary_cross_entropy: all elements of {what} should be between 0 and 1, but "
+            f"{what}{list(position)} = {values[position]}; for raw scores (logits) apply "
+            "sigmoid first, or use binary_cross_entropy_with_logits, which is stable too"
+        )
+
+
+class BinaryCrossEntropy(Function):
+    """out = -w [y log x + (1 - y) log(1 - x)] elementwise (x, y in [0, 1]; w: weight).
+
+    Local derivatives, torch's: dout/dx = w (x - y) / max(x (1 - x), 1e-12) and
+    dout/dy = w (log(1 - x) - log x) = -w logit(x).
+
+    The first is the sum of the two logs' derivatives, -y / x + (1 - y) / (1 - x), over one
+    denominator. As in torch each log is clamped at -100, so p = 0 or 1 gives a finite loss
+    (y log x = 0 when y = 0 and x = 0), and the denominator is at least 1e-12, so the gradient
+    there is finite too (±1e12 w for a confident wrong answer). Inputs outside [0, 1] raise
+    torch's RuntimeError. The input's gradient is an op of its own,
+    ``BinaryCrossEntropyGradient``, so that differentiating it again gives torch's second
+    derivatives (whose guards differ from the derivative of this formula).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, y: np.ndarray, *,
+                weight: np.ndarray | None) -> np.ndarray:
+        check_probabilities(x, "input")
+        check_probabilities(y, "target")
+        with np.errstate(divide="ignore"):  # log(0) = -inf, then clamped
+            log_x = np.maximum(np.log(x), LOG_CLAMP)
+            log_one_minus_x = np.maximum(np.log1p(-x), LOG_CLAMP)
+        output = (y - 1) * log_one_minus_x - y * log_x
+        if weight is not None:
+            output = output * weight
+        ctx.weight = weight
+        ctx.save_for_backward(x, y)
+        return np.asarray(output).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        x, y = ctx.saved_tensors
+        grad_x = grad_y = None
+        if ctx.needs_input_grad[0]:
+            # g w (x - y) / max(x (1 - x), 1e-12)
+            grad_x = BinaryCrossEntropyGradient.apply(grad_output, x, y, weight=ctx.weight)
+        if ctx.needs_input_grad[1]:
+            scale = grad_output if ctx.weight is None else grad_output * constant(ctx.weight)
+            grad_y = scale * ((1 - x).log() - x.log())  # -g w logit(x)
+        return grad_x, grad_y
+
+
+class BinaryCrossEntropyGradient(Function):
+    """out = g w (x - y) / max(x (1 - x), ε): the input gradient of ``BinaryCrossEntropy``.
+
+    Local derivatives (torch's double backward, δ = 1e-12):
+    dout/dg = w (x - y) / ((x + δ) (1 - x + δ)),
+    dout/dx = g w (x² - 2 x y + y) / ((x + δ)² (1 - x + δ)²),
+    dout/dy = -g w / max(x (1 - x), δ).
+
+    Away from 0 and 1 these are the derivatives of g w (x - y) / (x (1 - x)); torch guards them
+    by adding δ to x and to 1 - x (and clamping the last), where the derivative of the clamped
+    forward would be 1 / ε at x = 0 or 1 and differ by about δ / x elsewhere. An op of its own,
+    like ``ReluGradient``, so that the second derivatives of ``binary_cross_entropy`` are
+    torch's; they are written with Tensor ops, so they can be differentiated in turn.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, grad: np.ndarray, x: np.ndarray, y: np.ndarray, *,
+                weight: np.ndarray | None) -> np.ndarray:
+        output = grad * (x - y) / np.maximum(x * (1 - x), GRADIENT_EPSILON)
+        if weight is not None:
+            output = output * weight
+        ctx.weight = weight
+        ctx.save_for_backward(grad, x, y)
+        return np.asarray(output).astype(grad.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, ...]:
+        grad, x, y = ctx.saved_tensors
+        needs_grad, needs_x, needs_y = ctx.needs_input_grad
+        delta = SECOND_DERIVATIVE_EPSILON
+        weighted = grad_output if ctx.weight is None else grad_output * constant(ctx.weight)
+        grad_of_grad = grad_x = grad_y = None
+        if needs_grad:
+            grad_of_grad = weighted * (x - y) / ((x + delta) * (1 - x + delta))
+        if needs_x:
+            curvature = (x * x - 2 * x * y + y) / ((x + delta) ** 2 * (1 - x + delta) ** 2)
+            grad_x = weighted * grad * curvature
+        if needs_y:
+            grad_y = -(weighted * grad) / (x * (1 - x)).clamp(min=delta)
+        return grad_of_grad, grad_x, grad_y

@@ -13,6 +13,8 @@ Example:
 """
 
 from tinygrad_edu.optim import lr_scheduler
+from tinygrad_edu.optim.adadelta import Adadelta
+from tinygrad_edu.optim.adagrad import Adagrad
 from tinygrad_edu.optim.adam import Adam, AdamW
 from tinygrad_edu.optim.optimizer import Optimizer
 from tinygrad_edu.optim.rmsprop import RMSprop
@@ -20,7 +22,9 @@ from tinygrad_edu.optim.sgd import SGD
 from typing import Any
 from tinygrad_edu.torch_names import missing_name
 
-__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
+__all__ = [
+    "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler",
+]
 
 
 def __getattr__(name: str) -> Any:

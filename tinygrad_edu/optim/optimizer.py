@@ -352,3 +352,23 @@ def add_quotient_(target: np.ndarray, value: float, numerator: np.ndarray,
     quotient = np.multiply(numerator, value)
     quotient /= denominator
     target += quotient
+
+
+def parameter_arrays(param: Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """``(value, gradient)``: the NumPy arrays of a parameter and of its ``.grad``.
+
+    Read through ``detach().numpy()``, which shares memory with the tensor (as in torch), so a
+    step that writes into ``value`` updates the parameter in place, outside autograd. The caller
+    bumps the parameter's version counter afterwards.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> w = tge.tensor([1.0, 2.0], requires_grad=True)
+        >>> w.grad = tge.tensor([0.5, 0.5])
+        >>> value, gradient = parameter_arrays(w)
+        >>> value -= gradient
+        >>> w
+        tensor([0.5000, 1.5000], requires_grad=True)
+    """
+    assert param.grad is not None, "parameter_arrays needs a parameter with a gradient"
+    return param.detach().numpy(), param.grad.detach().numpy()
