@@ -280,22 +280,8 @@ def compare(expected: str, actual: str, tolerance: Tolerance) -> list[str]:
 
 # Each script that does not (yet) run or agree on tinygrad_edu, and every reason found: the
 # first error stops a script, so the reasons behind it were found by getting past it by hand.
-# Shared causes, named once here:
-WRAPPING = "tensor reprs wrap at NumPy's 75 columns, torch's at 80"
-SUFFIX = ("a multi-line tensor repr never moves its trailing grad_fn=... onto a line of its own, "
-          "as torch does when it does not fit")
-ELLIPSIS = "summarised tensors print ', ..., ' where torch prints ',  ..., '"
-
 EXPECTED_TO_FAIL: dict[str, str] = {
-    "basics_data.py": "an int64 tensor of 64 elements wraps after 22 per line, torch's after 24",
     "basics_transforms.py": "Tensor.scatter_ is missing (AttributeError)",
-    "basics_buildmodel.py": f"{WRAPPING}; {SUFFIX}; {ELLIPSIS}",
-    "basics_autograd.py": ("print(z.grad_fn) prints <AddBackward> where torch prints "
-                           "<AddBackward0 object at 0x...>"),
-    "basics_saveload.py": (f"{WRAPPING}; load_state_dict(...) returns a result printed "
-                           "IncompatibleKeys(missing_keys=[], unexpected_keys=[]) where torch "
-                           "prints <All keys matched successfully>"),
-    "nn_tutorial.py": f"{WRAPPING}; {ELLIPSIS}",
     "nn_tutorial_cnn.py": ("nn.Conv2d, nn.functional.avg_pool2d, nn.AvgPool2d and "
                            "nn.AdaptiveAvgPool2d are missing"),
 }

@@ -172,7 +172,15 @@ class Context:
         return self.next_edges
 
     def __repr__(self) -> str:
-        return f"<{self.name()}>"
+        """``<MulBackward object at 0x...>``, the form torch prints a node in.
+
+        Example:
+            >>> import tinygrad_edu as tge
+            >>> node = (tge.ones(1, requires_grad=True) * 2).grad_fn
+            >>> repr(node).startswith("<MulBackward object at 0x")
+            True
+        """
+        return f"<{self.name()} object at {hex(id(self))}>"
 
 
 class UnrecordedContext(Context):

@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
-from tinygrad_edu import devices, dtypes, ops
+from tinygrad_edu import devices, dtypes, ops, printing
 from tinygrad_edu.function import Context, Function
 from tinygrad_edu.grad_mode import GradMode, enable_grad
 from tinygrad_edu.size import Size
@@ -614,21 +614,9 @@ class Tensor:
         return str(self)
 
     def __repr__(self) -> str:
-        data = self._data
-        finite = data[np.isfinite(data)] if data.dtype.kind == "f" else data
-        # Like torch: whole numbers print as "1.", others with 4 decimals.
-        fixed = data.dtype.kind == "f" and bool(np.any(finite != np.round(finite)))
-        body = np.array2string(data, separator=", ", prefix="tensor(",
-                               precision=4 if fixed else None,
-                               floatmode="fixed" if fixed else "maxprec")
-        parts = [f"tensor({body}"]
-        if self.dtype not in (dtypes.DEFAULT_FLOAT, dtypes.int64, dtypes.bool_):
-            parts.append(f"dtype={self.dtype}")
-        if self.grad_fn is not None:
-            parts.append(f"grad_fn=<{self.grad_fn.name()}>")
-        elif self._requires_grad:
-            parts.append("requires_grad=True")
-        return ", ".join(parts) + ")"
+        """``tensor([...], dtype=..., grad_fn=<...>)``, laid out as torch does (printing.py)."""
+        grad_fn = None if self.grad_fn is None else self.grad_fn.name()
+        return printing.tensor_repr(self._data, grad_fn=grad_fn, requires_grad=self._requires_grad)
 
     def to(self, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False,
            copy: bool = False) -> Tensor:

@@ -21,10 +21,26 @@ from tinygrad_edu.tensor import Tensor
 
 
 class IncompatibleKeys(NamedTuple):
-    """What ``load_state_dict(strict=False)`` returns: the keys that did not match."""
+    """What ``load_state_dict`` returns: the keys that did not match (``strict=False``).
+
+    It prints as torch's does: ``<All keys matched successfully>`` when both lists are empty,
+    otherwise with the name of torch's class, ``_IncompatibleKeys(missing_keys=[...], ...)``.
+
+    Example:
+        >>> IncompatibleKeys([], [])
+        <All keys matched successfully>
+        >>> IncompatibleKeys(["bias"], ["extra"])
+        _IncompatibleKeys(missing_keys=['bias'], unexpected_keys=['extra'])
+    """
 
     missing_keys: list[str]
     unexpected_keys: list[str]
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return (f"_IncompatibleKeys(missing_keys={self.missing_keys!r}, "
+                f"unexpected_keys={self.unexpected_keys!r})")
 
 
 def add_indent(text: str, spaces: int) -> str:
@@ -361,7 +377,7 @@ class Module:
             >>> from tinygrad_edu import nn
             >>> source, target = nn.Linear(3, 2), nn.Linear(3, 2)
             >>> target.load_state_dict(source.state_dict())
-            IncompatibleKeys(missing_keys=[], unexpected_keys=[])
+            <All keys matched successfully>
             >>> bool((target.weight == source.weight).all())
             True
         """
