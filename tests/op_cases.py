@@ -906,6 +906,105 @@ INDEXING_CASES = [
     ),
 ]
 
+
+def index_shape(shape: tuple[int, ...], dim: int, extra: int) -> tuple[int, ...]:
+    """The shape of the gather/scatter index the table uses along ``dim`` of a ``shape`` tensor:
+    ``extra`` positions more than ``shape`` along ``dim`` and one fewer in every other dimension
+    (at least 1 each), since torch allows an index smaller than the tensor there."""
+    dim %= len(shape)
+    return tuple(max(size + extra, 1) if axis == dim else max(size - 1, 1)
+                 for axis, size in enumerate(shape))
+
+
+def index_positions(shape: tuple[int, ...], dim: int, extra: int) -> np.ndarray:
+    """The table's int64 index (of ``index_shape``): each element names position (the sum of
+    its coordinates) mod shape[dim]. Along one line of ``dim`` the positions are consecutive,
+    so they are distinct when extra <= 0 (scatter's defined case) and repeat when extra > 0
+    (gradients that must accumulate)."""
+    grid = np.indices(index_shape(shape, dim, extra), dtype=np.int64)
+    return grid.sum(axis=0) % shape[dim % len(shape)]
+
+
+def scatter_inputs(dim: int, extra: int) -> InputsFunction:
+    """The tensor written into (any shape of 1 to MAX_DIMS dimensions) and a src of the index's
+    shape (``index_shape``)."""
+
+    def draw_inputs(draw: st.DrawFn) -> list[np.ndarray]:
+        shape = draw(shapes(min_dims=1))
+        return [draw_array(draw, shape), draw_array(draw, index_shape(shape, dim, extra))]
+
+    return draw_inputs
+
+
+def our_index(a: Tensor, dim: int, extra: int) -> Tensor:
+    """``index_positions`` for ``a`` as a tinygrad_edu int64 tensor."""
+    return tinygrad_edu.tensor(index_positions(tuple(a.shape), dim, extra))
+
+
+def their_index(torch: Any, a: Any, dim: int, extra: int) -> Any:
+    """``index_positions`` for ``a`` as a torch int64 tensor."""
+    return torch.tensor(index_positions(tuple(a.shape), dim, extra))
+
+
+# gather and scatter_add with repeated positions (extra = 1); scatter with distinct ones
+# (extra = -1, so some positions of the first input are not written and keep their gradient).
+GATHER_SCATTER_CASES = [
+    OpCase(
+        "gather_last_dim_repeats",
+        lambda a: a.gather(-1, our_index(a, -1, 1)),
+        lambda torch, a: a.gather(-1, their_index(torch, a, -1, 1)),
+        unary_inputs(min_dims=1),
+    ),
+    OpCase(
+        "gather_first_dim_function",
+        lambda a: tinygrad_edu.gather(a, 0, our_index(a, 0, -1)),
+        lambda torch, a: torch.gather(a, 0, their_index(torch, a, 0, -1)),
+        unary_inputs(min_dims=1),
+    ),
+    OpCase(
+        "scatter_last_dim",
+        lambda a, src: a.scatter(-1, our_index(a, -1, -1), src),
+        lambda torch, a, src: a.scatter(-1, their_index(torch, a, -1, -1), src),
+        scatter_inputs(-1, -1),
+    ),
+    OpCase(
+        "scatter_first_dim_function",
+        lambda a, src: tinygrad_edu.scatter(a, 0, our_index(a, 0, -1), src),
+        lambda torch, a, src: torch.scatter(a, 0, their_index(torch, a, 0, -1), src),
+        scatter_inputs(0, -1),
+    ),
+    OpCase(
+        "scatter_value",
+        lambda a: a.scatter(0, our_index(a, 0, -1), value=1.5),
+        lambda torch, a: a.scatter(0, their_index(torch, a, 0, -1), value=1.5),
+        unary_inputs(min_dims=1),
+    ),
+    OpCase(
+        "scatter_in_place_on_a_copy",
+        lambda a, src: (a * 1).scatter_(-1, our_index(a, -1, -1), src),
+        lambda torch, a, src: (a * 1).scatter_(-1, their_index(torch, a, -1, -1), src),
+        scatter_inputs(-1, -1),
+    ),
+    OpCase(
+        "scatter_add_first_dim_repeats",
+        lambda a, src: a.scatter_add(0, our_index(a, 0, 1), src),
+        lambda torch, a, src: a.scatter_add(0, their_index(torch, a, 0, 1), src),
+        scatter_inputs(0, 1),
+    ),
+    OpCase(
+        "scatter_add_last_dim_function",
+        lambda a, src: tinygrad_edu.scatter_add(a, -1, our_index(a, -1, 1), src),
+        lambda torch, a, src: torch.scatter_add(a, -1, their_index(torch, a, -1, 1), src),
+        scatter_inputs(-1, 1),
+    ),
+    OpCase(
+        "scatter_add_in_place_on_a_copy",
+        lambda a, src: (a * 1).scatter_add_(0, our_index(a, 0, 1), src),
+        lambda torch, a, src: (a * 1).scatter_add_(0, their_index(torch, a, 0, 1), src),
+        scatter_inputs(0, 1),
+    ),
+]
+
 JOIN_CASES = [
     OpCase(
         "cat_two_first_dim",
@@ -1050,8 +1149,8 @@ MATMUL_CASES = [
 ]
 
 OP_CASES: list[OpCase] = (
-    ELEMENTWISE_CASES + REDUCTION_CASES + SHAPE_CASES + INDEXING_CASES + JOIN_CASES + SPLIT_CASES
-    + MATMUL_CASES
+    ELEMENTWISE_CASES + REDUCTION_CASES + SHAPE_CASES + INDEXING_CASES + GATHER_SCATTER_CASES
+    + JOIN_CASES + SPLIT_CASES + MATMUL_CASES
 )
 
 

@@ -1,6 +1,6 @@
 """Autograd against gradients derived by hand.
 
-Two families:
+Three families:
 
 1. The seed article's two-layer MLP (784-64-10 and smaller random shapes): the gradients of the
    mean cross-entropy with respect to W1, b1, W2, b2 are written out in closed form (the
@@ -9,6 +9,10 @@ Two families:
    line in the comments and checked exactly (all intermediate values are dyadic rationals, so
    float64 represents every one of them without rounding); the same for the pieces of split
    and unbind (each piece's gradient goes back to its own place, an unused piece sends 0).
+3. gather and scatter: the article's cross-entropy written with gather (its gradient is
+   (A2 - Y) / m, Y one-hot rows made with scatter_), and small exact examples of gather's
+   gradient (a scatter-add of the upstream gradient) and scatter's (the written places get 0,
+   src gets the upstream gradient gathered at them).
 
 Layout used throughout (PyTorch's): one example per ROW.
     X  : (m, n_in)         Y  : (m, n_out), one-hot rows
@@ -503,3 +507,87 @@ def test_l1_smooth_l1_and_huber_by_hand() -> None:
         if first.requires_grad:
             (second,) = gradients(first.sum(), [x])
             assert second.tolist() == curvatures
+
+
+def test_cross_entropy_by_gather_has_the_article_gradient() -> None:
+    """The article's loss written with gather, its one-hot Y made with scatter_.
+
+    With A = softmax(Z) row-wise and labels y, L = -(1/m) Σ_i log A_{i, y_i}
+    = -(1/m) Σ_i (log_softmax(Z).gather(1, y[:, None]))_i. gather picks entry y_i of row i, so
+    ∂L/∂log_softmax(Z) is -1/m at (i, y_i) and 0 elsewhere: -Y/m, Y the one-hot rows
+    (zeros(m, C).scatter_(1, y[:, None], 1)). Through log-softmax (∂ log A_k / ∂ Z_c = δ_kc - A_c,
+    each row of -Y summing to -1): ∂L/∂Z = (A - Y) / m, the article's dZ2 = A2 - Y over m.
+    """
+    rng = np.random.default_rng(7)
+    logits = rng.normal(size=(6, 4))
+    labels = np.array([3, 0, 2, 2, 1, 0])
+    z = leaf(logits)
+    label_tensor = tensor(labels)
+    one_hot_y = tinygrad_edu.zeros(6, 4, dtype=tinygrad_edu.float64).scatter_(
+        1, label_tensor.unsqueeze(1), 1.0)
+    np.testing.assert_array_equal(one_hot_y.numpy(), one_hot(labels, 4))
+    loss = -(z.log_softmax(1).gather(1, label_tensor.unsqueeze(1))).mean()
+    loss.backward()
+    assert z.grad is not None
+    expected = (stable_softmax(logits) - one_hot(labels, 4)) / 6
+    np.testing.assert_allclose(z.grad.numpy(), expected, rtol=TOLERANCE, atol=TOLERANCE)
+
+
+def test_gather_gradient_by_hand() -> None:
+    """out = X.gather(1, I) with I = [[0, 0, 2], [1, 1, 1]]: out_ij = X_{i, I_ij}.
+
+    ∂out_ij/∂X_ik = 1 when k = I_ij, so ∂L/∂X_ik = Σ_{j: I_ij = k} G_ij for the upstream G =
+    [[1, 2, 4], [8, 16, 32]]: row 0 gets G_00 + G_01 = 3 at column 0 and G_02 = 4 at column 2;
+    row 1 gets 8 + 16 + 32 = 56 at column 1. That is zeros(X).scatter_add(1, I, G).
+    Second order: ∂L/∂X is linear in G, so the gradient of Σ ∂L/∂X with respect to G is ones.
+    """
+    x = leaf(np.array([[0.5, 1.5, 2.5], [3.5, 4.5, 5.5]]))
+    index = tensor([[0, 0, 2], [1, 1, 1]])
+    upstream = leaf(np.array([[1.0, 2.0, 4.0], [8.0, 16.0, 32.0]]))
+    out = x.gather(1, index)
+    assert out.tolist() == [[0.5, 0.5, 2.5], [4.5, 4.5, 4.5]]
+    (first,) = tinygrad_edu.autograd.grad(out, x, upstream, create_graph=True)
+    assert first is not None and first.tolist() == [[3.0, 0.0, 4.0], [0.0, 56.0, 0.0]]
+    (second,) = tinygrad_edu.autograd.grad(first.sum(), upstream)
+    assert second is not None and second.tolist() == [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
+
+
+def test_scatter_and_scatter_add_gradients_by_hand() -> None:
+    """S = [[10, 20], [30, 40]] written into X (2x3) along dim 1 at I = [[2, 0], [1, 2]].
+
+    scatter:     out = X, then out_{0,2} = 10, out_{0,0} = 20, out_{1,1} = 30, out_{1,2} = 40.
+      ∂out/∂X is 1 where X survives and 0 at the written places: ∂L/∂X = G with those set to 0,
+      G.scatter(1, I, 0). ∂out_{i, I_ij}/∂S_ij = 1: ∂L/∂S_ij = G_{i, I_ij} = G.gather(1, I).
+    scatter_add: out = X + (S added at the same places): ∂L/∂X = G, ∂L/∂S = G.gather(1, I).
+    With G = [[1, 2, 3], [4, 5, 6]]: G.gather(1, I) = [[3, 1], [5, 6]].
+    """
+    index = tensor([[2, 0], [1, 2]])
+    upstream = constant(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]))
+    for method, expected_x_grad, expected_out in (
+        ("scatter", [[0.0, 2.0, 0.0], [4.0, 0.0, 0.0]], [[20.0, 1.0, 10.0], [1.0, 30.0, 40.0]]),
+        ("scatter_add", [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]],
+         [[21.0, 1.0, 11.0], [1.0, 31.0, 41.0]]),
+    ):
+        x = leaf(np.ones((2, 3)))
+        src = leaf(np.array([[10.0, 20.0], [30.0, 40.0]]))
+        out = getattr(x, method)(1, index, src)
+        assert out.tolist() == expected_out, method
+        out.backward(upstream)
+        assert x.grad is not None and src.grad is not None
+        assert x.grad.tolist() == expected_x_grad, method
+        assert src.grad.tolist() == [[3.0, 1.0], [5.0, 6.0]], method
+
+
+def test_scatter_from_a_larger_src_sends_zero_to_the_unread_part() -> None:
+    """src (2x3) is larger than the index I = [[1], [0]] (2x1): only its first column is read,
+    out_{0,1} = src_00, out_{1,0} = src_10. So ∂L/∂src = G.gather(1, I) in the first column and
+    0 in the columns no index reads. (torch computes the same value but its backward then
+    refuses the gathered (2, 1) gradient for the (2, 3) src; here it is padded with zeros.)
+    """
+    src = leaf(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]))
+    out = tinygrad_edu.zeros(2, 2, dtype=tinygrad_edu.float64).scatter(
+        1, tensor([[1], [0]]), src)
+    assert out.tolist() == [[0.0, 1.0], [4.0, 0.0]]
+    out.backward(constant(np.array([[1.0, 2.0], [4.0, 8.0]])))
+    assert src.grad is not None
+    assert src.grad.tolist() == [[2.0, 0.0, 0.0], [4.0, 0.0, 0.0]]

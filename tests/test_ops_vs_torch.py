@@ -29,7 +29,7 @@ from hypothesis.extra import numpy as hnp
 
 torch = pytest.importorskip("torch")
 
-from tests.op_cases import OP_CASES, OpCase  # noqa: E402
+from tests.op_cases import OP_CASES, OpCase, index_positions  # noqa: E402
 from tinygrad_edu import Tensor  # noqa: E402
 from tinygrad_edu.autograd import grad as autograd_grad  # noqa: E402
 
@@ -53,6 +53,13 @@ def numpy_softmax(array: np.ndarray, axis: int) -> np.ndarray:
     """exp(x - max) / sum(exp(x - max)) along ``axis`` (shifted for stability)."""
     shifted = np.exp(array - array.max(axis=axis, keepdims=True))
     return shifted / shifted.sum(axis=axis, keepdims=True)
+
+
+def numpy_gather_last_dim(array: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """out[..., j] = array[..., index[..., j]], the index smaller than ``array`` in the leading
+    dimensions (NumPy's take_along_axis wants the same sizes there: the block is cut first)."""
+    block = array[tuple(slice(0, size) for size in index.shape[:-1])]
+    return np.take_along_axis(block, index, axis=-1)
 
 
 # Independent NumPy formulas for the cases where NumPy has a direct equivalent.
@@ -89,6 +96,7 @@ NUMPY_REFERENCES: dict[str, Any] = {
     "T": np.transpose,
     "permute_4d": lambda a: np.transpose(a, (1, 3, 0, 2)),
     "getitem_int_array_duplicates": lambda a: a[[0, 2, 0, 1, 2, 2]],
+    "gather_last_dim_repeats": lambda a: numpy_gather_last_dim(a, index_positions(a.shape, -1, 1)),
     "cat_three_last_dim": lambda a, b, c: np.concatenate([a, b, c], axis=-1),
     "stack_two_first_dim": lambda a, b: np.stack([a, b], axis=0),
     "unbind_first_times_last": lambda a: a[0] * a[-1],

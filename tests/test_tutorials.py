@@ -281,7 +281,6 @@ def compare(expected: str, actual: str, tolerance: Tolerance) -> list[str]:
 # Each script that does not (yet) run or agree on tinygrad_edu, and every reason found: the
 # first error stops a script, so the reasons behind it were found by getting past it by hand.
 EXPECTED_TO_FAIL: dict[str, str] = {
-    "basics_transforms.py": "Tensor.scatter_ is missing (AttributeError)",
     "nn_tutorial_cnn.py": ("nn.Conv2d, nn.functional.avg_pool2d, nn.AvgPool2d and "
                            "nn.AdaptiveAvgPool2d are missing"),
 }

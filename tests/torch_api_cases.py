@@ -393,6 +393,9 @@ CASES: dict[str, Case] = {
                                      lib.from_numpy(np.arange(3, dtype=np.int32))),
     "torch.full": lambda lib: (lib.full((2, 2), 1.5), lib.full((2,), 3)),
     "torch.full_like": lambda lib: lib.full_like(x(lib), 7.0),
+    "torch.gather": lambda lib: (lib.gather(x(lib), 1, lib.tensor([[2, 0], [1, 1]])),
+                                 lib.gather(x(lib), 0, lib.tensor([[1, 0, 1]]))),
+    "torch.gather (index out of range)": lambda lib: lib.gather(x(lib), 1, lib.tensor([[3], [0]])),
     "torch.get_default_device": lambda lib: lib.get_default_device(),
     "torch.half": lambda lib: made_with(lib, lib.half),
     "torch.int": lambda lib: made_with(lib, lib.int),
@@ -433,6 +436,11 @@ CASES: dict[str, Case] = {
     "torch.relu": lambda lib: lib.relu(x(lib)),
     "torch.reshape": lambda lib: lib.reshape(x(lib), (3, 2)),
     "torch.save": saved_and_loaded,
+    "torch.scatter": lambda lib: (
+        lib.scatter(x(lib), 1, lib.tensor([[2, 0], [0, 1]]), y(lib)[:2]),
+        lib.scatter(x(lib), 0, lib.tensor([[1, 0, 1]]), value=-2.0)),
+    "torch.scatter_add": lambda lib: lib.scatter_add(x(lib), 1, lib.tensor([[2, 2], [1, 0]]),
+                                                     y(lib)[1:]),
     "torch.set_default_device": default_device,
     "torch.set_grad_enabled": set_grad_enabled,
     "torch.short": lambda lib: made_with(lib, lib.short),
@@ -492,6 +500,9 @@ CASES: dict[str, Case] = {
     "torch.Tensor.fill_": lambda lib: in_place(lib, "fill_", 2.5),
     "torch.Tensor.flatten": lambda lib: x(lib).reshape(2, 3, 1).flatten(1),
     "torch.Tensor.float": lambda lib: x(lib).float(),
+    "torch.Tensor.gather": lambda lib: (x(lib).gather(1, lib.tensor([[2, 2, 0, 1]] * 2)),
+                                        x(lib).gather(1, labels(lib).unsqueeze(1))),
+    "torch.Tensor.gather (float index)": lambda lib: x(lib).gather(1, const(lib)[:, :1]),
     "torch.Tensor.ge": lambda lib: x(lib).ge(const(lib)),
     "torch.Tensor.get_device": lambda lib: x(lib).get_device(),
     "torch.Tensor.grad": lambda lib: (retained(lib)[0], x(lib).grad),
@@ -541,6 +552,19 @@ CASES: dict[str, Case] = {
         lambda lib: (x(lib) * 2).requires_grad_(False),
     "torch.Tensor.reshape": lambda lib: (x(lib).reshape(3, 2), x(lib).reshape((-1,))),
     "torch.Tensor.retain_grad": retained,
+    "torch.Tensor.scatter": lambda lib: (
+        x(lib).scatter(1, lib.tensor([[1], [2]]), y(lib)[:2, :1]),
+        x(lib).scatter(0, lib.tensor([[1, 0, 1]]), 2.5)),
+    "torch.Tensor.scatter (src of another dtype)": lambda lib: x(lib).scatter(
+        1, lib.tensor([[1]]), lib.ones(1, 1)),
+    "torch.Tensor.scatter_": lambda lib: (
+        in_place(lib, "scatter_", 1, lib.tensor([[2, 0], [0, 1]]), y(lib)[:2]),
+        lib.zeros(5).scatter_(0, lib.tensor(3), value=1)),
+    "torch.Tensor.scatter_ (leaf)": lambda lib: x(lib).scatter_(0, lib.tensor([[1, 0, 1]]), 1.0),
+    "torch.Tensor.scatter_add": lambda lib: x(lib).scatter_add(0, lib.tensor([[1, 1, 0]]),
+                                                               positive(lib)[:1]),
+    "torch.Tensor.scatter_add_": lambda lib: in_place(lib, "scatter_add_", 1,
+                                                      lib.tensor([[0, 0], [2, 2]]), y(lib)[1:]),
     "torch.Tensor.sgn": lambda lib: x(lib).sgn(),
     "torch.Tensor.shape": lambda lib: (x(lib).shape, x(lib)[0].shape),
     "torch.Tensor.sigmoid": lambda lib: x(lib).sigmoid(),
@@ -728,6 +752,11 @@ DEPRECATED_REDUCTION = ("leaves out torch's deprecated size_average and reduce, 
                         "before ignore_index/reduction in torch's positional order: pass those "
                         "by keyword, as torch's docs do")
 
+SCATTER_OVERLOADS = ("torch's two overloads, (dim, index, src) and (dim, index, value), in one: "
+                     "the third positional parameter is src, a tensor or a number (then the "
+                     "value, as in torch); value= and reduce= (refused: deprecated in torch) by "
+                     "keyword")
+
 # Where our parameters differ from torch's (as inspect.signature or torch's docstring shows
 # them): on purpose, or because torch's docstring names a parameter differently from torch.
 SIGNATURE_DIFFERENCES: dict[str, str] = {
@@ -761,6 +790,9 @@ SIGNATURE_DIFFERENCES: dict[str, str] = {
     "torch.Tensor.mul": DOCSTRING_NAME.format("value", "mul"),
     "torch.Tensor.mul_": DOCSTRING_NAME.format("value", "mul_"),
     "torch.Tensor.where": DOCSTRING_NAME.format("y", "where"),
+    "torch.scatter": SCATTER_OVERLOADS,
+    "torch.Tensor.scatter": SCATTER_OVERLOADS,
+    "torch.Tensor.scatter_": SCATTER_OVERLOADS,
     "torch.Tensor.var": ("ours is var(dim, unbiased, keepdim, *, correction): torch's two "
                          "overloads in one; its docstring shows only var(dim, *, correction, "
                          "keepdim)"),

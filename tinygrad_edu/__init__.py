@@ -71,6 +71,7 @@ from tinygrad_edu.free_functions import (
     div,
     exp,
     flatten,
+    gather,
     log,
     log1p,
     matmul,
@@ -82,6 +83,8 @@ from tinygrad_edu.free_functions import (
     pow,
     relu,
     reshape,
+    scatter,
+    scatter_add,
     sigmoid,
     sin,
     sqrt,
@@ -147,9 +150,10 @@ __all__ += [
 # Tensor methods as functions, and the creation functions that came with them.
 __all__ += [
     "abs", "add", "argmax", "argmin", "clamp", "cos", "div", "exp", "mul", "sub",
-    "flatten", "linspace", "log", "log1p",
+    "flatten", "gather", "linspace", "log", "log1p",
     "matmul", "max", "mean", "min", "mm", "normal", "pow", "randint", "relu", "reshape",
-    "sigmoid", "sin", "sqrt", "squeeze", "sum", "tanh", "transpose", "unsqueeze",
+    "scatter", "scatter_add", "sigmoid", "sin", "sqrt", "squeeze", "sum", "tanh", "transpose",
+    "unsqueeze",
 ]
 
 

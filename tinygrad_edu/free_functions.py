@@ -245,3 +245,36 @@ def squeeze(input: Tensor, dim: int | None = None) -> Tensor:
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """Two dimensions swapped (``Tensor.transpose``)."""
     return input.transpose(dim0, dim1)
+
+
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
+           out: Tensor | None = None) -> Tensor:
+    """The elements at the positions ``index`` names along ``dim`` (``Tensor.gather``).
+
+    ``sparse_grad=True`` (a sparse gradient) is refused: there are no sparse tensors here.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.gather(tge.tensor([[1.0, 2.0], [3.0, 4.0]]), 1, tge.tensor([[1], [0]]))
+        tensor([[2.],
+                [3.]])
+    """
+    if sparse_grad:
+        raise RuntimeError(
+            "gather(): sparse_grad=True is not supported: tinygrad_edu has no sparse tensors; "
+            "leave it False (the dense gradient has the same values)"
+        )
+    return write_out(input.gather(dim, index), out, "gather", (input,))
+
+
+def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any = None,
+            reduce: str | None = None) -> Tensor:
+    """A copy of input with src (or the number ``value``) written at the positions ``index``
+    names along ``dim`` (``Tensor.scatter``)."""
+    return input.scatter(dim, index, src, value=value, reduce=reduce)
+
+
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """A copy of input with src added at the positions ``index`` names along ``dim``
+    (``Tensor.scatter_add``)."""
+    return input.scatter_add(dim, index, src)

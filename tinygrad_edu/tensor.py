@@ -28,6 +28,7 @@ from tinygrad_edu import devices, dtypes, ops, printing
 from tinygrad_edu.function import Context, Function
 from tinygrad_edu.grad_mode import GradMode, enable_grad
 from tinygrad_edu.size import Size
+from tinygrad_edu.ops.indexing import check_index
 from tinygrad_edu.ops.movement import has_array_index
 from tinygrad_edu.torch_names import missing_name, public_names
 
@@ -1438,6 +1439,122 @@ class Tensor:
             raise IndexError(f"indexing a tensor of shape {tuple(self.shape)}: {error}") from None
         return mark_view(result, self, lambda base: ops.GetItem.apply(base, index=normalized))
 
+    def gather(self, dim: int, index: Tensor) -> Tensor:
+        """The elements at the positions ``index`` names along ``dim``; the result has the
+        index's shape. For a 2-d tensor and dim = 1, ``out[i][j] = self[i][index[i][j]]``.
+
+        ``index`` is an int64 (or int32) tensor with as many dimensions as self, no larger than
+        self in the other dimensions, with values in [0, self.size(dim)). The gradient adds each
+        output's gradient back where it was read (an element read twice gets both).
+
+        Example:
+            >>> import tinygrad_edu as tge
+            >>> logits = tge.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+            >>> labels = tge.tensor([2, 0])
+            >>> logits.gather(1, labels.unsqueeze(1))  # each row's entry at its label
+            tensor([[3.],
+                    [4.]])
+        """
+        axis, positions = self._index_argument("gather", dim, index)
+        check_index("gather", axis, positions, self.shape)
+        return ops.Gather.apply(self, dim=axis, index=positions.astype(np.int64))
+
+    def scatter(self, dim: int, index: Tensor, src: Any = None, *, value: Any = None,
+                reduce: str | None = None) -> Tensor:
+        """A copy of self with ``src`` written at the positions ``index`` names along ``dim``:
+        for a 2-d tensor and dim = 1, ``out[i][index[i][j]] = src[i][j]``.
+
+        ``src`` is a tensor of self's dtype (only its leading block of the index's shape is
+        read), or a number (also ``value=``) written at every position. The index follows
+        ``gather``'s rules. When the index names one position twice, which write wins is not
+        defined (torch's rule too): use unique positions, or ``scatter_add``. Gradients: self's
+        is the upstream gradient with the written positions set to 0, src's is the upstream
+        gradient gathered at them. ``reduce=`` (deprecated in torch) is not supported.
+
+        Example:
+            >>> import tinygrad_edu as tge
+            >>> tge.zeros(2, 3).scatter(1, tge.tensor([[2], [0]]), tge.tensor([[5.0], [7.0]]))
+            tensor([[0., 0., 5.],
+                    [7., 0., 0.]])
+            >>> tge.zeros(4).scatter(0, tge.tensor([1]), value=1.0)
+            tensor([0., 1., 0., 0.])
+        """
+        axis, positions, source = self._scatter_arguments(
+            "scatter", dim, index, src, value, reduce)
+        return ops.Scatter.apply(self, source, dim=axis, index=positions)
+
+    def scatter_add(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
+        """A copy of self with ``src`` added at the positions ``index`` names along ``dim``
+        (positions named twice get both): for a 2-d tensor and dim = 1,
+        ``out[i][index[i][j]] += src[i][j]``. Gradients: self's is the upstream gradient, src's
+        is the upstream gradient gathered at the positions.
+
+        Example:
+            >>> import tinygrad_edu as tge
+            >>> tge.zeros(3).scatter_add(0, tge.tensor([0, 2, 0]), tge.tensor([1.0, 2.0, 3.0]))
+            tensor([4., 0., 2.])
+        """
+        axis, positions, source = self._scatter_arguments(
+            "scatter_add", dim, index, src, None, None)
+        return ops.ScatterAdd.apply(self, source, dim=axis, index=positions)
+
+    def _index_argument(self, op: str, dim: Any, index: Any) -> tuple[int, np.ndarray]:
+        """``dim`` as an axis from 0 and ``index``'s array, after torch's type checks."""
+        if not is_integer(dim):
+            raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
+        if not isinstance(index, Tensor):
+            raise TypeError(
+                f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}; make it "
+                "with torch.tensor([...])"
+            )
+        # A 0-d tensor counts as a vector of one element here, as in torch.
+        return normalize_dims(dim, max(self.ndim, 1), op)[0], index._data
+
+    def _scatter_arguments(self, op: str, dim: Any, index: Any, src: Any, value: Any,
+                           reduce: str | None) -> tuple[int, np.ndarray, Tensor]:
+        """The checked arguments of a scatter: the axis, the index (an int64 copy, so a later
+        change of the index tensor cannot change a recorded gradient) and the tensor to scatter
+        (``value`` made into one of the index's shape in self's dtype; torch then does not
+        compare the index with a src)."""
+        if reduce is not None and reduce not in ("add", "multiply"):
+            raise RuntimeError(f"{op}(): reduce argument must be either add or multiply, got "
+                               f"{reduce!r}")
+        if reduce is not None:
+            raise NotImplementedError(
+                f"{op}(): reduce={reduce!r} is not supported (torch deprecates it and has no "
+                "gradient for it): use scatter_add for 'add', or write the product out"
+            )
+        axis, positions = self._index_argument(op, dim, index)
+        if src is not None and value is not None:
+            raise TypeError(f"{op}() takes either src or value=, not both")
+        if src is None and value is None:
+            raise TypeError(f"{op}() missing what to write: pass src (a tensor) or value=")
+        if src is not None and not isinstance(src, Tensor):
+            if op.startswith("scatter_add"):
+                raise TypeError(
+                    f"{op}(): argument 'src' must be Tensor, not {type(src).__name__}; make "
+                    "it with torch.full_like(index, value, dtype=...)"
+                )
+            src, value = None, src  # a number in src's place is the value, as in torch
+        if src is None:
+            if isinstance(value, Tensor) and value.ndim == 0 and not value.requires_grad:
+                value = value.item()
+            if not isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
+                raise TypeError(
+                    f"{op}(): value must be a number, not {type(value).__name__}; pass a tensor "
+                    "as src instead"
+                )
+            check_index(op, axis, positions, self.shape)
+            source = Tensor._wrap(np.full(positions.shape, value, dtype=self.dtype), False)
+            return axis, positions.astype(np.int64), source
+        if src.dtype != self.dtype:
+            raise RuntimeError(
+                f"{op}(): Expected self.dtype to be equal to src.dtype, got {self.dtype} and "
+                f"{src.dtype}; convert src with .to({self.dtype})"
+            )
+        check_index(op, axis, positions, self.shape, tuple(src.shape))
+        return axis, positions.astype(np.int64), src
+
     def t(self) -> Tensor:
         """The transpose of a matrix (a tensor of at most 2 dimensions, returned as it is)."""
         if self.ndim > 2:
@@ -1671,6 +1788,39 @@ class Tensor:
             refuse_overlap(self._data, value._data)
         self._assign((Ellipsis,), value)
         return self
+
+    def scatter_(self, dim: int, index: Tensor, src: Any = None, *, value: Any = None,
+                 reduce: str | None = None) -> Tensor:
+        """``scatter`` in place: write ``src`` (or the number ``value``) into self at the
+        positions ``index`` names along ``dim``, and return self.
+
+        Example:
+            >>> import tinygrad_edu as tge
+            >>> tge.zeros(5).scatter_(0, tge.tensor(3), value=1)  # a one-hot vector
+            tensor([0., 0., 0., 1., 0.])
+        """
+        axis, positions, source = self._scatter_arguments(
+            "scatter_", dim, index, src, value, reduce)
+        self._refuse_scatter_overlap(index, source)
+        return self._inplace(ops.Scatter, source, dim=axis, index=positions)
+
+    def scatter_add_(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
+        """``scatter_add`` in place: add ``src`` into self at the positions ``index`` names
+        along ``dim`` (positions named twice get both), and return self."""
+        axis, positions, source = self._scatter_arguments(
+            "scatter_add_", dim, index, src, None, None)
+        self._refuse_scatter_overlap(index, source)
+        return self._inplace(ops.ScatterAdd, source, dim=axis, index=positions)
+
+    def _refuse_scatter_overlap(self, index: Tensor, source: Tensor) -> None:
+        """torch refuses an in-place scatter whose index or src shares memory with self."""
+        for other in (index._data, source._data):
+            if np.may_share_memory(self._data, other) and np.shares_memory(self._data, other):
+                raise RuntimeError(
+                    "unsupported operation: some elements of the input tensor and the written-to "
+                    "tensor refer to a single memory location. Please clone() the tensor before "
+                    "performing the operation."
+                )
 
     def _assign(self, index: Any, value: Tensor) -> None:
         """self[index] = value through ``SetItem``, ``index`` already normalized."""

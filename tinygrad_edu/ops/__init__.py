@@ -24,6 +24,7 @@ from tinygrad_edu.ops.elementwise import (
     Where,
 )
 from tinygrad_edu.ops.fused import Linear, LogSoftmax, Softmax
+from tinygrad_edu.ops.indexing import Gather, Scatter, ScatterAdd
 from tinygrad_edu.ops.loss import (
     BinaryCrossEntropy,
     BinaryCrossEntropyGradient,
@@ -48,8 +49,8 @@ from tinygrad_edu.ops.reduce import Max, MaxDim, Sum
 __all__ = [
     "Abs", "Add", "BinaryCrossEntropy", "BinaryCrossEntropyGradient",
     "BinaryCrossEntropyWithLogits", "Cast", "Cat", "Clone", "Cos", "CrossEntropy", "Exp", "Expand",
-    "GetItem", "IndexAdd", "Linear", "Log", "Log1p", "LogSoftmax", "MatMul", "Max", "MaxDim",
-    "Maximum", "Mul", "Neg", "Pad", "Permute", "Pow", "Relu", "ReluGradient", "Reshape", "SetItem",
-    "Sigmoid", "Sign", "Sin", "Softmax", "Softplus", "Split", "Sqrt", "Sum", "Tanh", "Where",
-    "WriteView",
+    "Gather", "GetItem", "IndexAdd", "Linear", "Log", "Log1p", "LogSoftmax", "MatMul", "Max",
+    "MaxDim", "Maximum", "Mul", "Neg", "Pad", "Permute", "Pow", "Relu", "ReluGradient", "Reshape",
+    "Scatter", "ScatterAdd", "SetItem", "Sigmoid", "Sign", "Sin", "Softmax", "Softplus", "Split",
+    "Sqrt", "Sum", "Tanh", "Where", "WriteView",
 ]
