@@ -7,7 +7,7 @@
   none is excluded without a test noticing.
 - The walkthrough's first shell sessions (before the learner edits a file) are replayed and must
   print what the walkthrough shows.
-- README names every command-line subcommand and flag the project has.
+- README names every command-line subcommand and flag the project has, and lists every exercise.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ WALKTHROUGH = REPO_ROOT / "examples" / "exercise_walkthrough.md"
 # The blocks deliberately not run, by document: (line of the block's opening fence, reason).
 EXPECTED_EXCERPTS = {
     "README.md": [],
-    "exercise_walkthrough.md": ["the body of a backward method in a learner's exercise file"],
+    "exercise_walkthrough.md": ["the body of a backward method in a learner's exercise file",
+                                "the inner loop of col2im in a learner's exercise file",
+                                "the dx line of BatchNorm.backward in a learner's exercise file"],
 }
 FENCE = re.compile(r"^```(\S*)\s*$")
 EXCERPT = re.compile(r"^<!-- excerpt: (.+) -->$")
@@ -172,6 +174,14 @@ def test_readme_names_every_exercise_subcommand() -> None:
     assert set(names) == {"list", "start", "check", "hint", "solution", "reset", "mnist"}
     for name in names:
         assert f"python -m tinygrad_edu.exercises {name}" in readme, name
+
+
+def test_readme_lists_every_exercise() -> None:
+    from tinygrad_edu.exercises import EXERCISES
+
+    readme = README.read_text(encoding="utf-8")
+    for exercise in EXERCISES:
+        assert f"| {exercise.number} | {exercise.title} | " in readme, exercise.title
 
 
 def test_readme_names_every_flag_of_the_example() -> None:

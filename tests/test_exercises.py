@@ -1,6 +1,9 @@
 """The exercises: every stub fails its check with a message, every reference solution passes,
 each planted bug of the bug hunt is caught and located, typical mistakes get gradcheck's
-diagnosis, the reference fallback works, and the command line works end to end."""
+diagnosis, the planted mistakes of exercises 11 (a col2im that assigns) and 12 (batch
+statistics held constant) get their own, the reference fallback works, and the command line
+works end to end. The solutions of 11 and 12 are compared with torch here (never in the
+library)."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from setuptools import find_packages
 from tinygrad_edu.exercises import EXERCISES, check_module, get_exercise, main, piece
 from tinygrad_edu.exercises.checks_models import BUG_HUNT_OPS, bug_hunt_failure, check_bug_hunt
 from tinygrad_edu.exercises.checks import CheckFailed
+from tinygrad_edu.exercises.checks_layers import CONV_CASES, check_col2im_case
 from tinygrad_edu.exercises.learner import load_and_check, load_module, reference_module
 from tinygrad_edu.exercises import stubs
 
@@ -43,12 +47,13 @@ def mistaken(number: int, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
-def test_there_are_ten_exercises_in_the_order_of_the_issue() -> None:
-    assert [exercise.number for exercise in EXERCISES] == list(range(1, 11))
+def test_there_are_twelve_exercises_in_the_order_of_the_ladder() -> None:
+    assert [exercise.number for exercise in EXERCISES] == list(range(1, 13))
     slugs = [exercise.slug for exercise in EXERCISES]
     assert slugs == ["ex01_chain_rule", "ex02_elementwise", "ex03_broadcasting",
                      "ex04_reductions", "ex05_matmul", "ex06_softmax_cross_entropy",
-                     "ex07_linear", "ex08_article_mlp", "ex09_custom_function", "ex10_bug_hunt"]
+                     "ex07_linear", "ex08_article_mlp", "ex09_custom_function", "ex10_bug_hunt",
+                     "ex11_conv2d_im2col", "ex12_batch_norm"]
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=lambda exercise: exercise.slug)
@@ -198,7 +203,7 @@ def run_cli(*arguments: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, s
 def test_the_command_line_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "learner"
     code, output = run_cli("start", str(folder), capsys=capsys)
-    assert code == 0 and output.count("created  ") == 10
+    assert code == 0 and output.count("created  ") == 12
     for exercise in EXERCISES:
         assert (folder / exercise.filename).read_text() == exercise.stub_text()
     assert json.loads((folder / ".progress.json").read_text()) == {"exercises": {}, "format": 1}
@@ -206,7 +211,7 @@ def test_the_command_line_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixtu
     code, output = run_cli("list", "--dir", str(folder), capsys=capsys)
     assert code == 0
     assert "   1. The chain rule on scalars, by hand" in output
-    assert output.count("not checked") == 10
+    assert output.count("not checked") == 12
 
     code, output = run_cli("check", "1", "--dir", str(folder), capsys=capsys)
     assert code == 1
@@ -224,14 +229,14 @@ def test_the_command_line_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert entry["first_passed"] == entry["last_checked"]
 
     code, output = run_cli("list", "--dir", str(folder), capsys=capsys)
-    assert "passed" in output.splitlines()[1] and output.count("not checked") == 9
+    assert "passed" in output.splitlines()[1] and output.count("not checked") == 11
 
     code, output = run_cli("start", str(folder), capsys=capsys)
-    assert code == 0 and output.count("kept     ") == 10 and "created" not in output
+    assert code == 0 and output.count("kept     ") == 12 and "created" not in output
     assert (folder / "ex01_chain_rule.py").read_text() == mine  # never overwritten
 
     code, output = run_cli("start", str(folder), "--force", capsys=capsys)
-    assert output.count("created  ") == 10
+    assert output.count("created  ") == 12
     assert (folder / "ex01_chain_rule.py").read_text() == get_exercise(1).stub_text()
     assert (folder / ".backups" / "ex01_chain_rule.1.py").read_text() == mine
 
@@ -260,8 +265,8 @@ def test_the_command_line_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_a_bad_number_is_an_error_not_a_crash(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["hint", "11"]) == 2
-    assert "there is no exercise 11: exercises are numbered 1 to 10" in capsys.readouterr().err
+    assert main(["hint", "13"]) == 2
+    assert "there is no exercise 13: exercises are numbered 1 to 12" in capsys.readouterr().err
 
 
 def test_a_corrupt_progress_file_is_reported(tmp_path: Path,
@@ -311,3 +316,246 @@ def test_mnist_command_without_data_prints_one_message(
     for expected in ("train-images-idx3-ubyte.gz", "file not found", "--data-dir",
                      "TINYGRAD_EDU_DATA", "downloaded"):
         assert expected in error
+
+
+# ------------------------------------------------------------ exercises 11 (conv) and 12 (BN)
+ASSIGNING_COL2IM = ("padded[:, :, rows, columns] += windows[:, :, i, j]",
+                    "padded[:, :, rows, columns] = windows[:, :, i, j]")
+
+# A col2im through a writeable sliding_window_view: `view += cols` reads every window before
+# writing any, so it overwrites as `=` does (the hint warns about it).
+WINDOW_VIEW_COL2IM = """\
+def col2im(cols, input_shape, kernel_size, stride, padding):
+    N, C, H, W = input_shape
+    kh, kw = kernel_size
+    padded = np.zeros((N, C, H + 2 * padding, W + 2 * padding))
+    windows = sliding_window_view(padded, (kh, kw), axis=(2, 3), writeable=True)
+    windows = windows[:, :, ::stride, ::stride]
+    OH, OW = windows.shape[2:4]
+    windows += cols.reshape(N, C, kh, kw, OH, OW).transpose(0, 1, 4, 5, 2, 3)
+    return padded[:, :, padding:padding + H, padding:padding + W]
+"""
+
+BATCH_NORM_DX = "grad_x = gamma / std / m * (m * grad_output - grad_beta - x_hat * grad_gamma)"
+
+
+def with_col2im(text: str) -> str:
+    """Exercise 11's reference solution with its col2im replaced by ``text``."""
+    solution = get_exercise(11).solution_text()
+    start = solution.index("def col2im(")
+    end = solution.index("class Conv2d(")
+    return solution[:start] + text + "\n\n" + solution[end:]
+
+
+def test_exercise_11_stub_asks_for_col2im_first() -> None:
+    result = check_module(get_exercise(11), load_module(STUBS / "ex11_conv2d_im2col.py"))
+    assert result.message.startswith(
+        "Not written yet: col2im: add the 6 columns of cols (2, 8, 6) back into the windows of "
+        "an input of shape (2, 2, 4, 6) (kernel (2, 2), stride 2, padding 0)")
+
+
+def test_exercise_11_a_col2im_that_assigns_is_diagnosed_at_the_overlapping_windows(
+        tmp_path: Path) -> None:
+    write_exercise(tmp_path, 11, mistaken(11, *ASSIGNING_COL2IM))
+    result, _ = load_and_check(get_exercise(11), tmp_path)
+    assert not result.passed
+    assert result.message.startswith(
+        "col2im, and so dL/dx, is wrong only where windows overlap (input (2, 2, 5, 6), kernel "
+        "(3, 3), stride 1, padding 0): stride 1 is smaller than the kernel (3, 3), so "
+        "neighbouring windows share input elements. It is wrong at 104 of the 104 input "
+        "elements that lie in two or more windows, right at the 16 that lie in one window, and "
+        "it passed the case kernel (2, 2), stride 2, where stride = kernel and no windows "
+        "overlap. At each wrong element it holds the value of a single window instead of the "
+        "sum: col2im assigns (x[...] = cols) where it must add (x[...] += cols)")
+    assert ("gradcheck failed for Im2Col (output grad_fn Im2ColBackward), input 0 (Jacobian "
+            "mismatch)") in result.message
+
+
+def test_exercise_11_an_assigning_col2im_passes_when_stride_equals_kernel(
+        tmp_path: Path) -> None:
+    write_exercise(tmp_path, 11, mistaken(11, *ASSIGNING_COL2IM))
+    col2im = load_module(tmp_path / "ex11_conv2d_im2col.py").col2im
+    check_col2im_case(col2im, (2, 2, 4, 6), (2, 2), stride=2, padding=0)
+    check_col2im_case(col2im, (1, 2, 6, 6), (3, 3), stride=3, padding=1)
+    with pytest.raises(CheckFailed, match="wrong only where windows overlap"):
+        check_col2im_case(col2im, (1, 2, 6, 6), (3, 3), stride=2, padding=1)
+
+
+def test_exercise_11_a_writeable_window_view_overwrites_too(tmp_path: Path) -> None:
+    write_exercise(tmp_path, 11, with_col2im(WINDOW_VIEW_COL2IM))
+    result, _ = load_and_check(get_exercise(11), tmp_path)
+    assert result.message.startswith("col2im, and so dL/dx, is wrong only where windows overlap")
+    assert "col2im assigns (x[...] = cols) where it must add (x[...] += cols)" in result.message
+
+
+def test_exercise_11_a_col2im_that_keeps_the_padding_is_told_to_cut_it(tmp_path: Path) -> None:
+    write_exercise(tmp_path, 11, mistaken(
+        11, "return padded[:, :, padding:padding + H, padding:padding + W]", "return padded"))
+    result, _ = load_and_check(get_exercise(11), tmp_path)
+    assert result.message == (
+        "col2im(cols (1, 18, 9), ...) with input (1, 3, 5, 5), kernel (3, 2), stride 2, padding "
+        "1 returned shape (1, 3, 7, 7), but it must return the input's shape (1, 3, 5, 5): it is "
+        "dL/dx. That is the padded input's shape: cut the padding off at the end (it is not "
+        "part of x, so it gets no gradient).")
+
+
+def test_exercise_11_a_wrong_weight_gradient_gets_gradchecks_message(tmp_path: Path) -> None:
+    write_exercise(tmp_path, 11, mistaken(11, "(dZ @ cols.transpose(0, 2, 1)).sum(axis=0)",
+                                          "(dZ @ cols.transpose(0, 2, 1)).mean(axis=0)"))
+    result, _ = load_and_check(get_exercise(11), tmp_path)
+    assert result.message.startswith(
+        "Conv2d with x (2, 2, 4, 6), weight (3, 2, 2, 2), bias (3,), stride 2, padding 0: "
+        "gradcheck failed for Conv2d (output grad_fn Conv2dBackward), input 1 (Jacobian "
+        "mismatch)")
+    assert "a factor of 2 too small" in result.message
+
+
+def test_exercise_12_statistics_held_constant_are_diagnosed(tmp_path: Path) -> None:
+    write_exercise(tmp_path, 12, mistaken(12, BATCH_NORM_DX, "grad_x = gamma / std * grad_output"))
+    result, _ = load_and_check(get_exercise(12), tmp_path)
+    assert not result.passed
+    assert result.message.startswith(
+        "BatchNorm's dx ignores how x moves the batch statistics: it equals γ/σ·dy, the "
+        "gradient you get when each channel's mean μ and variance σ² are held constant.")
+    assert "the true dx sums to zero over the batch in every channel" in result.message
+    assert "Yours, for a random dy, sums to (" in result.message
+    assert ("BatchNorm on x (6, 3): 6 examples, 3 channels: gradcheck failed for BatchNorm "
+            "(output grad_fn BatchNormBackward), input 0 (Jacobian mismatch)") in result.message
+
+
+def test_exercise_12_variance_held_constant_is_diagnosed(tmp_path: Path) -> None:
+    write_exercise(tmp_path, 12, mistaken(12, BATCH_NORM_DX,
+                                          "grad_x = gamma / std * (grad_output - grad_beta / m)"))
+    result, _ = load_and_check(get_exercise(12), tmp_path)
+    assert result.message.startswith(
+        "BatchNorm's dx follows x through the batch mean but holds the variance constant")
+
+
+def test_exercise_12_a_dx_that_misses_the_mean_is_caught_by_its_sums(tmp_path: Path) -> None:
+    write_exercise(tmp_path, 12, mistaken(12, "m * grad_output - grad_beta - x_hat * grad_gamma",
+                                          "m * grad_output - x_hat * grad_gamma"))
+    result, _ = load_and_check(get_exercise(12), tmp_path)
+    assert result.message.startswith(
+        "BatchNorm's dx ignores how x moves the batch mean: the true dx sums to zero over the "
+        "batch in every channel")
+
+
+def test_exercise_12_a_wrong_gamma_gradient_gets_gradchecks_message(tmp_path: Path) -> None:
+    write_exercise(tmp_path, 12, mistaken(12, "        return grad_x, grad_gamma, grad_beta\n",
+                                          "        return grad_x, -grad_gamma, grad_beta\n"))
+    result, _ = load_and_check(get_exercise(12), tmp_path)
+    assert result.message.startswith(
+        "BatchNorm on x (6, 3): 6 examples, 3 channels: gradcheck failed for BatchNorm (output "
+        "grad_fn BatchNormBackward), input 1 (Jacobian mismatch)")
+    assert "wrong sign" in result.message
+
+
+@pytest.mark.parametrize("x_shape, weight_shape, stride, padding", CONV_CASES)
+def test_exercise_11_solution_equals_torch(x_shape: tuple[int, int, int, int],
+                                           weight_shape: tuple[int, int, int, int],
+                                           stride: int, padding: int) -> None:
+    torch = pytest.importorskip("torch")
+    import numpy as np
+    from torch.nn import functional
+
+    from tinygrad_edu.tensor import Tensor
+
+    solution = reference_module(get_exercise(11))
+    generator = np.random.default_rng(0)
+    arrays = [generator.standard_normal(shape)
+              for shape in (x_shape, weight_shape, (weight_shape[0],))]
+    ours = [Tensor(array, requires_grad=True) for array in arrays]
+    theirs = [torch.tensor(array, requires_grad=True) for array in arrays]
+    output = solution.Conv2d.apply(*ours, stride=stride, padding=padding)
+    expected = functional.conv2d(theirs[0], theirs[1], theirs[2], stride=stride,
+                                 padding=padding)
+    grad_output = generator.standard_normal(tuple(expected.shape))
+    np.testing.assert_allclose(output.detach().numpy(), expected.detach().numpy(),
+                               rtol=1e-10, atol=1e-10)
+    output.backward(Tensor(grad_output))
+    expected.backward(torch.tensor(grad_output))
+    for mine, reference in zip(ours, theirs):
+        assert mine.grad is not None and reference.grad is not None
+        np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-10,
+                                   atol=1e-10)
+    # im2col is torch's unfold, and col2im its adjoint, torch's fold.
+    kernel_size = weight_shape[2:]
+    cols = solution.im2col(arrays[0], kernel_size, stride, padding)
+    unfolded = functional.unfold(theirs[0].detach(), kernel_size, padding=padding, stride=stride)
+    np.testing.assert_array_equal(cols, unfolded.numpy())
+    folded = functional.fold(torch.tensor(cols), x_shape[2:], kernel_size, padding=padding,
+                             stride=stride)
+    np.testing.assert_allclose(solution.col2im(cols, x_shape, kernel_size, stride, padding),
+                               folded.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(6, 3), (4, 2), (32, 5)])
+def test_exercise_12_solution_equals_torch(shape: tuple[int, int]) -> None:
+    torch = pytest.importorskip("torch")
+    import numpy as np
+    from torch.nn import functional
+
+    from tinygrad_edu.tensor import Tensor
+
+    solution = reference_module(get_exercise(12))
+    generator = np.random.default_rng(1)
+    arrays = [generator.normal(1.0, 2.0, shape), generator.uniform(-2, 2, shape[1]),
+              generator.standard_normal(shape[1])]
+    grad_output = generator.standard_normal(shape)
+    ours = [Tensor(array, requires_grad=True) for array in arrays]
+    theirs = [torch.tensor(array, requires_grad=True) for array in arrays]
+    output = solution.BatchNorm.apply(*ours)
+    expected = functional.batch_norm(theirs[0], None, None, theirs[1], theirs[2], training=True,
+                                     eps=1e-5)
+    np.testing.assert_allclose(output.detach().numpy(), expected.detach().numpy(), rtol=1e-10,
+                               atol=1e-10)
+    output.backward(Tensor(grad_output))
+    expected.backward(torch.tensor(grad_output))
+    for mine, reference in zip(ours, theirs):
+        assert mine.grad is not None and reference.grad is not None
+        np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-10,
+                                   atol=1e-10)
+    # The self-test the checker's message teaches: the true dx sums to zero in every channel.
+    grad_x = ours[0].grad
+    assert grad_x is not None
+    np.testing.assert_allclose(grad_x.numpy().sum(axis=0), 0.0, atol=1e-12)
+
+
+def test_exercises_11_and_12_through_the_command_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "learner"
+    run_cli("start", str(folder), capsys=capsys)
+    assert (folder / "ex11_conv2d_im2col.py").read_text() == get_exercise(11).stub_text()
+    assert (folder / "ex12_batch_norm.py").read_text() == get_exercise(12).stub_text()
+
+    code, output = run_cli("check", "11", "--dir", str(folder), capsys=capsys)
+    assert code == 1
+    assert output.startswith("FAIL: exercise 11, Conv2d backward through im2col and col2im.\n\n"
+                             "Not written yet: col2im: ")
+    (folder / "ex11_conv2d_im2col.py").write_text(mistaken(11, *ASSIGNING_COL2IM))
+    code, output = run_cli("check", "11", "--dir", str(folder), capsys=capsys)
+    assert code == 1 and "is wrong only where windows overlap" in output
+    entry = json.loads((folder / ".progress.json").read_text())["exercises"]["11"]
+    assert entry["status"] == "failing" and entry["attempts"] == 2
+    assert entry["last_message"].startswith("col2im, and so dL/dx, is wrong only where windows")
+    (folder / "ex11_conv2d_im2col.py").write_text(get_exercise(11).solution_text())
+    code, output = run_cli("check", "11", "--dir", str(folder), capsys=capsys)
+    assert (code, output) == (0, "PASS: exercise 11, Conv2d backward through im2col and col2im.\n")
+
+    code, output = run_cli("hint", "12", "--dir", str(folder), capsys=capsys)
+    assert output.startswith("Hint for exercise 12, BatchNorm backward through the batch "
+                             "statistics:") and get_exercise(12).hint in output
+    (folder / "ex12_batch_norm.py").write_text(get_exercise(12).solution_text())
+    assert run_cli("check", "12", "--dir", str(folder), capsys=capsys)[0] == 0
+    progress = json.loads((folder / ".progress.json").read_text())["exercises"]
+    assert progress["11"]["status"] == "passed" and progress["11"]["attempts"] == 3
+    assert progress["12"]["status"] == "passed" and progress["12"]["hints_shown"] == 1
+
+    code, output = run_cli("list", "--dir", str(folder), capsys=capsys)
+    lines = output.splitlines()
+    assert lines[11].startswith("  11. Conv2d backward through im2col and col2im")
+    assert lines[12].startswith("  12. BatchNorm backward through the batch statistics")
+    assert lines[11].endswith("passed") and lines[12].endswith("passed")
+
+    code, output = run_cli("solution", "12", capsys=capsys)
+    assert (code, output) == (0, get_exercise(12).solution_text())

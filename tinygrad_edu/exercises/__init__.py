@@ -1,4 +1,5 @@
-"""Gradient-check exercises: a ladder from the chain rule by hand to a bug hunt.
+"""Gradient-check exercises: a ladder from the chain rule by hand to a bug hunt, then a
+convolution through im2col and batch norm through its batch statistics.
 
 Run ``python -m tinygrad_edu.exercises list`` to see them, ``start DIR`` to copy the stubs
 into your own folder, and ``check N --dir DIR`` to have gradcheck judge your gradients.
@@ -6,7 +7,7 @@ into your own folder, and ``check N --dir DIR`` to have gradcheck judge your gra
 Example:
     >>> from tinygrad_edu.exercises import EXERCISES
     >>> len(EXERCISES), EXERCISES[0].title
-    (10, 'The chain rule on scalars, by hand')
+    (12, 'The chain rule on scalars, by hand')
 """
 
 from tinygrad_edu.exercises.catalogue import EXERCISES, Exercise, get_exercise

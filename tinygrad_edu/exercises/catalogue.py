@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 from types import ModuleType
 
-from tinygrad_edu.exercises import checks_models, checks_ops, hints
+from tinygrad_edu.exercises import checks_layers, checks_models, checks_ops, hints
 
 __all__ = ["EXERCISES", "Exercise", "get_exercise"]
 
@@ -86,6 +86,10 @@ EXERCISES: tuple[Exercise, ...] = (
              checks_models.check_custom_function, hints.CUSTOM_FUNCTION),
     Exercise(10, "ex10_bug_hunt", "Bug hunt: five ops with planted backward bugs",
              checks_models.check_bug_hunt, hints.BUG_HUNT),
+    Exercise(11, "ex11_conv2d_im2col", "Conv2d backward through im2col and col2im",
+             checks_layers.check_conv2d, hints.CONV2D_IM2COL),
+    Exercise(12, "ex12_batch_norm", "BatchNorm backward through the batch statistics",
+             checks_layers.check_batch_norm, hints.BATCH_NORM),
 )
 
 

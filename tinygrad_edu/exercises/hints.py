@@ -1,8 +1,8 @@
 """The hint of each exercise (``python -m tinygrad_edu.exercises hint N``)."""
 
 __all__ = [
-    "ARTICLE_MLP", "BROADCASTING", "BUG_HUNT", "CHAIN_RULE", "CUSTOM_FUNCTION", "ELEMENTWISE",
-    "LINEAR", "MATMUL", "REDUCTIONS", "SOFTMAX_CROSS_ENTROPY",
+    "ARTICLE_MLP", "BATCH_NORM", "BROADCASTING", "BUG_HUNT", "CHAIN_RULE", "CONV2D_IM2COL",
+    "CUSTOM_FUNCTION", "ELEMENTWISE", "LINEAR", "MATMUL", "REDUCTIONS", "SOFTMAX_CROSS_ENTROPY",
 ]
 
 CHAIN_RULE = """\
@@ -76,3 +76,25 @@ Run the check: gradcheck names each broken op and the input whose gradient is wr
 what kind of mistake it looks like (a factor, a sign, a transpose, a missing sum, the wrong input).
 Compare each backward line with the local derivatives in the docstring's first line. There is
 exactly one bug per op, five in all; fixing one line per op is enough."""
+
+CONV2D_IM2COL = """\
+im2col copies input elements into columns, so col2im, its adjoint, ADDS them back. Start from
+zeros of the padded shape (N, C, H + 2p, W + 2p); view cols as (N, C, kh, kw, OH, OW); for each
+kernel offset (i, j), add windows[:, :, i, j] into padded[:, :, i : i + stride·OH : stride,
+j : j + stride·OW : stride]; finally cut the padding off. Then, with Wm = weight.reshape(F, -1):
+  dX = col2im(Wmᵀ @ dZ)    dW = (dZ @ colsᵀ).sum(axis=0), reshaped to weight's shape
+  db = dZ.sum(axis=(0, 2))                        (colsᵀ: cols.transpose(0, 2, 1))
+If the check passes for stride = kernel but fails when stride < kernel, your col2im assigns
+(x[...] = cols) where it must add (x[...] += cols): overlapping windows accumulate. A writeable
+sliding_window_view does not help: view += cols reads every window before writing any, so the
+last window still overwrites the others."""
+
+BATCH_NORM = """\
+Per channel (a column of x), with m examples: dβ = Σ dy and dγ = Σ dy·x̂ (sum over dim 0).
+For dx, x reaches y directly AND through μ and σ², which every x of the channel moves.
+With dx̂ = γ·dy, follow the three paths:
+  dσ² = Σ dx̂·(x - μ)·(-1/2)·σ⁻³      dμ = -Σ dx̂ / σ      (Σ (x - μ) = 0 kills dμ's σ² term)
+  dx = dx̂ / σ + dσ²·2(x - μ)/m + dμ/m
+Replace x - μ by σ·x̂ and collect: dx = (1/m)·(γ/σ)·(m·dy - Σ dy - x̂·Σ(dy·x̂)).
+A self-test: the true dx sums to zero over the batch in every channel. If yours equals γ/σ·dy,
+you held μ and σ constant."""
