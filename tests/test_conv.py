@@ -575,3 +575,18 @@ def test_other_padding_modes_are_refused_clearly(mode: str) -> None:
     with pytest.raises(NotImplementedError, match=f"Conv2d: padding_mode='{mode}' is not "
                                                   "implemented in tinygrad_edu, only 'zeros'"):
         nn.Conv2d(1, 1, 3, padding=1, padding_mode=mode)
+
+
+def test_documented_differences_from_torch() -> None:
+    """README's "Known differences": torch's grad_fn is ConvolutionBackward0 (ours names the
+    op, and a 1-D or single-image convolution ends in a reshape here), and torch warns about
+    padding="same" with an even kernel where ours, whose padding is always a copy, does not."""
+    images = tge.ones(1, 1, 5, 5, requires_grad=True)
+    node = F.conv2d(images, tge.ones(1, 1, 2, 2)).grad_fn
+    assert node is not None and node.name() == "Conv2dBackward"
+    node = F.conv1d(tge.ones(1, 1, 5, requires_grad=True), tge.ones(1, 1, 2)).grad_fn
+    assert node is not None and node.name() == "ReshapeBackward"
+    # (torch warns once per process, so whether it warns here depends on the tests before.)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        F.conv2d(images, tge.ones(1, 1, 2, 2), padding="same")
