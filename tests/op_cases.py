@@ -1427,3 +1427,69 @@ LOSS_CASES = [
 
 
 OP_CASES += LOSS_CASES
+
+
+# ---------------------------------------------------------------------------------------------
+# Convolutions (tinygrad_edu.nn.functional.conv1d/conv2d). Each case fixes the options; the
+# batch, channels, kernel and image sizes are drawn, large enough for at least one window.
+# tests/test_conv.py draws the options too.
+# ---------------------------------------------------------------------------------------------
+
+
+def convolution_inputs(spatial_dims: int, bias: bool, **options: Any) -> InputsFunction:
+    """Input (N, C, *sizes), weight (O, C / groups, *kernel) and, with ``bias``, bias (O,) for
+    a convolution called with ``options``: N in [1, 2], 1-2 channels and 1-2 kernels per group,
+    kernel sides in [1, 3], image sides from the smallest that fits one window to 3 more."""
+    groups = options.get("groups", 1)
+    padding = options.get("padding", 0)
+    dilation = options.get("dilation", 1)
+
+    def per_dim(value: Any) -> tuple[Any, ...]:
+        return tuple(value) if isinstance(value, tuple) else (value,) * spatial_dims
+
+    def draw_inputs(draw: st.DrawFn) -> list[np.ndarray]:
+        kernel = tuple(draw(st.integers(1, 3)) for _ in range(spatial_dims))
+        sides = []
+        for size, step, pad in zip(kernel, per_dim(dilation), per_dim(padding)):
+            span = step * (size - 1) + 1
+            added = {"same": span - 1, "valid": 0}[pad] if isinstance(pad, str) else 2 * pad
+            smallest = max(1, span - added)
+            sides.append(draw(st.integers(smallest, smallest + 3)))
+        channels = draw(st.integers(1, 2))
+        kernels = groups * draw(st.integers(1, 2))
+        arrays = [draw_array(draw, (draw(st.integers(1, 2)), groups * channels, *sides)),
+                  draw_array(draw, (kernels, channels, *kernel))]
+        if bias:
+            arrays.append(draw_array(draw, (kernels,)))
+        return arrays
+
+    return draw_inputs
+
+
+def convolution_case(name: str, function_name: str, bias: bool = True,
+                     **options: Any) -> OpCase:
+    """An OpCase for ``nn.functional.<function_name>(input, weight, bias, **options)``."""
+
+    def ours(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+        return getattr(nn_functional, function_name)(x, weight, bias, **options)
+
+    def theirs(torch: Any, x: Any, weight: Any, bias: Any = None) -> Any:
+        return getattr(torch.nn.functional, function_name)(x, weight, bias, **options)
+
+    spatial_dims = 2 if function_name == "conv2d" else 1
+    return OpCase(name, ours, theirs, convolution_inputs(spatial_dims, bias, **options))
+
+
+CONVOLUTION_CASES = [
+    convolution_case("conv2d", "conv2d"),
+    convolution_case("conv2d_stride_padding_pair_no_bias", "conv2d", bias=False,
+                     stride=(2, 1), padding=(1, 2)),
+    convolution_case("conv2d_dilation_groups", "conv2d", stride=(1, 2), padding=1,
+                     dilation=(2, 1), groups=2),
+    convolution_case("conv2d_same_padding_dilated", "conv2d", padding="same", dilation=(1, 2)),
+    convolution_case("conv2d_valid_padding_strided", "conv2d", padding="valid", stride=2),
+    convolution_case("conv1d_strided_dilated_groups", "conv1d", stride=2, padding=1,
+                     dilation=2, groups=2),
+]
+
+OP_CASES += CONVOLUTION_CASES

@@ -738,6 +738,36 @@ CASES: dict[str, Case] = {
 }
 
 
+# --------------------------------------------------------------------------- convolutions
+# Two images of two channels (4x5) and two signals of two channels (length 6), float64, with
+# values that are not all alike; weights a recorded leaf too.
+IMAGES = ((np.arange(80).reshape(2, 2, 4, 5) % 7 - 3) / 4).tolist()
+SIGNALS = ((np.arange(24).reshape(2, 2, 6) % 5 - 2) / 2).tolist()
+KERNELS = ((np.arange(24).reshape(4, 2, 1, 3) % 5 - 2) / 4).tolist()
+
+
+CASES.update({
+    "torch.conv1d": lambda lib: lib.conv1d(leaf(lib, SIGNALS), leaf(lib, KERNELS)[:, :, 0],
+                                           padding="same"),
+    "torch.conv2d": lambda lib: lib.conv2d(leaf(lib, IMAGES), leaf(lib, KERNELS),
+                                           stride=(1, 2), padding=1),
+    "torch.nn.Conv1d": lambda lib: prepared(lib, lib.nn.Conv1d(2, 3, 2, stride=2))(
+        leaf(lib, SIGNALS)),
+    "torch.nn.Conv2d": lambda lib: prepared(lib, lib.nn.Conv2d(2, 4, 3, padding=1, groups=2))(
+        leaf(lib, IMAGES)),
+    "torch.nn.Conv2d (channel mismatch)": lambda lib: lib.nn.Conv2d(3, 4, 3).double()(
+        leaf(lib, IMAGES)),
+    "torch.nn.functional.conv1d": lambda lib: lib.nn.functional.conv1d(
+        leaf(lib, SIGNALS)[0], leaf(lib, KERNELS)[:2, :1, 0], const(lib, [0.5, -1.0]),
+        dilation=2, groups=2),
+    "torch.nn.functional.conv2d": lambda lib: lib.nn.functional.conv2d(
+        leaf(lib, IMAGES), leaf(lib, KERNELS), const(lib, [0.5, -1.0, 0.25, 2.0]),
+        padding="valid", dilation=(2, 1)),
+    "torch.nn.functional.conv2d (input smaller than kernel)":
+        lambda lib: lib.nn.functional.conv2d(leaf(lib, IMAGES), leaf(lib, KERNELS), dilation=3),
+})
+
+
 def name_of(key: str) -> str:
     """The torch name a key is a case of: ``"torch.Tensor.max (dim)"`` -> ``"torch.Tensor.max"``."""
     return key.split(" (")[0]

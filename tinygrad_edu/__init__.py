@@ -44,6 +44,7 @@ from tinygrad_edu.functional import (
     unbind,
     where,
 )
+from tinygrad_edu.nn.conv_functional import conv1d, conv2d
 from tinygrad_edu.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from tinygrad_edu.serialization import (
     from_torch_state_dict,
@@ -155,6 +156,9 @@ __all__ += [
     "scatter", "scatter_add", "sigmoid", "sin", "sqrt", "squeeze", "sum", "tanh", "transpose",
     "unsqueeze",
 ]
+
+# torch's convolutions as functions of the package (torch.conv2d is torch.nn.functional.conv2d).
+__all__ += ["conv1d", "conv2d"]
 
 
 def __getattr__(name: str) -> Any:

@@ -13,6 +13,7 @@ Example:
 
 from tinygrad_edu.nn import functional, init
 from tinygrad_edu.nn.containers import ModuleList, Sequential
+from tinygrad_edu.nn.conv import Conv1d, Conv2d
 from tinygrad_edu.nn.layers import (
     Dropout,
     Flatten,
@@ -46,6 +47,7 @@ __all__ = [
     "ModuleList", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "SmoothL1Loss",
     "Softmax", "Softplus", "Tanh", "functional", "init",
 ]
+__all__ += ["Conv1d", "Conv2d"]
 
 
 def __getattr__(name: str) -> Any:

@@ -11,6 +11,7 @@ import numpy as np
 
 from tinygrad_edu import dtypes, ops
 from tinygrad_edu.creation import _DefaultGenerator
+from tinygrad_edu.nn.conv_functional import conv1d, conv2d
 from tinygrad_edu.functional import linear, log_softmax, softmax, where
 from tinygrad_edu.function import constant
 from tinygrad_edu.ops.loss import label_positions
@@ -22,6 +23,7 @@ __all__ = [
     "huber_loss", "l1_loss", "linear", "log_softmax", "mse_loss", "nll_loss", "one_hot", "relu",
     "sigmoid", "smooth_l1_loss", "softmax", "softplus", "tanh",
 ]
+__all__ += ["conv1d", "conv2d"]
 
 REDUCTIONS = ("none", "mean", "sum")
 

@@ -1,5 +1,6 @@
 """The primitive differentiable ops, one small ``Function`` subclass each."""
 
+from tinygrad_edu.ops.convolution import Conv2d, Conv2dInputGradient, Conv2dWeightGradient
 from tinygrad_edu.ops.elementwise import (
     Abs,
     Add,
@@ -54,3 +55,4 @@ __all__ = [
     "Scatter", "ScatterAdd", "SetItem", "Sigmoid", "Sign", "Sin", "Softmax", "Softplus", "Split",
     "Sqrt", "Sum", "Tanh", "Where", "WriteView",
 ]
+__all__ += ["Conv2d", "Conv2dInputGradient", "Conv2dWeightGradient"]
