@@ -1493,3 +1493,132 @@ CONVOLUTION_CASES = [
 ]
 
 OP_CASES += CONVOLUTION_CASES
+
+
+# ---------------------------------------------------------------------------------------------
+# Normalisation (batch_norm, layer_norm, group_norm of tinygrad_edu.nn.functional). Each
+# normalised slice gets the same ramp, evenly spaced values from -2 to 2, plus drawn noise in
+# [-0.5, 0.5]: the standard deviation of a slice of two or more values is then at least about
+# 0.6 while |x| <= 2.5, so 1/σ (which each derivative brings in once more) stays small and
+# float32 rounding in x - μ stays far below the tolerances. Near-constant slices, where eps
+# matters, are tested in tests/test_normalization.py. Weights and biases are plain drawn values.
+# ---------------------------------------------------------------------------------------------
+
+
+def spread_over(noise: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """``noise`` plus a ramp from -2 to 2 laid over the positions of ``axes`` (the same ramp in
+    every slice that a normalisation over ``axes`` standardises)."""
+    ramp_shape = [size if axis in axes else 1 for axis, size in enumerate(noise.shape)]
+    ramp = np.linspace(-2.0, 2.0, math.prod(ramp_shape)).reshape(ramp_shape)
+    return noise + ramp
+
+
+def draw_noise(draw: st.DrawFn, shape: tuple[int, ...]) -> np.ndarray:
+    """Small drawn values in [-0.5, 0.5], to be spread by ``spread_over``."""
+    return draw_array(draw, shape, real_values(-0.5, 0.5))
+
+
+def channel_inputs(parameters: int, min_values: int = 2) -> InputsFunction:
+    """(N, C, *spatial) input (up to two spatial sides of at most 2) with at least
+    ``min_values`` values per channel, spread over each channel, plus ``parameters`` arrays of
+    shape (C,)."""
+
+    def draw_inputs(draw: st.DrawFn) -> list[np.ndarray]:
+        spatial = tuple(draw(st.lists(st.integers(1, 2), max_size=2)))
+        batch = draw(st.integers(max(1, -(-min_values // math.prod(spatial))), MAX_SIDE))
+        channels = draw(st.integers(1, 3))
+        shape = (batch, channels, *spatial)
+        axes = (0, *range(2, len(shape)))
+        return [spread_over(draw_noise(draw, shape), axes),
+                *[draw_array(draw, (channels,)) for _ in range(parameters)]]
+
+    return draw_inputs
+
+
+def last_dims_inputs(normalized_dims: int, affine: bool) -> InputsFunction:
+    """Input of up to four dimensions whose last ``normalized_dims`` (at least two values) are
+    normalised (spread over them), plus weight and bias of their shape when ``affine``. (A
+    single value has x̂ = 0 exactly; torch's float32 rounding leaves it about 1e-7 · 1/sqrt(eps)
+    off, which float32 comparisons would trip over.)"""
+
+    def draw_inputs(draw: st.DrawFn) -> list[np.ndarray]:
+        shape = draw(shapes(min_dims=normalized_dims, max_dims=4, max_side=3).filter(
+            lambda drawn: math.prod(drawn[len(drawn) - normalized_dims:]) >= 2))
+        normalized = shape[len(shape) - normalized_dims:]
+        axes = tuple(range(len(shape) - normalized_dims, len(shape)))
+        extra = [draw_array(draw, normalized) for _ in range(2 if affine else 0)]
+        return [spread_over(draw_noise(draw, shape), axes), *extra]
+
+    return draw_inputs
+
+
+def group_inputs(draw: st.DrawFn) -> list[np.ndarray]:
+    """(N, C, *spatial) input with C = 2 or 4 (groups of two channels), spread over each group,
+    and weight and bias of shape (C,)."""
+    spatial = tuple(draw(st.lists(st.integers(1, 2), max_size=1)))
+    shape = (draw(st.integers(2, 3)), draw(st.sampled_from([2, 4])), *spatial)
+    groups = shape[1] // 2
+    per_group = math.prod(shape) // (shape[0] * groups)
+    grouped = spread_over(draw_noise(draw, (shape[0], groups, per_group)), (2,))
+    return [grouped.reshape(shape), draw_array(draw, (shape[1],)),
+            draw_array(draw, (shape[1],))]
+
+
+def running_statistics(channels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed running mean and (positive) variance for ``channels`` channels."""
+    return np.linspace(-0.5, 0.5, channels), np.linspace(0.5, 2.0, channels)
+
+
+def ours_batch_norm_eval(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
+    """batch_norm in evaluation, with fixed running statistics."""
+    mean, variance = running_statistics(x.shape[1])
+    return nn_functional.batch_norm(
+        x, tinygrad_edu.tensor(mean, dtype=x.dtype), tinygrad_edu.tensor(variance, dtype=x.dtype),
+        weight, bias, training=False, eps=0.1)
+
+
+def theirs_batch_norm_eval(torch: Any, x: Any, weight: Any, bias: Any) -> Any:
+    """The torch counterpart of ``ours_batch_norm_eval``."""
+    mean, variance = running_statistics(x.shape[1])
+    return torch.nn.functional.batch_norm(
+        x, torch.from_numpy(mean).to(x.dtype), torch.from_numpy(variance).to(x.dtype), weight,
+        bias, training=False, eps=0.1)
+
+
+def group_count(x: Any) -> int:
+    """Groups of two channels."""
+    return int(x.shape[1]) // 2
+
+
+NORMALIZATION_CASES = [
+    OpCase("batch_norm_train",
+           lambda x: nn_functional.batch_norm(x, None, None, training=True),
+           lambda torch, x: torch.nn.functional.batch_norm(x, None, None, training=True),
+           channel_inputs(0)),
+    OpCase("batch_norm_train_affine",
+           lambda x, w, b: nn_functional.batch_norm(x, None, None, w, b, training=True),
+           lambda torch, x, w, b: torch.nn.functional.batch_norm(x, None, None, w, b,
+                                                                 training=True),
+           channel_inputs(2)),
+    OpCase("batch_norm_train_weight_eps",
+           lambda x, w: nn_functional.batch_norm(x, None, None, w, training=True, eps=0.5),
+           lambda torch, x, w: torch.nn.functional.batch_norm(x, None, None, w, training=True,
+                                                              eps=0.5),
+           channel_inputs(1)),
+    OpCase("batch_norm_eval_affine", ours_batch_norm_eval, theirs_batch_norm_eval,
+           channel_inputs(2, min_values=1)),
+    OpCase("layer_norm_last",
+           lambda x: nn_functional.layer_norm(x, x.shape[-1:]),
+           lambda torch, x: torch.nn.functional.layer_norm(x, x.shape[-1:]),
+           last_dims_inputs(1, affine=False)),
+    OpCase("layer_norm_last_two_affine",
+           lambda x, w, b: nn_functional.layer_norm(x, x.shape[-2:], w, b),
+           lambda torch, x, w, b: torch.nn.functional.layer_norm(x, x.shape[-2:], w, b),
+           last_dims_inputs(2, affine=True)),
+    OpCase("group_norm_affine",
+           lambda x, w, b: nn_functional.group_norm(x, group_count(x), w, b),
+           lambda torch, x, w, b: torch.nn.functional.group_norm(x, group_count(x), w, b),
+           group_inputs),
+]
+
+OP_CASES += NORMALIZATION_CASES

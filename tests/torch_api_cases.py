@@ -345,6 +345,28 @@ def in_place(lib: ModuleType, name: str, *args: Any, **kwargs: Any) -> Any:
     return result, result is t
 
 
+def batch_norm_steps(lib: ModuleType, module: Any, input: Any) -> Any:
+    """A BatchNorm layer (float64, fixed parameters) trained on two batches, then evaluated:
+    the outputs and the buffers after each."""
+    module = prepared(lib, module)
+    first = module(input)
+    second = module(input * 2 + 1)
+    buffers = [buffer.clone() for _, buffer in module.named_buffers()]
+    module.eval()
+    return first, second, buffers, module(input), module.training
+
+
+def functional_batch_norm(lib: ModuleType) -> Any:
+    """F.batch_norm in training (updating the given buffers in place) and in evaluation."""
+    running_mean, running_var = const(lib, [0.5, -1.0, 0.25]), const(lib, [1.0, 2.0, 0.5])
+    trained = lib.nn.functional.batch_norm(x(lib), running_mean, running_var,
+                                           leaf(lib, [1.5, -0.5, 2.0]), leaf(lib, [0.1, 0.2, 0.3]),
+                                           training=True, momentum=0.3)
+    evaluated = lib.nn.functional.batch_norm(x(lib) * 3, running_mean, running_var,
+                                             leaf(lib, [2.0, 1.0, -1.0]), eps=0.1)
+    return trained, evaluated, running_mean, running_var
+
+
 CASES: dict[str, Case] = {
     # ---------------------------------------------------------------------------- torch.*
     "torch.BoolTensor": lambda lib: lib.BoolTensor([[True, False]]),
@@ -649,6 +671,19 @@ CASES: dict[str, Case] = {
     "torch.nn.Sigmoid": lambda lib: lib.nn.Sigmoid()(x(lib)),
     "torch.nn.Softmax": lambda lib: lib.nn.Softmax(dim=-1)(x(lib)),
     "torch.nn.Tanh": lambda lib: lib.nn.Tanh()(x(lib)),
+    "torch.nn.BatchNorm1d": lambda lib: batch_norm_steps(lib, lib.nn.BatchNorm1d(3), x(lib)),
+    "torch.nn.BatchNorm1d (3-D, momentum None)": lambda lib: batch_norm_steps(
+        lib, lib.nn.BatchNorm1d(2, momentum=None), x(lib).reshape(1, 2, 3)),
+    "torch.nn.BatchNorm2d": lambda lib: batch_norm_steps(
+        lib, lib.nn.BatchNorm2d(2, affine=False), x(lib).reshape(1, 2, 3, 1)),
+    "torch.nn.BatchNorm2d (wrong channels)": lambda lib: lib.nn.BatchNorm2d(3)(
+        x(lib).reshape(1, 2, 3, 1).float()),
+    "torch.nn.Dropout2d": lambda lib: (lib.nn.Dropout2d(0.5).eval()(x(lib).reshape(1, 2, 3, 1)),
+                                       meta(lib.nn.Dropout2d(0.5)(x(lib).reshape(1, 2, 3, 1)))),
+    "torch.nn.GroupNorm": lambda lib: prepared(lib, lib.nn.GroupNorm(2, 6))(
+        x(lib).reshape(1, 6, 1)),
+    "torch.nn.LayerNorm": lambda lib: (prepared(lib, lib.nn.LayerNorm(3))(x(lib)),
+                                       lib.nn.LayerNorm((2, 3), elementwise_affine=False)(x(lib))),
     # --------------------------------------------------------------- torch.nn.functional.*
     "torch.nn.functional.Tensor": lambda lib: lib.nn.functional.Tensor is lib.Tensor,
     "torch.nn.functional.binary_cross_entropy_with_logits":
@@ -688,6 +723,16 @@ CASES: dict[str, Case] = {
     "torch.nn.functional.sigmoid": lambda lib: lib.nn.functional.sigmoid(x(lib)),
     "torch.nn.functional.softmax": lambda lib: lib.nn.functional.softmax(x(lib), dim=0),
     "torch.nn.functional.tanh": lambda lib: lib.nn.functional.tanh(x(lib)),
+    "torch.nn.functional.batch_norm": functional_batch_norm,
+    "torch.nn.functional.dropout2d": lambda lib: (
+        lib.nn.functional.dropout2d(x(lib).reshape(1, 2, 3, 1), 0.5, training=False),
+        meta(lib.nn.functional.dropout2d(x(lib).reshape(1, 2, 3, 1), 0.5))),
+    "torch.nn.functional.group_norm": lambda lib: lib.nn.functional.group_norm(
+        x(lib).reshape(1, 6, 1), 2, leaf(lib, [1.0, 2.0, 3.0, -1.0, 0.5, 0.25]),
+        leaf(lib, [0.0, 0.1, 0.2, 0.3, 0.4, 0.5])),
+    "torch.nn.functional.layer_norm": lambda lib: (
+        lib.nn.functional.layer_norm(x(lib), (3,)),
+        lib.nn.functional.layer_norm(x(lib), [2, 3], leaf(lib, OTHER), leaf(lib, X), eps=0.1)),
     # ------------------------------------------------------------------------ torch.optim.*
     "torch.optim.Adam": lambda lib: trained(
         lib, lambda params: lib.optim.Adam(params, lr=0.1, weight_decay=0.01)),
@@ -845,6 +890,10 @@ SIGNATURE_DIFFERENCES: dict[str, str] = {
                          "positional parameter"),
     "torch.nn.functional.dropout": ("no 'inplace'; the 4th positional parameter is 'generator' "
                                     "(a NumPy Generator), torch's is 'inplace'"),
+    "torch.nn.Dropout2d": ("adds 'generator' (a NumPy Generator, for reproducible masks) as a "
+                           "third positional parameter"),
+    "torch.nn.functional.dropout2d": ("adds 'generator' (a NumPy Generator, for reproducible "
+                                      "masks) as a keyword-only parameter"),
     "torch.nn.Linear": ("no 'device': ours is (in_features, out_features, bias, dtype, "
                         "generator), torch's (..., bias, device, dtype), so Linear(3, 2, True, "
                         "'cpu') fails here; dtype by keyword works in both"),

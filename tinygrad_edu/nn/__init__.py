@@ -12,6 +12,7 @@ Example:
 """
 
 from tinygrad_edu.nn import functional, init
+from tinygrad_edu.nn.channel_dropout import Dropout2d
 from tinygrad_edu.nn.containers import ModuleList, Sequential
 from tinygrad_edu.nn.conv import Conv1d, Conv2d
 from tinygrad_edu.nn.layers import (
@@ -37,6 +38,7 @@ from tinygrad_edu.nn.loss import (
     SmoothL1Loss,
 )
 from tinygrad_edu.nn.module import IncompatibleKeys, Module
+from tinygrad_edu.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from tinygrad_edu.nn.parameter import Parameter
 from typing import Any
 from tinygrad_edu.torch_names import missing_name
@@ -46,6 +48,7 @@ __all__ = [
     "Identity", "IncompatibleKeys", "L1Loss", "Linear", "LogSoftmax", "MSELoss", "Module",
     "ModuleList", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "SmoothL1Loss",
     "Softmax", "Softplus", "Tanh", "functional", "init",
+    "BatchNorm1d", "BatchNorm2d", "Dropout2d", "GroupNorm", "LayerNorm",
 ]
 __all__ += ["Conv1d", "Conv2d"]
 

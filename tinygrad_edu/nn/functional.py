@@ -14,6 +14,8 @@ from tinygrad_edu.creation import _DefaultGenerator
 from tinygrad_edu.nn.conv_functional import conv1d, conv2d
 from tinygrad_edu.functional import linear, log_softmax, softmax, where
 from tinygrad_edu.function import constant
+from tinygrad_edu.nn.channel_dropout import dropout2d
+from tinygrad_edu.nn.functional_normalization import batch_norm, group_norm, layer_norm
 from tinygrad_edu.ops.loss import label_positions
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.torch_names import missing_name
@@ -22,6 +24,7 @@ __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout",
     "huber_loss", "l1_loss", "linear", "log_softmax", "mse_loss", "nll_loss", "one_hot", "relu",
     "sigmoid", "smooth_l1_loss", "softmax", "softplus", "tanh",
+    "batch_norm", "dropout2d", "group_norm", "layer_norm",
 ]
 __all__ += ["conv1d", "conv2d"]
 

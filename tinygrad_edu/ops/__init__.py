@@ -45,6 +45,7 @@ from tinygrad_edu.ops.movement import (
     Split,
     WriteView,
 )
+from tinygrad_edu.ops.normalization import Normalize
 from tinygrad_edu.ops.reduce import Max, MaxDim, Sum
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "BinaryCrossEntropyWithLogits", "Cast", "Cat", "Clone", "Cos", "CrossEntropy", "Exp", "Expand",
     "Gather", "GetItem", "IndexAdd", "Linear", "Log", "Log1p", "LogSoftmax", "MatMul", "Max",
     "MaxDim", "Maximum", "Mul", "Neg", "Pad", "Permute", "Pow", "Relu", "ReluGradient", "Reshape",
+    "Normalize",
     "Scatter", "ScatterAdd", "SetItem", "Sigmoid", "Sign", "Sin", "Softmax", "Softplus", "Split",
     "Sqrt", "Sum", "Tanh", "Where", "WriteView",
 ]
