@@ -37,6 +37,13 @@ from tinygrad_edu.nn.loss import (
 )
 from tinygrad_edu.nn.module import IncompatibleKeys, Module
 from tinygrad_edu.nn.parameter import Parameter
+from tinygrad_edu.nn.pooling import (
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool2d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+)
 from typing import Any
 from tinygrad_edu.torch_names import missing_name
 
@@ -45,6 +52,8 @@ __all__ = [
     "Identity", "IncompatibleKeys", "L1Loss", "Linear", "LogSoftmax", "MSELoss", "Module",
     "ModuleList", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "SmoothL1Loss",
     "Softmax", "Softplus", "Tanh", "functional", "init",
+    # pooling
+    "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AvgPool2d", "MaxPool1d", "MaxPool2d",
 ]
 
 

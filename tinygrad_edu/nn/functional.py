@@ -13,6 +13,13 @@ from tinygrad_edu import dtypes, ops
 from tinygrad_edu.creation import _DefaultGenerator
 from tinygrad_edu.functional import linear, log_softmax, softmax, where
 from tinygrad_edu.function import constant
+from tinygrad_edu.nn.functional_pooling import (
+    adaptive_avg_pool2d,
+    adaptive_max_pool2d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
 from tinygrad_edu.ops.loss import label_positions
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.torch_names import missing_name
@@ -21,6 +28,8 @@ __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout",
     "huber_loss", "l1_loss", "linear", "log_softmax", "mse_loss", "nll_loss", "one_hot", "relu",
     "sigmoid", "smooth_l1_loss", "softmax", "softplus", "tanh",
+    # pooling (nn/functional_pooling.py)
+    "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "max_pool1d", "max_pool2d",
 ]
 
 REDUCTIONS = ("none", "mean", "sum")

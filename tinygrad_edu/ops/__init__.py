@@ -44,6 +44,15 @@ from tinygrad_edu.ops.movement import (
     Split,
     WriteView,
 )
+from tinygrad_edu.ops.pooling import (
+    AdaptiveAvgPool2d,
+    AdaptiveAvgPool2dGradient,
+    AdaptiveMaxPool2d,
+    AvgPool2d,
+    AvgPool2dGradient,
+    MaxPool2d,
+    MaxPoolGradient,
+)
 from tinygrad_edu.ops.reduce import Max, MaxDim, Sum
 
 __all__ = [
@@ -53,4 +62,7 @@ __all__ = [
     "MaxDim", "Maximum", "Mul", "Neg", "Pad", "Permute", "Pow", "Relu", "ReluGradient", "Reshape",
     "Scatter", "ScatterAdd", "SetItem", "Sigmoid", "Sign", "Sin", "Softmax", "Softplus", "Split",
     "Sqrt", "Sum", "Tanh", "Where", "WriteView",
+    # pooling
+    "AdaptiveAvgPool2d", "AdaptiveAvgPool2dGradient", "AdaptiveMaxPool2d", "AvgPool2d",
+    "AvgPool2dGradient", "MaxPool2d", "MaxPoolGradient",
 ]
