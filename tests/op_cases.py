@@ -1622,3 +1622,78 @@ NORMALIZATION_CASES = [
 ]
 
 OP_CASES += NORMALIZATION_CASES
+
+
+# ---------------------------------------------------------------------------------------------
+# Pooling (nn.functional; drawn parameters and ties/NaN in tests/test_pooling.py)
+# ---------------------------------------------------------------------------------------------
+
+
+def image_inputs(min_side: int, distinct: bool, max_side: int = 6) -> InputsFunction:
+    """One (C, H, W) or (N, C, H, W) array with H, W in [min_side, max_side]; pairwise distinct
+    grid values when ``distinct`` (max pooling: no ties, so no window's maximum is a kink)."""
+
+    def draw_inputs(draw: st.DrawFn) -> list[np.ndarray]:
+        leading = draw(shapes(min_dims=1, max_dims=2, max_side=2))
+        sides = tuple(draw(st.integers(min_side, max_side)) for _ in range(2))
+        shape = (*leading, *sides)
+        if distinct:
+            return [draw_distinct_array(draw, shape)]
+        return [draw_array(draw, shape)]
+
+    return draw_inputs
+
+
+def signal_inputs(min_length: int) -> InputsFunction:
+    """One (C, L) or (N, C, L) array of pairwise distinct values, L >= ``min_length``."""
+
+    def draw_inputs(draw: st.DrawFn) -> list[np.ndarray]:
+        leading = draw(shapes(min_dims=1, max_dims=2, max_side=2))
+        length = draw(st.integers(min_length, 8))
+        return [draw_distinct_array(draw, (*leading, length))]
+
+    return draw_inputs
+
+
+def pooling_case(name: str, function_name: str, inputs: InputsFunction, second_order: bool,
+                 *args: Any, **options: Any) -> OpCase:
+    """An OpCase for ``nn.functional.<function_name>(input, *args, **options)``; for the max
+    pools the values (the indices are compared in tests/test_pooling.py)."""
+
+    def ours(a: Tensor) -> Tensor:
+        return getattr(nn_functional, function_name)(a, *args, **options)
+
+    def theirs(torch: Any, a: Any) -> Any:
+        return getattr(torch.nn.functional, function_name)(a, *args, **options)
+
+    return OpCase(name, ours, theirs, inputs, second_order=second_order)
+
+
+# Max pooling selects (piecewise linear: second_order=False); its windows here always hold a
+# position inside the input (a window of padding only has a constant -inf, and torch's backward
+# of it is wrong, see tests/test_pooling.py). Average pooling is linear.
+POOLING_CASES = [
+    pooling_case("max_pool2d_kernel_2", "max_pool2d", image_inputs(2, True), False, 2),
+    pooling_case("max_pool2d_overlapping_padding_ceil", "max_pool2d", image_inputs(2, True),
+                 False, 3, stride=2, padding=1, ceil_mode=True),
+    pooling_case("max_pool2d_rectangular_dilation", "max_pool2d", image_inputs(3, True), False,
+                 (2, 3), stride=(1, 2), dilation=(2, 1)),
+    pooling_case("max_pool1d_padding_stride_1", "max_pool1d", signal_inputs(2), False, 3,
+                 stride=1, padding=1),
+    pooling_case("avg_pool2d_kernel_2", "avg_pool2d", image_inputs(2, False), True, 2),
+    pooling_case("avg_pool2d_overlapping_padding_ceil", "avg_pool2d", image_inputs(2, False),
+                 True, 3, stride=2, padding=1, ceil_mode=True),
+    pooling_case("avg_pool2d_without_padding_in_count", "avg_pool2d", image_inputs(2, False),
+                 True, (3, 2), stride=(2, 1), padding=(1, 1), ceil_mode=True,
+                 count_include_pad=False),
+    pooling_case("avg_pool2d_divisor_override", "avg_pool2d", image_inputs(2, False), True, 2,
+                 stride=1, divisor_override=3),
+    pooling_case("adaptive_avg_pool2d_overlapping_bins", "adaptive_avg_pool2d",
+                 image_inputs(1, False), True, (3, 4)),
+    pooling_case("adaptive_avg_pool2d_keep_width", "adaptive_avg_pool2d",
+                 image_inputs(1, False), True, (2, None)),
+    pooling_case("adaptive_max_pool2d", "adaptive_max_pool2d", image_inputs(1, True), False,
+                 (2, 3)),
+]
+
+OP_CASES += POOLING_CASES

@@ -79,6 +79,11 @@ def labels(lib: ModuleType) -> Any:
     return lib.tensor([2, 0])
 
 
+def image(lib: ModuleType) -> Any:
+    """A (1, 2, 4, 5) float64 leaf of distinct values (for pooling), recorded."""
+    return leaf(lib, ((np.arange(40.0) * 17 % 40 - 20) / 8).reshape(1, 2, 4, 5))
+
+
 def dtype_name(dtype: Any) -> str:
     """'float32' for both torch.float32 and tinygrad_edu.float32."""
     return str(dtype).replace("torch.", "")
@@ -733,6 +738,39 @@ CASES: dict[str, Case] = {
     "torch.nn.functional.layer_norm": lambda lib: (
         lib.nn.functional.layer_norm(x(lib), (3,)),
         lib.nn.functional.layer_norm(x(lib), [2, 3], leaf(lib, OTHER), leaf(lib, X), eps=0.1)),
+    # ------------------------------------------------------------ pooling (torch.nn and F)
+    "torch.nn.MaxPool2d": lambda lib: (
+        lib.nn.MaxPool2d(2)(image(lib)),
+        lib.nn.MaxPool2d(3, stride=2, padding=1, return_indices=True, ceil_mode=True)(image(lib)),
+        repr(lib.nn.MaxPool2d((2, 3), dilation=(1, 2)))),
+    "torch.nn.MaxPool1d": lambda lib: (lib.nn.MaxPool1d(3, 2, 1)(image(lib)[0]),
+                                       repr(lib.nn.MaxPool1d(2))),
+    "torch.nn.AvgPool2d": lambda lib: (
+        lib.nn.AvgPool2d(2)(image(lib)),
+        lib.nn.AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False)(image(lib)),
+        repr(lib.nn.AvgPool2d((2, 3), divisor_override=2))),
+    "torch.nn.AdaptiveAvgPool2d": lambda lib: (lib.nn.AdaptiveAvgPool2d((3, None))(image(lib)),
+                                               repr(lib.nn.AdaptiveAvgPool2d(1))),
+    "torch.nn.AdaptiveMaxPool2d": lambda lib: (
+        lib.nn.AdaptiveMaxPool2d((3, 2), return_indices=True)(image(lib)),
+        repr(lib.nn.AdaptiveMaxPool2d(2))),
+    "torch.nn.functional.max_pool2d": lambda lib: (
+        lib.nn.functional.max_pool2d(image(lib), 2, stride=1, dilation=(1, 2)),
+        lib.nn.functional.max_pool2d(image(lib)[0], (2, 3), padding=1, return_indices=True)),
+    "torch.nn.functional.max_pool2d (padding above half)":
+        lambda lib: lib.nn.functional.max_pool2d(image(lib), 2, padding=2),
+    "torch.nn.functional.max_pool1d": lambda lib: lib.nn.functional.max_pool1d(
+        image(lib)[0], 2, return_indices=True),
+    "torch.nn.functional.avg_pool2d": lambda lib: (
+        lib.nn.functional.avg_pool2d(image(lib), 2, stride=1, padding=1),
+        lib.nn.functional.avg_pool2d(image(lib), 3, 2, 1, True, False, 4)),
+    "torch.nn.functional.avg_pool2d (2-d input)":
+        lambda lib: lib.nn.functional.avg_pool2d(image(lib)[0, 0], 2),
+    "torch.nn.functional.adaptive_avg_pool2d": lambda lib: (
+        lib.nn.functional.adaptive_avg_pool2d(image(lib), 3),
+        lib.nn.functional.adaptive_avg_pool2d(image(lib), (None, 2))),
+    "torch.nn.functional.adaptive_max_pool2d": lambda lib: lib.nn.functional.adaptive_max_pool2d(
+        image(lib), (2, 3), return_indices=True),
     # ------------------------------------------------------------------------ torch.optim.*
     "torch.optim.Adam": lambda lib: trained(
         lib, lambda params: lib.optim.Adam(params, lr=0.1, weight_decay=0.01)),

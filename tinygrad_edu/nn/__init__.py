@@ -40,6 +40,13 @@ from tinygrad_edu.nn.loss import (
 from tinygrad_edu.nn.module import IncompatibleKeys, Module
 from tinygrad_edu.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from tinygrad_edu.nn.parameter import Parameter
+from tinygrad_edu.nn.pooling import (
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool2d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+)
 from typing import Any
 from tinygrad_edu.torch_names import missing_name
 
@@ -49,6 +56,8 @@ __all__ = [
     "ModuleList", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "SmoothL1Loss",
     "Softmax", "Softplus", "Tanh", "functional", "init",
     "BatchNorm1d", "BatchNorm2d", "Dropout2d", "GroupNorm", "LayerNorm",
+    # pooling
+    "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AvgPool2d", "MaxPool1d", "MaxPool2d",
 ]
 __all__ += ["Conv1d", "Conv2d"]
 

@@ -16,6 +16,13 @@ from tinygrad_edu.functional import linear, log_softmax, softmax, where
 from tinygrad_edu.function import constant
 from tinygrad_edu.nn.channel_dropout import dropout2d
 from tinygrad_edu.nn.functional_normalization import batch_norm, group_norm, layer_norm
+from tinygrad_edu.nn.functional_pooling import (
+    adaptive_avg_pool2d,
+    adaptive_max_pool2d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
 from tinygrad_edu.ops.loss import label_positions
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.torch_names import missing_name
@@ -25,6 +32,8 @@ __all__ = [
     "huber_loss", "l1_loss", "linear", "log_softmax", "mse_loss", "nll_loss", "one_hot", "relu",
     "sigmoid", "smooth_l1_loss", "softmax", "softplus", "tanh",
     "batch_norm", "dropout2d", "group_norm", "layer_norm",
+    # pooling (nn/functional_pooling.py)
+    "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "max_pool1d", "max_pool2d",
 ]
 __all__ += ["conv1d", "conv2d"]
 

@@ -46,6 +46,15 @@ from tinygrad_edu.ops.movement import (
     WriteView,
 )
 from tinygrad_edu.ops.normalization import Normalize
+from tinygrad_edu.ops.pooling import (
+    AdaptiveAvgPool2d,
+    AdaptiveAvgPool2dGradient,
+    AdaptiveMaxPool2d,
+    AvgPool2d,
+    AvgPool2dGradient,
+    MaxPool2d,
+    MaxPoolGradient,
+)
 from tinygrad_edu.ops.reduce import Max, MaxDim, Sum
 
 __all__ = [
@@ -56,5 +65,8 @@ __all__ = [
     "Normalize",
     "Scatter", "ScatterAdd", "SetItem", "Sigmoid", "Sign", "Sin", "Softmax", "Softplus", "Split",
     "Sqrt", "Sum", "Tanh", "Where", "WriteView",
+    # pooling
+    "AdaptiveAvgPool2d", "AdaptiveAvgPool2dGradient", "AdaptiveMaxPool2d", "AvgPool2d",
+    "AvgPool2dGradient", "MaxPool2d", "MaxPoolGradient",
 ]
 __all__ += ["Conv2d", "Conv2dInputGradient", "Conv2dWeightGradient"]
