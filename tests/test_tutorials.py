@@ -162,6 +162,7 @@ PRECISION: dict[str, Tolerance] = {
     "examples_tensors.py": FLOAT64,
     "nn_tutorial.py": FLOAT32,
     "nn_tutorial_cnn.py": FLOAT32,
+    "official_mnist_example.py": FLOAT64,
 }
 
 # The normalisations applied to both outputs before comparing: the only differences in text
@@ -281,8 +282,6 @@ def compare(expected: str, actual: str, tolerance: Tolerance) -> list[str]:
 # Each script that does not (yet) run or agree on tinygrad_edu, and every reason found: the
 # first error stops a script, so the reasons behind it were found by getting past it by hand.
 EXPECTED_TO_FAIL: dict[str, str] = {
-    "nn_tutorial_cnn.py": ("nn.Conv2d, nn.functional.avg_pool2d, nn.AvgPool2d and "
-                           "nn.AdaptiveAvgPool2d are missing"),
 }
 
 
