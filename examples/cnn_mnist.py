@@ -371,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         splits = make_splits("standard", arguments.data_dir, arguments.seed)
     except (MnistNotFoundError, DatasetError, OSError) as error:
-        print(data_problem_message(error, location), file=sys.stderr)
+        print(data_problem_message(error, location, PROGRAM, debug_flag=False), file=sys.stderr)
         return EXIT_DATA_PROBLEM
     if arguments.quick:
         splits = first_images(splits, QUICK_TRAIN, QUICK_TEST)

@@ -926,9 +926,11 @@ SOURCE_NAMES = {
 }
 
 
-def data_problem_message(error: Exception, location: MnistLocation) -> str:
+def data_problem_message(error: Exception, location: MnistLocation, program: str = PROGRAM,
+                         debug_flag: bool = True) -> str:
     """The one message for missing, damaged or undownloadable MNIST: the file, the problem,
-    and the three ways to fix it."""
+    and the three ways to fix it (``program`` names the script; ``debug_flag``: whether it has
+    --debug, which the last line then mentions)."""
     path = getattr(error, "path", None) or getattr(error, "filename", None) or location.folder
     if isinstance(error, MnistNotFoundError):
         problem = "file not found"
@@ -937,7 +939,7 @@ def data_problem_message(error: Exception, location: MnistLocation) -> str:
     else:
         problem = getattr(error, "strerror", None) or str(error)
     lines = [
-        wrap(f"{PROGRAM}: error: MNIST file {path}: {problem}"),
+        wrap(f"{program}: error: MNIST file {path}: {problem}"),
         wrap(f"(the folder {location.folder}, {SOURCE_NAMES[location.source]})", "  ", " "),
         "Three ways to fix it:",
         wrap("--data-dir DIR, a folder that holds the four MNIST files: "
@@ -955,7 +957,8 @@ def data_problem_message(error: Exception, location: MnistLocation) -> str:
                           f"deleted: rm {path})", "  ", " "))
     elif damaged:
         lines.append(wrap(f"(or replace {path} by a good copy)", "  ", " "))
-    lines.append("Run with --debug to see the traceback.")
+    if debug_flag:
+        lines.append("Run with --debug to see the traceback.")
     return "\n".join(lines)
 
 

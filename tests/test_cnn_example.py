@@ -130,5 +130,6 @@ def test_missing_mnist_is_one_message_and_status_1(tmp_path: Path) -> None:
     empty.mkdir()
     completed = run_script("--data-dir", str(empty), "--quick", "--out", str(tmp_path / "out"))
     assert completed.returncode == 1
-    assert "MNIST file" in completed.stderr and "--data-dir DIR" in completed.stderr
+    assert completed.stderr.startswith("cnn_mnist.py: error: MNIST file")
+    assert "--data-dir DIR" in completed.stderr and "--debug" not in completed.stderr
     assert "Traceback" not in completed.stderr
