@@ -19,10 +19,12 @@ contiguous slices (views: no copying, no loader), so data handling costs every c
 same nothing. For each setting, every contestant first warms up on a few steps; then the
 contestants take turns epoch by epoch (the order rotates each epoch), each epoch starting from
 the same initial weights (the article's U(-0.5, 0.5) init) with a fresh model built outside the
-timing, after a garbage collection and a short pause (``--pause``). The table gives the median
-epoch time over ``--epochs`` epochs, the range, the time per step and each median's ratio to
-NumPy's and torch's. The last batch's loss of every contestant is recorded in the JSON: equal
-to a few float32 digits, it shows that all of them computed the same thing.
+timing, after a garbage collection and a short pause (``--pause``); what the imports created
+is frozen first (``gc.freeze``), so that collections walk only what the training creates. The
+table gives the median epoch time over ``--epochs`` epochs, the range, the time per step and
+each median's ratio to NumPy's and torch's. The last batch's loss of every contestant is
+recorded in the JSON: equal to a few float32 digits, it shows that all of them computed the
+same thing.
 
 Threads: ``--threads N`` (default 1) sets OPENBLAS_NUM_THREADS, OMP_NUM_THREADS and
 MKL_NUM_THREADS (overriding the environment) before NumPy loads, and torch.set_num_threads(N).
@@ -473,6 +475,11 @@ def main(arguments: argparse.Namespace, argv: list[str]) -> int:
           file=sys.stderr, flush=True)
     for name, reason in skipped.items():
         print(f"{SCRIPT}: skipping {name}: {reason}", file=sys.stderr, flush=True)
+    # What the imports made (torch's hundred thousand objects) goes to the permanent
+    # generation: collections, before every epoch and automatic ones inside it, then walk only
+    # what the training creates, whichever libraries happen to be loaded.
+    gc.collect()
+    gc.freeze()
     start = time.perf_counter()
     for index, setting in enumerate(settings):
         record = time_setting(setting, index, data, contestants, arguments)
