@@ -46,7 +46,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ContextManager
+from typing import Any, Callable, ContextManager, Mapping
 
 from bench_support import (
     command_line,
@@ -238,7 +238,7 @@ class OpCase:
     """
 
     name: str
-    shapes: dict[str, tuple[tuple[int, ...], ...]]
+    shapes: Mapping[str, tuple[tuple[int, ...], ...]]
     numpy_forward: Callable[..., Any]
     numpy_grads: Callable[..., tuple[Array, ...]]
     call: Callable[..., Any]
@@ -246,8 +246,9 @@ class OpCase:
     labels: bool = False
 
 
-ELEMENTWISE = {"tiny": ((4, 4),), "mnist": ((32, 784),)}
-PAIR = {"tiny": ((4, 4), (4, 4)), "mnist": ((32, 784), (32, 784))}
+Shapes = dict[str, tuple[tuple[int, ...], ...]]  # size name -> the inputs' shapes
+ELEMENTWISE: Shapes = {"tiny": ((4, 4),), "mnist": ((32, 784),)}
+PAIR: Shapes = {"tiny": ((4, 4), (4, 4)), "mnist": ((32, 784), (32, 784))}
 
 OP_CASES = [
     OpCase("add", PAIR, lambda a, b: a + b, add_grads, lambda F, a, b: a + b),
