@@ -296,8 +296,9 @@ def _route(node: Context, slots: list[Tensor | None], input_grads: tuple[Tensor 
             if passed is not None:
                 passed.append(None)
             continue
-        if input_grad.shape != tensor.shape:
-            input_grad = unbroadcast(input_grad, tensor.shape, node, index)
+        # The arrays' shapes (plain tuples): Tensor.shape builds a Size, too slow for this loop.
+        if input_grad._data.shape != tensor._data.shape:
+            input_grad = unbroadcast(input_grad, tensor._data.shape, node, index)
         _check_dtype(input_grad, tensor, node, index)
         if passed is not None:
             passed.append(input_grad)
