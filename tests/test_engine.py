@@ -10,9 +10,11 @@ the module runs without torch.
 
 from __future__ import annotations
 
+import gc
 import re
 import sys
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar
@@ -25,6 +27,7 @@ from tinygrad_edu import (
     Tensor,
     autograd,
     enable_grad,
+    graph_gc,
     is_grad_enabled,
     no_grad,
     set_grad_enabled,
@@ -1750,3 +1753,114 @@ def test_grad_runs_the_hooks_of_its_outputs_even_when_no_input_is_reached() -> N
         (gradient,) = library.autograd.grad([output], [x], [seed], allow_unused=True)
         return (output.grad, gradient)
     run_both(program)
+
+
+# --------------------------------------------------------------------------------------------
+# The graph and Python's cyclic garbage collector (graph_gc.py).
+# --------------------------------------------------------------------------------------------
+
+
+class FullCollectionCounter:
+    """Counts the collector's generation-2 (full) passes while registered in gc.callbacks."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            self.count += 1
+
+
+@contextmanager
+def counting_full_collections() -> Iterator[FullCollectionCounter]:
+    counter = FullCollectionCounter()
+    gc.collect()  # start from a clean heap: no full pass is already due
+    gc.callbacks.append(counter)
+    try:
+        yield counter
+    finally:
+        gc.callbacks.remove(counter)
+
+
+def chain(length: int) -> tuple[Tensor, Tensor]:
+    """A leaf and y = leaf * 1.0 applied ``length`` times."""
+    x = float64_tensor([1.0, 2.0])
+    y = x
+    for _ in range(length):
+        y = y * 1.0
+    return x, y
+
+
+def test_a_graph_is_freed_by_reference_counting_alone() -> None:
+    """No reference cycles in a graph (node -> outputs is weak): with the cyclic collector
+    off, dropping the output frees every node, also after backward and with saved outputs,
+    several outputs, views, in-place ops and retain_grad."""
+    gc.disable()
+    try:
+        x = tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
+        weights = tensor(np.ones((4, 2)), requires_grad=True)
+        hidden = (x @ weights).exp()
+        hidden.retain_grad()
+        first, second = hidden.split(1, dim=1)
+        copy = x.clone()
+        copy[0] = 5.0
+        total = (first * second).sum() + x[1:, :2].t().sum() + x.max(dim=1).values.sum()
+        total = total + copy.sum()
+        nodes = [weakref.ref(node) for node in autograd.topological_order([total.grad_fn])]
+        total.backward()
+        del total, hidden, first, second, copy
+        assert [node() for node in nodes] == [None] * len(nodes)
+    finally:
+        gc.enable()
+
+
+def test_building_a_large_graph_runs_no_full_collection() -> None:
+    """Past graph_gc.LARGE_GRAPH nodes, full collections wait: none while 30,000 ops are
+    recorded, none during backward, and the collector's threshold is restored after it."""
+    threshold = gc.get_threshold()
+    with counting_full_collections() as full_collections:
+        x, y = chain(30_000)
+        assert graph_gc.full_collections_paused()
+        y.sum().backward()
+        assert full_collections.count == 0
+    assert not graph_gc.full_collections_paused()
+    assert gc.get_threshold() == threshold
+    assert_same(x.grad, [1.0, 1.0])
+
+
+def test_small_graphs_never_pause_full_collections() -> None:
+    """A training loop whose steps record a few nodes each leaves the collector alone."""
+    weights = float64_tensor(np.ones((3, 2)))
+    for _ in range(2 * graph_gc.LARGE_GRAPH):
+        loss = (float64_tensor(np.ones((4, 3)), requires_grad=False) @ weights).relu().sum()
+        assert not graph_gc.full_collections_paused()
+        loss.backward()
+
+
+def test_the_pause_ends_when_the_large_graph_is_dropped() -> None:
+    x, y = chain(graph_gc.LARGE_GRAPH + 10)
+    assert graph_gc.full_collections_paused()
+    del y
+    assert not graph_gc.full_collections_paused()
+
+
+def test_the_pause_ends_when_the_engine_is_idle() -> None:
+    """With a large graph kept alive and no backward, young collections that see no node
+    recorded end the pause: other work gets full collections as usual."""
+    x, y = chain(graph_gc.LARGE_GRAPH + 10)
+    assert graph_gc.full_collections_paused()
+    other_work = [[index] for index in range(100_000)]  # enough objects for young collections
+    assert not graph_gc.full_collections_paused()
+    assert len(other_work) == 100_000 and y.shape == (2,)
+
+
+def test_the_pause_keeps_a_threshold_the_program_set_meanwhile() -> None:
+    threshold = gc.get_threshold()
+    try:
+        x, y = chain(graph_gc.LARGE_GRAPH + 10)
+        assert graph_gc.full_collections_paused()
+        gc.set_threshold(800, 11, 12)
+        y.sum().backward()
+        assert gc.get_threshold() == (800, 11, 12)
+    finally:
+        gc.set_threshold(*threshold)

@@ -22,6 +22,7 @@ from typing import Callable, Sequence, Union
 import numpy as np
 
 from tinygrad_edu.function import Context, Edge, TensorFunction, edge_to
+from tinygrad_edu.graph_gc import backward_pass
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.grad_mode import (
     enable_grad,
@@ -201,7 +202,8 @@ def run_backward(
     if needed is not None:
         receives = needed | {key for key, _ in targets if isinstance(key, Context)} | set(roots)
     captured: dict[Edge, Tensor] = {}
-    with set_grad_enabled(create_graph):
+    # backward_pass: the garbage collector's pause for a large graph ends with it (graph_gc.py).
+    with set_grad_enabled(create_graph), backward_pass():
         for node in order:
             slots = grads.pop(node, None)
             if slots is None:

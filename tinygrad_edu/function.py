@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence, Union
 import numpy as np
 
 from tinygrad_edu.grad_mode import GradMode, no_grad
+from tinygrad_edu.graph_gc import GraphCollection, pause_full_collections
 
 if TYPE_CHECKING:
     from tinygrad_edu.tensor import Tensor
@@ -67,7 +68,7 @@ class Context:
     __slots__ = (
         "function", "inputs", "next_edges", "needs_input_grad", "saved", "saved_sources",
         "saved_versions", "output_refs", "output_meta", "non_differentiable",
-        "materialize_grads", "hooks", "retained", "released", "__dict__",
+        "materialize_grads", "hooks", "retained", "released", "__dict__", "__weakref__",
     )
 
     def __init__(self, function: type[Function], inputs: tuple[Tensor, ...]) -> None:
@@ -395,6 +396,10 @@ def _wrap_outputs(ctx: Context, arrays: list[np.ndarray], returned: Sequence[Any
         ctx.next_edges = tuple([edge_to(tensor) for tensor in inputs])
         if len(arrays) > 1:  # one output always gets a gradient when its node runs
             ctx.output_meta = tuple([(array.shape, array.dtype) for array in arrays])
+        GraphCollection.recorded += 1
+        if GraphCollection.recorded >= GraphCollection.checkpoint:
+            # A large graph: keep the garbage collector from rescanning it (graph_gc.py).
+            pause_full_collections(ctx)
     return outputs
 
 
