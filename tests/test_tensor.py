@@ -111,6 +111,23 @@ def test_explicit_float64_keeps_python_float_precision() -> None:
     assert Tensor(1e-50, dtype=tinygrad_edu.float64).item() == 1e-50
 
 
+def test_wrap_sets_every_field() -> None:
+    """Tensor._wrap sets the fields inline that _init sets for the constructor: both set every
+    slot, to the same values for a fresh tensor."""
+    made = Tensor([1.0])
+    wrapped = Tensor._wrap(np.array([1.0], dtype=np.float32), False)
+    for name in Tensor.__slots__:
+        if name == "__weakref__":
+            continue
+        made_value, wrapped_value = getattr(made, name), getattr(wrapped, name)
+        if name == "_data":
+            np.testing.assert_array_equal(made_value, wrapped_value)
+        elif name == "_version":
+            assert made_value.value == wrapped_value.value == 0
+        else:
+            assert made_value == wrapped_value, name
+
+
 def test_tensor_copies_its_input() -> None:
     """Like torch.tensor, tensor(array) copies: writing to the array later changes nothing."""
     source = np.array([1.0, 2.0])

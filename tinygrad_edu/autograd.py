@@ -152,12 +152,12 @@ def _nodes_leading_to(order: list[Context], targets: set[GraphKey]) -> set[Conte
     return needed
 
 
-def _check_dtype(grad: Tensor, tensor: Tensor, node: Context, index: int) -> None:
-    if grad.dtype != tensor.dtype:
-        raise RuntimeError(
-            f"{node.name()} returned a {grad.dtype} gradient for input {index}, which is "
-            f"{tensor.dtype}. Fix the op's backward so the gradient keeps the input's dtype."
-        )
+def _dtype_error(grad: Tensor, tensor: Tensor, node: Context, index: int) -> RuntimeError:
+    """The error for a gradient whose dtype is not its input's."""
+    return RuntimeError(
+        f"{node.name()} returned a {grad.dtype} gradient for input {index}, which is "
+        f"{tensor.dtype}. Fix the op's backward so the gradient keeps the input's dtype."
+    )
 
 
 def run_backward(
@@ -301,7 +301,8 @@ def _route(node: Context, slots: list[Tensor | None], input_grads: tuple[Tensor 
         # The arrays' shapes (plain tuples): Tensor.shape builds a Size, too slow for this loop.
         if input_grad._data.shape != tensor._data.shape:
             input_grad = unbroadcast(input_grad, tensor._data.shape, node, index)
-        _check_dtype(input_grad, tensor, node, index)
+        if input_grad._data.dtype != tensor._data.dtype:
+            raise _dtype_error(input_grad, tensor, node, index)
         if passed is not None:
             passed.append(input_grad)
         _accumulate(grads, edge, input_grad)

@@ -137,11 +137,11 @@ class Context:
                 tensor = self.inputs[index]
             elif kind == "output" and self.output_refs is not None and index in self.output_refs:
                 tensor = self.output_refs[index]()
-            where = f"{kind} {index}"
             if tensor is None:
                 tensors.append(constant(array))
                 continue
             if tensor._version.value != version:
+                where = f"{kind} {index}"
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by an "
                     f"inplace operation: [{tensor.dtype} tensor of shape {tuple(tensor.shape)}], "
@@ -253,22 +253,29 @@ class Function:
 
         Returns one Tensor, or a tuple of Tensors when ``forward`` returned a tuple of arrays.
         """
-        if not GradMode.enabled:  # nothing is recorded: no view needs its history remade
-            return _run_unrecorded(cls, [tensor._data for tensor in inputs], params)
+        # (Plain loops rather than comprehensions here and below: this runs once per op, and a
+        # comprehension costs a function call of its own in Python before 3.12.)
         arrays = []
+        if not GradMode.enabled:  # nothing is recorded: no view needs its history remade
+            for tensor in inputs:
+                arrays.append(tensor._data)
+            return _run_unrecorded(cls, arrays, params)
+        needs_input_grad = []
         for tensor in inputs:
             if tensor._view_fn is not None:  # a view's base may have changed in place since
                 tensor._refresh_view()
             arrays.append(tensor._data)
-        needs_input_grad = tuple([tensor._requires_grad for tensor in inputs])
+            needs_input_grad.append(tensor._requires_grad)
         if True not in needs_input_grad:
             return _run_unrecorded(cls, arrays, params)
         ctx = Context(cls, inputs)
-        ctx.needs_input_grad = needs_input_grad
+        ctx.needs_input_grad = tuple(needs_input_grad)
         result = cls.forward(ctx, *arrays, **params)
         several = type(result) is tuple
-        arrays = [_as_array(ctx, value) for value in result] if several else [
-            _as_array(ctx, result)]
+        if several:
+            arrays = [_as_array(ctx, value) for value in result]
+        else:
+            arrays = [result if type(result) is np.ndarray else _as_array(ctx, result)]
         outputs = _wrap_outputs(ctx, arrays, arrays, inputs, True)
         if ctx.saved:
             _note_saved_sources(ctx, outputs)
@@ -385,15 +392,19 @@ def _wrap_outputs(ctx: Context, arrays: list[np.ndarray], returned: Sequence[Any
     matched."""
     outputs = []
     marked = ctx.non_differentiable
-    for index, (array, value) in enumerate(zip(arrays, returned)):
-        differentiable = record and not (marked and any(value is one for one in marked))
-        output = tensor_module.Tensor._wrap(array, differentiable)
+    wrap = tensor_module.Tensor._wrap
+    for index, array in enumerate(arrays):
+        differentiable = record and not (marked and any(returned[index] is one for one in marked))
+        output = wrap(array, differentiable)
         if differentiable:
             output.grad_fn = ctx
             output._output_nr = index
         outputs.append(output)
     if record:
-        ctx.next_edges = tuple([edge_to(tensor) for tensor in inputs])
+        edges = []
+        for tensor in inputs:
+            edges.append(edge_to(tensor))
+        ctx.next_edges = tuple(edges)
         if len(arrays) > 1:  # one output always gets a gradient when its node runs
             ctx.output_meta = tuple([(array.shape, array.dtype) for array in arrays])
         GraphCollection.recorded += 1
