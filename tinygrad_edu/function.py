@@ -37,10 +37,11 @@ FREED_GRAPH_MESSAGE = (
     "the graph a second time or if you need to access saved tensors after calling backward."
 )
 
-# Where a saved array came from, so ``saved_tensors`` can hand back the right Tensor:
-# ("input", i), ("output", k), or ("constant", 0) for an array made in forward (or None).
-SavedSource = tuple[str, int]
-SAVED_CONSTANT: SavedSource = ("constant", 0)
+# Where a saved array came from, so ``saved_tensors`` can hand back the right Tensor, and the
+# version of that tensor then: ("input", i, version), ("output", k, 0), or ("constant", 0, 0)
+# for an array made in forward (or None).
+SavedSource = tuple[str, int, int]
+SAVED_CONSTANT: SavedSource = ("constant", 0, 0)
 
 # An edge of the graph: the node that receives an input's gradient and which of that node's
 # outputs the input was, or a leaf tensor that requires grad (index 0), where the gradient is
@@ -67,7 +68,7 @@ class Context:
 
     __slots__ = (
         "function", "inputs", "next_edges", "needs_input_grad", "saved", "saved_sources",
-        "saved_versions", "output_refs", "output_meta", "non_differentiable",
+        "output_refs", "output_meta", "non_differentiable",
         "materialize_grads", "hooks", "retained", "released", "__dict__", "__weakref__",
     )
 
@@ -78,7 +79,6 @@ class Context:
         self.needs_input_grad: tuple[bool, ...] = ()
         self.saved: tuple[np.ndarray | None, ...] = ()
         self.saved_sources: tuple[SavedSource, ...] = ()
-        self.saved_versions: tuple[int, ...] = ()
         # Weak references to the outputs that were saved (a strong one would be a cycle
         # output -> node -> output), by output index.
         self.output_refs: dict[int, weakref.ref[Tensor]] | None = None
@@ -127,8 +127,7 @@ class Context:
         if self.released:
             raise RuntimeError(FREED_GRAPH_MESSAGE)
         tensors: list[Any] = []  # None where the op saved None
-        saved = zip(self.saved, self.saved_sources, self.saved_versions)
-        for array, (kind, index), version in saved:
+        for array, (kind, index, version) in zip(self.saved, self.saved_sources):
             if array is None:  # a value the op chose not to save (its gradient is not needed)
                 tensors.append(None)
                 continue
@@ -271,11 +270,17 @@ class Function:
         ctx = Context(cls, inputs)
         ctx.needs_input_grad = tuple(needs_input_grad)
         result = cls.forward(ctx, *arrays, **params)
+        if type(result) is np.ndarray and not ctx.non_differentiable:
+            # The common case, one differentiable output: what _wrap_outputs does, inline.
+            output = tensor_module.Tensor._wrap(result, True)
+            output.grad_fn = ctx
+            _record_edges(ctx, inputs)
+            if ctx.saved:
+                _note_saved_sources(ctx, [output])
+            return output
         several = type(result) is tuple
-        if several:
-            arrays = [_as_array(ctx, value) for value in result]
-        else:
-            arrays = [result if type(result) is np.ndarray else _as_array(ctx, result)]
+        arrays = [_as_array(ctx, value) for value in result] if several else [
+            _as_array(ctx, result)]
         outputs = _wrap_outputs(ctx, arrays, arrays, inputs, True)
         if ctx.saved:
             _note_saved_sources(ctx, outputs)
@@ -401,17 +406,22 @@ def _wrap_outputs(ctx: Context, arrays: list[np.ndarray], returned: Sequence[Any
             output._output_nr = index
         outputs.append(output)
     if record:
-        edges = []
-        for tensor in inputs:
-            edges.append(edge_to(tensor))
-        ctx.next_edges = tuple(edges)
         if len(arrays) > 1:  # one output always gets a gradient when its node runs
             ctx.output_meta = tuple([(array.shape, array.dtype) for array in arrays])
-        GraphCollection.recorded += 1
-        if GraphCollection.recorded >= GraphCollection.checkpoint:
-            # A large graph: keep the garbage collector from rescanning it (graph_gc.py).
-            pause_full_collections(ctx)
+        _record_edges(ctx, inputs)
     return outputs
+
+
+def _record_edges(ctx: Context, inputs: Sequence[Tensor]) -> None:
+    """Give the new node its edges, taken now (see ``edge_to``), and count it."""
+    edges = []
+    for tensor in inputs:
+        edges.append(edge_to(tensor))
+    ctx.next_edges = tuple(edges)
+    GraphCollection.recorded += 1
+    if GraphCollection.recorded >= GraphCollection.checkpoint:
+        # A large graph: keep the garbage collector from rescanning it (graph_gc.py).
+        pause_full_collections(ctx)
 
 
 def _as_array(ctx: Context, value: Any) -> np.ndarray:
@@ -429,28 +439,23 @@ def _as_array(ctx: Context, value: Any) -> np.ndarray:
 def _note_saved_sources(ctx: Context, outputs: list[Tensor]) -> None:
     """Remember where each saved array came from and the version it was saved at."""
     sources: list[SavedSource] = []
-    versions = []
     for array in ctx.saved:
         source = SAVED_CONSTANT
-        version = 0
         if array is not None:
             for index, tensor in enumerate(ctx.inputs):
                 if array is tensor._data:
-                    source = ("input", index)
-                    version = tensor._version.value
+                    source = ("input", index, tensor._version.value)
                     break
             else:
                 for index, output in enumerate(outputs):
                     if array is output._data:
-                        source = ("output", index)
+                        source = ("output", index, 0)
                         if ctx.output_refs is None:
                             ctx.output_refs = {}
                         ctx.output_refs[index] = weakref.ref(output)
                         break
         sources.append(source)
-        versions.append(version)
     ctx.saved_sources = tuple(sources)
-    ctx.saved_versions = tuple(versions)
 
 
 def constant(array: np.ndarray) -> Tensor:

@@ -756,7 +756,8 @@ class Tensor:
 
     def _promoted(self, other: Any) -> tuple[Tensor, Tensor]:
         """Self and other converted to their common dtype (torch's promotion rules)."""
-        other = self._operand(other)
+        if type(other) is not Tensor:
+            other = self._operand(other)
         if self._data.dtype == other._data.dtype:
             return self, other
         target = dtypes.result_dtype(self.dtype, self.ndim, other.dtype, other.ndim)
