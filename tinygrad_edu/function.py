@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence, Union
 import numpy as np
 
 from tinygrad_edu.grad_mode import GradMode, no_grad
-from tinygrad_edu.graph_gc import GraphCollection, pause_full_collections
+from tinygrad_edu.graph_gc import graph_collection, pause_full_collections
 
 if TYPE_CHECKING:
     from tinygrad_edu.tensor import Tensor
@@ -418,8 +418,8 @@ def _record_edges(ctx: Context, inputs: Sequence[Tensor]) -> None:
     for tensor in inputs:
         edges.append(edge_to(tensor))
     ctx.next_edges = tuple(edges)
-    GraphCollection.recorded += 1
-    if GraphCollection.recorded >= GraphCollection.checkpoint:
+    graph_collection.recorded += 1
+    if graph_collection.recorded >= graph_collection.checkpoint:
         # A large graph: keep the garbage collector from rescanning it (graph_gc.py).
         pause_full_collections(ctx)
 

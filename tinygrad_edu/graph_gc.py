@@ -59,16 +59,26 @@ PAUSED = 2**31 - 1
 
 
 class GraphCollection:
-    """The pause's state. ``Function.apply`` counts each recorded node in ``recorded`` and calls
+    """The pause's state, one object for the process (as the collector is one).
+    ``Function.apply`` counts each recorded node in ``recorded`` and calls
     ``pause_full_collections`` when the count reaches ``checkpoint``."""
 
-    recorded = 0  # nodes recorded so far (process-wide; only ever compared)
-    checkpoint = LARGE_GRAPH  # the value of ``recorded`` at which the graph counts as large
-    backward_passes = 0  # backward passes running now
-    seen = 0  # ``recorded`` at the previous young collection
-    newest: weakref.ref[Any] | None = None  # the newest node of the large graph, while paused
-    user_threshold = 10  # the collector's third threshold before the pause
-    watching = False  # whether ``_after_collection`` is registered in ``gc.callbacks``
+    __slots__ = ("recorded", "checkpoint", "backward_passes", "seen", "newest",
+                 "user_threshold", "watching")
+
+    def __init__(self) -> None:
+        self.recorded = 0  # nodes recorded so far (only ever compared)
+        self.checkpoint = LARGE_GRAPH  # the value of ``recorded`` at which a graph is large
+        self.backward_passes = 0  # backward passes running now
+        self.seen = 0  # ``recorded`` at the previous young collection
+        self.newest: weakref.ref[Any] | None = None  # the large graph's newest node, if paused
+        self.user_threshold = 10  # the collector's third threshold before the pause
+        self.watching = False  # whether ``_after_collection`` is in ``gc.callbacks``
+
+
+# An instance rather than class attributes: setting a class attribute costs three times as
+# much, and ``recorded`` is counted once per op.
+graph_collection = GraphCollection()
 
 
 def full_collections_paused() -> bool:
@@ -80,7 +90,7 @@ def pause_full_collections(newest_node: Any) -> None:
     """A large graph is being built (``newest_node`` is its latest node): pause full
     collections until backward, until that node is freed or until the engine is idle. Called
     again every ``LARGE_GRAPH`` nodes while the graph grows, to follow its newest node."""
-    state = GraphCollection
+    state = graph_collection
     state.checkpoint = state.recorded + LARGE_GRAPH
     first, second, third = gc.get_threshold()
     if first == 0:  # the program turned the collector off this way: nothing to pause
@@ -101,35 +111,35 @@ def pause_full_collections(newest_node: Any) -> None:
 
 def resume_full_collections() -> None:
     """End the pause: restore the collector's third threshold, unless the program changed it."""
-    GraphCollection.newest = None
+    graph_collection.newest = None
     first, second, third = gc.get_threshold()
     if third == PAUSED:
-        gc.set_threshold(first, second, GraphCollection.user_threshold)
+        gc.set_threshold(first, second, graph_collection.user_threshold)
 
 
 @contextmanager
 def backward_pass() -> Iterator[None]:
     """Around a backward pass: the engine is busy (no resuming for idleness) and the graph is
     complete when it ends (resume; a new graph counts from zero)."""
-    GraphCollection.backward_passes += 1
+    graph_collection.backward_passes += 1
     try:
         yield
     finally:
-        GraphCollection.backward_passes -= 1
-        GraphCollection.checkpoint = GraphCollection.recorded + LARGE_GRAPH
+        graph_collection.backward_passes -= 1
+        graph_collection.checkpoint = graph_collection.recorded + LARGE_GRAPH
         resume_full_collections()
 
 
 def _graph_dropped(reference: weakref.ref[Any]) -> None:
     """The newest node of the large graph was freed: the graph is gone."""
-    if reference is GraphCollection.newest:
+    if reference is graph_collection.newest:
         resume_full_collections()
 
 
 def _after_collection(phase: str, info: dict[str, int]) -> None:
     """After each young collection during a pause, resume if the engine has been idle since the
     previous one."""
-    state = GraphCollection
+    state = graph_collection
     if phase != "stop" or info["generation"] != 1 or state.newest is None:
         return
     if state.recorded == state.seen and state.backward_passes == 0:
