@@ -139,7 +139,7 @@ class Context:
             if tensor is None:
                 tensors.append(constant(array))
                 continue
-            if tensor._version.value != version:
+            if tensor._current_version() != version:
                 where = f"{kind} {index}"
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by an "
@@ -444,7 +444,7 @@ def _note_saved_sources(ctx: Context, outputs: list[Tensor]) -> None:
         if array is not None:
             for index, tensor in enumerate(ctx.inputs):
                 if array is tensor._data:
-                    source = ("input", index, tensor._version.value)
+                    source = ("input", index, tensor._current_version())
                     break
             else:
                 for index, output in enumerate(outputs):

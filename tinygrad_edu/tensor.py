@@ -178,7 +178,7 @@ def mark_view(view: Tensor, base: Tensor, make_view: Callable[[Tensor], Tensor],
     # (an empty result of integer-array indexing is a copy: made from another array).
     empty_view = view._data.size == 0 and made_from(view._data, base._data)
     if empty_view or np.may_share_memory(view._data, base._data):
-        view._version = base._version
+        view._version_counter = base._version
         view._view_version = base._version.value
         if not GradMode.enabled or base._made_in_no_grad:
             # torch's rule for views made in no_grad (and views of them): no history, and no
@@ -299,7 +299,7 @@ class Tensor:
     """
 
     __slots__ = (
-        "_data", "grad", "grad_fn", "_output_nr", "_requires_grad", "_version", "_base",
+        "_data", "grad", "grad_fn", "_output_nr", "_requires_grad", "_version_counter", "_base",
         "_view_fn", "_view_version", "_view_base_node", "_made_in_no_grad", "_multi_output_view",
         "_hooks", "__weakref__",
     )
@@ -311,7 +311,8 @@ class Tensor:
     grad_fn: Context | None
     _output_nr: int  # which output of ``grad_fn``'s op this tensor is (ops may have several)
     _requires_grad: bool
-    _version: VersionCounter
+    # Made the first time it is needed (see ``_version``): most tensors never change in place.
+    _version_counter: VersionCounter | None
     _base: Tensor | None
     # For a view: how to make it again from ``_base`` with Tensor ops (in-place ops need it).
     _view_fn: Callable[[Tensor], Tensor] | None
@@ -356,7 +357,7 @@ class Tensor:
         self.grad_fn = None
         self._output_nr = 0
         self._requires_grad = requires_grad
-        self._version = VersionCounter()
+        self._version_counter = None
         self._base = None
         self._view_fn = None
         self._made_in_no_grad = False
@@ -381,7 +382,7 @@ class Tensor:
         tensor.grad_fn = None
         tensor._output_nr = 0
         tensor._requires_grad = requires_grad
-        tensor._version = VersionCounter()
+        tensor._version_counter = None
         tensor._base = None
         tensor._view_fn = None
         tensor._made_in_no_grad = False
@@ -390,6 +391,22 @@ class Tensor:
         tensor._view_base_node = None
         tensor._hooks = None
         return tensor
+
+    @property
+    def _version(self) -> VersionCounter:
+        """How many times this tensor's memory was changed in place, shared with its views and
+        ``detach``: made the first time it is asked for. Most tensors (op outputs, gradients)
+        never are, and an op saves the version of a tensor that has none as 0
+        (``_current_version``)."""
+        counter = self._version_counter
+        if counter is None:
+            counter = self._version_counter = VersionCounter()
+        return counter
+
+    def _current_version(self) -> int:
+        """``_version.value``, without making a counter for a tensor that has none yet."""
+        counter = self._version_counter
+        return 0 if counter is None else counter.value
 
     def __getattr__(self, name: str) -> Any:
         """Only for a name Tensor does not have: an AttributeError that suggests the nearest."""
@@ -694,7 +711,7 @@ class Tensor:
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory and version counter)."""
         detached = Tensor._wrap(self._data, False)
-        detached._version = self._version
+        detached._version_counter = self._version
         return detached
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
