@@ -15,6 +15,7 @@ import numpy as np
 from tinygrad_edu.creation import _DefaultGenerator
 from tinygrad_edu.function import constant
 from tinygrad_edu.nn.module import Module
+from tinygrad_edu.ops.random import DropoutMask
 from tinygrad_edu.tensor import Tensor
 
 __all__ = ["Dropout2d", "dropout2d"]
@@ -68,14 +69,14 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
         return input
     mask_shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)  # one draw per channel
     if p == 1.0:
-        scaled_mask = np.zeros(mask_shape, dtype=input.dtype)
+        mask = constant(np.zeros(mask_shape, dtype=input.dtype))
     else:
         source = _DefaultGenerator.generator if generator is None else generator
-        keep = source.random(mask_shape) >= p
-        scaled_mask = (keep * (1.0 / (1.0 - p))).astype(input.dtype)
+        # Drawn by an op, so that a captured step (tinygrad_edu.jit) draws anew.
+        mask = DropoutMask.apply(shape=mask_shape, p=p, dtype=input.dtype, generator=source)
     if inplace:
-        return input.mul_(constant(scaled_mask))
-    return input * constant(scaled_mask)
+        return input.mul_(mask)
+    return input * mask
 
 
 class Dropout2d(Module):

@@ -24,6 +24,7 @@ from tinygrad_edu.nn.functional_pooling import (
     max_pool2d,
 )
 from tinygrad_edu.ops.loss import label_positions
+from tinygrad_edu.ops.random import DropoutMask
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.torch_names import missing_name
 
@@ -122,8 +123,9 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
     if p == 1.0:
         return input * 0.0
     source = _DefaultGenerator.generator if generator is None else generator
-    keep = source.random(input.shape) >= p
-    return input * constant((keep * (1.0 / (1.0 - p))).astype(input.dtype))
+    # The mask is drawn by an op, so that a captured step (tinygrad_edu.jit) draws anew.
+    mask = DropoutMask.apply(shape=tuple(input.shape), p=p, dtype=input.dtype, generator=source)
+    return input * mask
 
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:

@@ -31,6 +31,7 @@ from tinygrad_edu.ops.loss import (
     BinaryCrossEntropyGradient,
     BinaryCrossEntropyWithLogits,
     CrossEntropy,
+    MinusOneHot,
 )
 from tinygrad_edu.ops.matmul import MatMul
 from tinygrad_edu.ops.movement import (
@@ -55,6 +56,7 @@ from tinygrad_edu.ops.pooling import (
     MaxPool2d,
     MaxPoolGradient,
 )
+from tinygrad_edu.ops.random import DropoutMask
 from tinygrad_edu.ops.reduce import Max, MaxDim, Sum
 
 __all__ = [
@@ -70,3 +72,4 @@ __all__ = [
     "AvgPool2dGradient", "MaxPool2d", "MaxPoolGradient",
 ]
 __all__ += ["Conv2d", "Conv2dInputGradient", "Conv2dWeightGradient"]
+__all__ += ["DropoutMask", "MinusOneHot"]  # ops with no inputs (no gradient)

@@ -33,6 +33,30 @@ def label_positions(labels: np.ndarray, class_dim: int) -> tuple[np.ndarray, ...
     return tuple(positions)
 
 
+class MinusOneHot(Function):
+    """-Y: an array of zeros with -1 at each sample's label (``positions``, from
+    ``label_positions``). No inputs, so no gradient: the labels are integers.
+
+    Example:
+        >>> import numpy as np
+        >>> labels = np.array([2, 0])
+        >>> MinusOneHot.apply(shape=(2, 3), dtype=np.dtype("float64"),
+        ...                   positions=label_positions(labels, 1)).tolist()
+        [[0.0, 0.0, -1.0], [-1.0, 0.0, 0.0]]
+    """
+
+    @staticmethod
+    def forward(ctx: Context, *, shape: tuple[int, ...], dtype: np.dtype,
+                positions: tuple[np.ndarray, ...]) -> np.ndarray:
+        minus_y = np.zeros(shape, dtype=dtype)
+        minus_y[positions] = -1
+        return minus_y
+
+    @staticmethod
+    def backward(ctx: Context, *grad_outputs: Tensor) -> tuple[()]:
+        return ()  # no inputs, nothing to return
+
+
 class CrossEntropy(Function):
     """L = reduce(-log softmax(Z2)[y]) over the samples.   dL/dZ2 = (A2 - Y) · scale.
 
@@ -72,9 +96,9 @@ class CrossEntropy(Function):
         # A2 = softmax(Z2) as a function of Z2, so that the gradient has a gradient too; the
         # log-softmax values are forward's.
         a2 = Exp.apply(LogSoftmax.apply(z2, dim=class_dim, known_output=log_a2._data))
-        # -Y: minus one at each sample's label, so that A2 - Y is one addition.
-        minus_y = np.zeros(z2.shape, dtype=z2.dtype)
-        minus_y[ctx.positions] = -1
+        # -Y: minus one at each sample's label, so that A2 - Y is one addition. An op (not
+        # NumPy here), so that a captured step (tinygrad_edu.jit) remakes it from each batch.
+        minus_y = MinusOneHot.apply(shape=z2.shape, dtype=z2.dtype, positions=ctx.positions)
         if ctx.reduction == "none":
             scale = grad_output.unsqueeze(class_dim)  # one upstream gradient per sample
         elif ctx.reduction == "sum":
@@ -82,7 +106,7 @@ class CrossEntropy(Function):
         else:
             one_over_m = np.asarray(1 / max(labels.numel(), 1), dtype=z2.dtype)  # the mean's 1/m
             scale = Mul.apply(grad_output, constant(one_over_m))
-        return Mul.apply(Add.apply(a2, constant(minus_y)), scale), None  # dZ2 = A2 - Y
+        return Mul.apply(Add.apply(a2, minus_y), scale), None  # dZ2 = A2 - Y
 
 
 def log_sigmoid(x: Tensor) -> Tensor:
