@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
-
 import numpy as np
 
 from tinygrad_edu.optim.optimizer import (
@@ -78,9 +76,8 @@ class Adadelta(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update every parameter that has a gradient once; returns ``closure()`` if given."""
-        loss = self._evaluate_closure(closure)
+    def _update(self) -> None:
+        """Update every parameter that has a gradient once (``step()`` calls this)."""
         for group in self.param_groups:
             rho = group["rho"]
             eps = group["eps"]
@@ -111,4 +108,3 @@ class Adadelta(Optimizer):
                 add_product_(acc_delta, 1 - rho, delta, delta)
                 value += np.multiply(delta, -group["lr"])
                 param._version.value += 1
-        return loss

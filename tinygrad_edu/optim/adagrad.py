@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -98,9 +98,8 @@ class Adagrad(Optimizer):
                                dtype=param.dtype)
         return state
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update every parameter that has a gradient once; returns ``closure()`` if given."""
-        loss = self._evaluate_closure(closure)
+    def _update(self) -> None:
+        """Update every parameter that has a gradient once (``step()`` calls this)."""
         for group in self.param_groups:
             for param in group["params"]:
                 if param.grad is None:
@@ -120,4 +119,3 @@ class Adagrad(Optimizer):
                 denominator += group["eps"]
                 add_quotient_(value, -decayed_lr, grad, denominator)
                 param._version.value += 1
-        return loss

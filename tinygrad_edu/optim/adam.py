@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
-
 import numpy as np
 
 from tinygrad_edu.optim.optimizer import (
@@ -89,9 +87,8 @@ class Adam(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update every parameter that has a gradient once; returns ``closure()`` if given."""
-        loss = self._evaluate_closure(closure)
+    def _update(self) -> None:
+        """Update every parameter that has a gradient once (``step()`` calls this)."""
         for group in self.param_groups:
             lr = group["lr"]
             beta1, beta2 = group["betas"]
@@ -140,7 +137,6 @@ class Adam(Optimizer):
                 denominator += eps
                 add_quotient_(data, -step_size, exp_avg, denominator)
                 param._version.value += 1
-        return loss
 
 
 class AdamW(Adam):

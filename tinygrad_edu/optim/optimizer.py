@@ -141,9 +141,20 @@ class Optimizer:
                 grad._version.value += 1
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update the parameters once from their ``.grad`` (implemented by each optimiser)."""
+        """Update the parameters once from their ``.grad``; returns ``closure()`` if given.
+
+        ``closure`` (optional) recomputes the loss and its gradients first. The update rule is
+        each optimiser's ``_update``. A subclass may instead override ``step`` itself, as in
+        torch.
+        """
+        loss = self._evaluate_closure(closure)
+        self._update()
+        return loss
+
+    def _update(self) -> None:
+        """Update every parameter that has a gradient once: the optimiser's rule."""
         raise NotImplementedError(
-            f"{type(self).__name__} must implement step(closure=None)"
+            f"{type(self).__name__} must implement step(closure=None) (or _update())"
         )
 
     def _evaluate_closure(self, closure: Callable[[], Any] | None) -> Any:

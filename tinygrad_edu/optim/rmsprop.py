@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
-
 import numpy as np
 
 from tinygrad_edu.optim.optimizer import (
@@ -88,9 +86,8 @@ class RMSprop(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update every parameter that has a gradient once; returns ``closure()`` if given."""
-        loss = self._evaluate_closure(closure)
+    def _update(self) -> None:
+        """Update every parameter that has a gradient once (``step()`` calls this)."""
         for group in self.param_groups:
             lr = group["lr"]
             alpha = group["alpha"]
@@ -132,4 +129,3 @@ class RMSprop(Optimizer):
                 else:
                     add_quotient_(data, -lr, grad, average)
                 param._version.value += 1
-        return loss

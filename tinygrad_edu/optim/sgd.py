@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
-
 import numpy as np
 
 from tinygrad_edu.optim.optimizer import Optimizer, ParamsT, signed_decayed_grad
@@ -73,9 +71,8 @@ class SGD(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update every parameter that has a gradient once; returns ``closure()`` if given."""
-        loss = self._evaluate_closure(closure)
+    def _update(self) -> None:
+        """Update every parameter that has a gradient once (``step()`` calls this)."""
         for group in self.param_groups:
             lr = group["lr"]
             momentum = group["momentum"]
@@ -106,4 +103,3 @@ class SGD(Optimizer):
                         grad = buffer
                 data += np.multiply(grad, -lr)
                 param._version.value += 1
-        return loss
