@@ -53,6 +53,7 @@ from tinygrad_edu.serialization import (
     to_torch_state_dict,
 )
 from tinygrad_edu.size import Size
+from tinygrad_edu.capture import NotCapturableError, jit
 from tinygrad_edu.tensor import Tensor
 from typing import Any
 from tinygrad_edu.torch_names import missing_name
@@ -159,6 +160,9 @@ __all__ += [
 
 # torch's convolutions as functions of the package (torch.conv2d is torch.nn.functional.conv2d).
 __all__ += ["conv1d", "conv2d"]
+
+# Capture and replay of a training step (tinygrad_edu/capture.py; not torch.jit, see its docs).
+__all__ += ["NotCapturableError", "jit"]
 
 
 def __getattr__(name: str) -> Any:

@@ -21,6 +21,7 @@ from typing import Callable, Sequence, Union
 
 import numpy as np
 
+from tinygrad_edu.capture_state import CaptureState, NotCapturableError
 from tinygrad_edu.function import Context, Edge, TensorFunction, edge_to
 from tinygrad_edu.graph_gc import backward_pass
 from tinygrad_edu.tensor import Tensor
@@ -179,6 +180,12 @@ def run_backward(
     backward (``_call_backward``), free what it saved (unless ``retain_graph``), and send each
     input's gradient along its edge (``_route``); finally hand the leaves their gradients.
     """
+    recorder = CaptureState.recorder  # tinygrad_edu.jit capturing a step, or None
+    if recorder is not None and create_graph:
+        raise NotCapturableError(
+            "backward(create_graph=True) inside a function compiled with tinygrad_edu.jit: a "
+            "replay has no graph to differentiate again. Run this step without jit."
+        )
     grads: GradSlots = {}
     roots: list[Context] = []
     for output, grad_output in zip(outputs, grad_outputs):
@@ -224,6 +231,8 @@ def run_backward(
             _route(node, slots, input_grads, grads)
         # Arrays a leaf may not adopt as its .grad: the caller's gradients and ones adopted.
         not_adoptable = {id(grad_output._data) for grad_output in grad_outputs}
+        if recorder is not None and inputs is None:
+            recorder.note_leaf_gradients(list(grad_outputs))
         for key in list(grads):
             if not isinstance(key, Tensor):
                 continue  # a node outside the order (only when pruned for ``inputs``)
@@ -235,6 +244,8 @@ def run_backward(
                 if (leaf, 0) in targets:
                     captured[(leaf, 0)] = grad
             else:
+                if recorder is not None:
+                    recorder.note_leaf_gradient(leaf, grad)
                 _accumulate_into_leaf(leaf, grad, create_graph, not_adoptable)
     return captured
 
@@ -260,6 +271,12 @@ def _before_node(node: Context, slots: list[Tensor | None], create_graph: bool) 
         reference = None if node.retained is None else node.retained.get(index)
         retained = None if reference is None else reference()
         if retained is not None:
+            if CaptureState.recorder is not None:
+                raise NotCapturableError(
+                    "retain_grad() on an intermediate tensor inside a function compiled with "
+                    "tinygrad_edu.jit: a replay keeps no intermediate gradients. Run this step "
+                    "without jit."
+                )
             own = grad if create_graph else Tensor._wrap(grad._data.copy(), False)
             # Like a leaf's .grad, a retained gradient accumulates across backward calls.
             retained.grad = own if retained.grad is None else retained.grad + own

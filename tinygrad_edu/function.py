@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence, Union
 
 import numpy as np
 
+from tinygrad_edu.capture_state import CaptureState
 from tinygrad_edu.grad_mode import GradMode, no_grad
 from tinygrad_edu.graph_gc import graph_collection, pause_full_collections
 
@@ -258,7 +259,7 @@ class Function:
         if not GradMode.enabled:  # nothing is recorded: no view needs its history remade
             for tensor in inputs:
                 arrays.append(tensor._data)
-            return _run_unrecorded(cls, arrays, params)
+            return _run_unrecorded(cls, arrays, params, inputs)
         needs_input_grad = []
         for tensor in inputs:
             if tensor._view_fn is not None:  # a view's base may have changed in place since
@@ -266,7 +267,7 @@ class Function:
             arrays.append(tensor._data)
             needs_input_grad.append(tensor._requires_grad)
         if True not in needs_input_grad:
-            return _run_unrecorded(cls, arrays, params)
+            return _run_unrecorded(cls, arrays, params, inputs)
         ctx = Context(cls, inputs)
         ctx.needs_input_grad = tuple(needs_input_grad)
         result = cls.forward(ctx, *arrays, **params)
@@ -277,6 +278,8 @@ class Function:
             _record_edges(ctx, inputs)
             if ctx.saved:
                 _note_saved_sources(ctx, [output])
+            if CaptureState.recorder is not None:  # tinygrad_edu.jit is capturing a step
+                CaptureState.recorder.note_operation(cls, ctx, inputs, params, output)
             return output
         several = type(result) is tuple
         arrays = [_as_array(ctx, value) for value in result] if several else [
@@ -284,7 +287,10 @@ class Function:
         outputs = _wrap_outputs(ctx, arrays, arrays, inputs, True)
         if ctx.saved:
             _note_saved_sources(ctx, outputs)
-        return tuple(outputs) if several else outputs[0]
+        returned = tuple(outputs) if several else outputs[0]
+        if CaptureState.recorder is not None:
+            CaptureState.recorder.note_operation(cls, ctx, inputs, params, returned)
+        return returned
 
 
 class TensorFunction(Function):
@@ -377,7 +383,7 @@ class TensorFunction(Function):
 
 
 def _run_unrecorded(function: type[Function], arrays: list[np.ndarray],
-                    params: dict[str, Any]) -> Any:
+                    params: dict[str, Any], inputs: Sequence[Tensor]) -> Any:
     """``Function.apply`` when nothing is recorded: ``forward`` on the inputs' arrays with a
     context that keeps nothing, and its result wrapped as Tensors that do not require grad (no
     node, no edges, no saved arrays)."""
@@ -385,8 +391,12 @@ def _run_unrecorded(function: type[Function], arrays: list[np.ndarray],
     result = function.forward(ctx, *arrays, **params)
     wrap = tensor_module.Tensor._wrap
     if type(result) is tuple:
-        return tuple([wrap(value, False) for value in result])
-    return wrap(result, False)
+        returned: Any = tuple([wrap(value, False) for value in result])
+    else:
+        returned = wrap(result, False)
+    if CaptureState.recorder is not None:  # tinygrad_edu.jit is capturing a step
+        CaptureState.recorder.note_operation(function, ctx, inputs, params, returned)
+    return returned
 
 
 def _wrap_outputs(ctx: Context, arrays: list[np.ndarray], returned: Sequence[Any],

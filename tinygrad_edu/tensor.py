@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterator, NamedTuple, Sequence
 import numpy as np
 
 from tinygrad_edu import devices, dtypes, ops, printing
+from tinygrad_edu.capture_state import CaptureState, refuse_in_capture
 from tinygrad_edu.function import Context, Function
 from tinygrad_edu.grad_mode import GradMode, enable_grad
 from tinygrad_edu.size import Size
@@ -588,6 +589,8 @@ class Tensor:
                 f"Tensor.data: cannot replace the memory of a view (shape {tuple(self.shape)}) "
                 "of another tensor; assign to the base tensor's .data, or copy_ the values in"
             )
+        refuse_in_capture("setting .data", "gives the tensor a new array, which a replay would "
+                          "not see; change it in place (tensor.data.copy_(value))")
         self._data = value._data
 
     def numpy(self) -> np.ndarray:
@@ -597,9 +600,11 @@ class Tensor:
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead."
             )
+        refuse_in_capture("numpy()")
         return self._data
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        refuse_in_capture("converting a tensor to a NumPy array")
         if dtype is not None and np.dtype(dtype) != self.dtype:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self._data
@@ -610,10 +615,12 @@ class Tensor:
             raise RuntimeError(
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
             )
+        refuse_in_capture("item()")
         return self._data.item()
 
     def tolist(self) -> Any:
         """The data as (nested) Python lists of numbers."""
+        refuse_in_capture("tolist()")
         return self._data.tolist()
 
     def __bool__(self) -> bool:
@@ -622,6 +629,7 @@ class Tensor:
                 f"Boolean value of Tensor with more than one value is ambiguous (it has "
                 f"{self._data.size}); use .any() or .all()"
             )
+        refuse_in_capture("bool(tensor) (an if or while on a tensor)")
         return bool(self._data)
 
     def __float__(self) -> float:
@@ -1689,8 +1697,11 @@ class Tensor:
                 f"a single memory location (in-place {function.__name__} on an expanded view). "
                 "Please clone() the tensor before performing the operation."
             )
+        recorder = CaptureState.recorder  # tinygrad_edu.jit capturing a step, or None
         if record:
             snapshot = Tensor._wrap(self._data.copy(), self._requires_grad)
+            if recorder is not None:
+                recorder.note_clone(snapshot._data, self._data)
             snapshot.grad_fn = self.grad_fn
             result = function.apply(snapshot, *others, **params)
         else:
@@ -1708,6 +1719,8 @@ class Tensor:
             )
         if self._data.size > 0:  # an empty expanded view is read-only, with nothing to write
             np.copyto(self._data, result._data, casting="same_kind")
+            if recorder is not None:
+                recorder.note_write(self, result._data)
         self._version.value += 1
         if record and base is not None:
             self._rebase_through_view(base, result.to(self.dtype))

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import dtypes, ops
+from tinygrad_edu.capture_state import refuse_in_capture
 from tinygrad_edu.creation import _DefaultGenerator
 from tinygrad_edu.nn.conv_functional import conv1d, conv2d
 from tinygrad_edu.functional import linear, log_softmax, softmax, where
@@ -138,20 +139,16 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
         tensor([[1, 0, 0],
                 [0, 0, 1]])
     """
-    labels = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    labels = tensor if isinstance(tensor, Tensor) else Tensor._wrap(np.asarray(tensor), False)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"one_hot is only applicable to index tensors, got dtype {labels.dtype}")
-    if labels.size and labels.min() < 0:
-        raise ValueError("one_hot: class values must be non-negative")
     if num_classes == -1:
-        num_classes = int(labels.max()) + 1 if labels.size else 0
-    if labels.size and labels.max() >= num_classes:
-        raise ValueError(
-            f"one_hot: class values must be smaller than num_classes ({num_classes}), got "
-            f"{int(labels.max())}"
-        )
-    result = (labels[..., None] == np.arange(num_classes)).astype(np.int64)
-    return Tensor._wrap(result, False)
+        refuse_in_capture("one_hot(num_classes=-1)", "takes the number of classes from the "
+                          "labels' values, which a replay would freeze; give num_classes")
+        if labels._data.size and labels._data.min() < 0:
+            raise ValueError("one_hot: class values must be non-negative")
+        num_classes = int(labels._data.max()) + 1 if labels._data.size else 0
+    return ops.OneHot.apply(labels, classes=num_classes)
 
 
 def _check_reduction(reduction: str, op: str) -> None:

@@ -15,6 +15,7 @@ from typing import Any, Iterator, Mapping, NamedTuple
 import numpy as np
 
 from tinygrad_edu import devices, dtypes
+from tinygrad_edu.capture_state import CaptureState
 from tinygrad_edu.grad_mode import no_grad
 from tinygrad_edu.nn.parameter import Parameter
 from tinygrad_edu.tensor import Tensor
@@ -274,6 +275,9 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of every parameter: to None (default) or to zeros in place."""
+        if CaptureState.recorder is not None:  # tinygrad_edu.jit: replayed as a call
+            CaptureState.recorder.run_as_call(self.zero_grad, set_to_none)
+            return
         for parameter in self.parameters():
             if parameter.grad is None:
                 continue

@@ -25,7 +25,7 @@ from tinygrad_edu.ops.elementwise import (
     Where,
 )
 from tinygrad_edu.ops.fused import Linear, LogSoftmax, Softmax
-from tinygrad_edu.ops.indexing import Gather, Scatter, ScatterAdd
+from tinygrad_edu.ops.indexing import Gather, OneHot, Scatter, ScatterAdd
 from tinygrad_edu.ops.loss import (
     BinaryCrossEntropy,
     BinaryCrossEntropyGradient,
@@ -72,4 +72,4 @@ __all__ = [
     "AvgPool2dGradient", "MaxPool2d", "MaxPoolGradient",
 ]
 __all__ += ["Conv2d", "Conv2dInputGradient", "Conv2dWeightGradient"]
-__all__ += ["DropoutMask", "MinusOneHot"]  # ops with no inputs (no gradient)
+__all__ += ["DropoutMask", "MinusOneHot", "OneHot"]  # ops with no gradient

@@ -80,6 +80,35 @@ def source_gradient(grad_output: Tensor, dim: int, index: np.ndarray,
     return padded if padded.shape == src_shape else Reshape.apply(padded, shape=src_shape)
 
 
+class OneHot(Function):
+    """out[..., c] = 1 where labels == c, else 0 (int64): the one-hot rows of integer labels.
+
+    Integer input, so no gradient. The labels' range is checked here, in the op, so that a
+    replayed step (``tinygrad_edu.jit``) checks every batch too.
+
+    Example:
+        >>> import numpy as np
+        >>> import tinygrad_edu as tge
+        >>> OneHot.apply(tge.tensor([0, 2]), classes=3).tolist()
+        [[1, 0, 0], [0, 0, 1]]
+    """
+
+    @staticmethod
+    def forward(ctx: Context, labels: np.ndarray, *, classes: int) -> np.ndarray:
+        if labels.size and labels.min() < 0:
+            raise ValueError("one_hot: class values must be non-negative")
+        if labels.size and labels.max() >= classes:
+            raise ValueError(
+                f"one_hot: class values must be smaller than num_classes ({classes}), got "
+                f"{int(labels.max())}"
+            )
+        return (labels[..., None] == np.arange(classes)).astype(np.int64)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[None]:
+        return (None,)  # integer labels have no gradient
+
+
 class Gather(Function):
     """out = a read at the positions ``index`` names along ``dim`` (out has the index's shape).
 

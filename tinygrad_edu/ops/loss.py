@@ -33,6 +33,19 @@ def label_positions(labels: np.ndarray, class_dim: int) -> tuple[np.ndarray, ...
     return tuple(positions)
 
 
+def check_class_targets(labels: np.ndarray, classes: int) -> None:
+    """Raise IndexError for a label outside [0, classes): NumPy would read a negative one from
+    the end. ``nn.functional`` checks first with a better message; this check stays in the op,
+    because a replayed step (``tinygrad_edu.jit``) calls the op without the functional."""
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        raise IndexError(
+            f"cross_entropy: a class target is out of bounds; targets must be in "
+            f"[0, {classes - 1}], got values from {labels.min()} to {labels.max()} (a target "
+            "equal to ignore_index is not allowed in a step compiled with tinygrad_edu.jit "
+            "whose captured batches had none)"
+        )
+
+
 class MinusOneHot(Function):
     """-Y: an array of zeros with -1 at each sample's label (``positions``, from
     ``label_positions``). No inputs, so no gradient: the labels are integers.
@@ -74,6 +87,7 @@ class CrossEntropy(Function):
     @staticmethod
     def forward(ctx: Context, logits: np.ndarray, labels: np.ndarray, *, class_dim: int,
                 reduction: str) -> np.ndarray:
+        check_class_targets(labels, logits.shape[class_dim])
         log_a2 = stable_log_softmax(logits, class_dim)
         positions = label_positions(labels, class_dim)
         losses = -log_a2[positions]  # -log A2[y], one per sample

@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from tinygrad_edu.capture_state import CaptureState, NotCapturableError
 from tinygrad_edu.grad_mode import enable_grad
 from tinygrad_edu.tensor import Tensor
 
@@ -122,6 +123,9 @@ class Optimizer:
             >>> w.grad is None
             True
         """
+        if CaptureState.recorder is not None:  # tinygrad_edu.jit: replayed as a call
+            CaptureState.recorder.run_as_call(self.zero_grad, set_to_none)
+            return
         for group in self.param_groups:
             for param in group["params"]:
                 grad = param.grad
@@ -147,9 +151,18 @@ class Optimizer:
         each optimiser's ``_update``. A subclass may instead override ``step`` itself, as in
         torch.
         """
-        loss = self._evaluate_closure(closure)
-        self._update()
-        return loss
+        recorder = CaptureState.recorder  # tinygrad_edu.jit capturing a step, or None
+        if recorder is None:
+            loss = self._evaluate_closure(closure)
+            self._update()
+            return loss
+        if closure is not None:
+            raise NotCapturableError(
+                "optimizer.step(closure) inside a function compiled with tinygrad_edu.jit: "
+                "call the forward and backward in the step itself, then optimizer.step()"
+            )
+        recorder.run_as_call(self._update)  # replayed as a call: it reads lr and state anew
+        return None
 
     def _update(self) -> None:
         """Update every parameter that has a gradient once: the optimiser's rule."""
