@@ -7,11 +7,13 @@ cross-entropy, backward, plain SGD (lr 1e-3). The settings, one table row per co
   784-64-10    batch 32       the article's network and batch size (1,875 steps per epoch)
   784-128-10   batch 64, 128, 256, and the full batch of 60,000 (a few steps, one per epoch)
 
-Contestants (``CONTESTANTS``, the list where a future ``tinygrad_edu.jit`` contestant goes):
+Contestants (``CONTESTANTS``):
 
   numpy          the article's formulas, examples/article_numpy.py's ``train_step``: forward,
                  dZ2 = A2 - Y, dW2 = dZ2·A1ᵀ/m, ..., SGD; one example per column, as there;
   tinygrad_edu   nn.Sequential(Linear, ReLU, Linear), F.cross_entropy, optim.SGD, eager;
+  tinygrad_edu.jit  the same step compiled with ``tinygrad_edu.jit``: its first calls record
+                 the array operations, later calls replay them (the warm-up makes the capture);
   torch          the same in PyTorch CPU eager (skipped when torch is not installed).
 
 Method. The images are shuffled once (``--seed``); every epoch walks them in that order in
@@ -269,6 +271,15 @@ class TinygradEduTrainer:
         return math.nan if loss is None else loss.item()
 
 
+class TinygradEduJitTrainer(TinygradEduTrainer):
+    """The same step compiled with ``tinygrad_edu.jit``: captured in the warm-up's first two
+    steps (and again for a short last batch), replayed afterwards."""
+
+    def __init__(self, data: Data, weights: Weights) -> None:
+        super().__init__(data, weights)
+        self.step = tge.jit(self.step)  # type: ignore[method-assign]
+
+
 class TorchTrainer:
     """The same network in PyTorch CPU eager, on the same arrays (shared, not copied)."""
 
@@ -311,13 +322,6 @@ class Contestant:
 # ======================================================================== CONTESTANT LIST
 # Every contestant, in table order. This is the one place to add one: the warm-up, the
 # interleaved timing, the table, the ratio columns and the JSON pick a new entry up as it is.
-#
-# PLUG-IN POINT for tinygrad_edu.jit: when that module exists, append
-# Contestant("tinygrad_edu.jit", "tinygrad_edu jit", "<how it compiles the step>", make),
-# where ``make`` builds a TinygradEduTrainer whose ``step`` is wrapped by tinygrad_edu.jit (its
-# ``run`` then returns the last loss like the others). Its rows get "× NumPy" and "× torch"
-# ratios like every row, and the JSON gains "tinygrad_edu.jit/numpy" and
-# "tinygrad_edu.jit/torch".
 CONTESTANTS = [
     Contestant("numpy", "NumPy (hand-written)",
                "examples/article_numpy.py train_step: the article's hand-derived gradients",
@@ -325,6 +329,9 @@ CONTESTANTS = [
     Contestant("tinygrad_edu", "tinygrad_edu (eager)",
                "nn.Sequential(Linear, ReLU, Linear), F.cross_entropy, optim.SGD",
                TinygradEduTrainer),
+    Contestant("tinygrad_edu.jit", "tinygrad_edu (jit)",
+               "the same step compiled with tinygrad_edu.jit (captured, then replayed)",
+               TinygradEduJitTrainer),
     Contestant("torch", "torch (CPU eager)",
                "torch.nn.Sequential(Linear, ReLU, Linear), F.cross_entropy, optim.SGD",
                TorchTrainer, needs_torch=True),

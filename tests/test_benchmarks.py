@@ -52,7 +52,7 @@ def test_bench_mlp_quick_synthetic_writes_table_and_json(tmp_path: Path) -> None
     # The benchmark measures the tinygrad_edu of its own checkout.
     assert Path(results["environment"]["tinygrad_edu_path"]).parent == BENCHMARKS.parent
     keys = [contestant["key"] for contestant in results["contestants"]]
-    assert keys == [key for key in ("numpy", "tinygrad_edu", "torch")
+    assert keys == [key for key in ("numpy", "tinygrad_edu", "tinygrad_edu.jit", "torch")
                     if key not in results["skipped"]]
     assert set(results["skipped"]) <= {"torch"}
     assert [setting["name"] for setting in results["settings"]] == [
@@ -63,8 +63,11 @@ def test_bench_mlp_quick_synthetic_writes_table_and_json(tmp_path: Path) -> None
             check_timing(result, ("median_seconds_per_epoch", "min_seconds_per_epoch",
                                   "max_seconds_per_epoch", "median_ms_per_step", "last_loss"),
                          "seconds_per_run", 1)
-        expected_ratios = {f"tinygrad_edu/{baseline}" for baseline in ("numpy", "torch")
-                           if baseline in keys}
+        expected_ratios = {f"{key}/{baseline}" for baseline in ("numpy", "torch")
+                           for key in ("tinygrad_edu", "tinygrad_edu.jit") if baseline in keys}
+        # The last losses: the jitted step computes exactly what the eager one does.
+        assert setting["results"]["tinygrad_edu.jit"]["last_loss"] == setting["results"][
+            "tinygrad_edu"]["last_loss"]
         assert set(setting["ratios"]) == expected_ratios
         assert all(is_number(ratio) for ratio in setting["ratios"].values())
     assert results["settings"][0]["steps_per_run"] == 157  # ceil(5000 / 32)
@@ -102,3 +105,22 @@ def test_bench_ops_quick_writes_tables_and_json(tmp_path: Path) -> None:
     for timing in results["backward_fixed_cost"].values():
         check_timing(timing, ("median_us", "min_us", "max_us"), "us_per_call", 2)
     assert results["markdown"] in completed.stdout
+
+
+def test_bench_time_to_accuracy_quick_writes_table_and_json(
+        tmp_path: Path, mnist_dir: Path) -> None:
+    out = tmp_path / "time_to_accuracy.json"
+    completed = run_benchmark("bench_time_to_accuracy.py", "--quick", "--data-dir",
+                              str(mnist_dir), "--out", str(out))
+    assert completed.returncode == 0, completed.stderr
+    assert "| contestant | epoch reached |" in completed.stdout
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert results["benchmark"] == "bench_time_to_accuracy" and results["quick"] is True
+    keys = ["tinygrad_edu", "tinygrad_edu.jit"] + ([] if results["skipped"] else ["torch"])
+    assert list(results["runs"]) == keys
+    for runs in results["runs"].values():
+        assert len(runs) == 1 and is_number(runs[0]["seconds"])
+        assert all(is_number(accuracy) for accuracy in runs[0]["accuracies"])
+    # Eager and jit train bit for bit alike: the same accuracy after every epoch.
+    assert results["runs"]["tinygrad_edu"][0]["accuracies"] == results["runs"][
+        "tinygrad_edu.jit"][0]["accuracies"]
