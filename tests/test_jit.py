@@ -289,6 +289,57 @@ def test_a_replay_makes_no_tensors_for_its_ops(monkeypatch: pytest.MonkeyPatch) 
     assert sorted(made[-1:]) == [()]
 
 
+def test_switching_train_and_eval_mode_captures_again_and_keeps_both_programs() -> None:
+    model = make_model(0, dropout=0.5)
+
+    @tge.jit
+    def forward(images: np.ndarray) -> Tensor:
+        return model(tge.from_numpy(images))
+
+    images = batches(1, 8)[0][0]
+    for _ in range(3):
+        forward(images)
+    model.eval()
+    with tge.no_grad():
+        expected = model(tge.from_numpy(images))._data
+    evaluated = [forward(images)._data for _ in range(3)]
+    assert all(np.array_equal(output, expected) for output in evaluated)  # no dropout
+    assert (forward.captures, forward.replays, forward.programs) == (4, 2, 2)
+    model.train()
+    forward(images)
+    assert (forward.captures, forward.replays) == (4, 3)  # the training program again
+
+
+def test_freezing_a_parameter_between_calls_captures_again() -> None:
+    runs = []
+    for compile_it in (False, True):
+        model = make_model(8)
+        step = classification_step(model, make_optimizer("sgd", model))
+        if compile_it:
+            step = tge.jit(step)
+        data = batches(8, 8)
+        for batch in data[:4]:
+            step(*batch)
+        model[0].weight.requires_grad_(False)  # freeze the first layer's weight
+        model[0].weight.grad = None
+        for batch in data[4:]:
+            step(*batch)
+        runs.append([parameter._data.copy() for parameter in model.parameters()])
+    assert all(np.array_equal(one, two) for one, two in zip(*runs))
+
+
+def test_reset_forgets_the_programs() -> None:
+    model = make_model(0)
+    step = tge.jit(classification_step(model, make_optimizer("sgd", model)))
+    for batch in batches(3, 4):
+        step(*batch)
+    assert step.programs == 1
+    step.reset()
+    assert step.programs == 0
+    step(*batches(1, 4)[0])
+    assert step.captures == 3
+
+
 # ------------------------------------------------- random programs: jit against eager
 
 

@@ -20,7 +20,10 @@ strides of the array arguments, values of the others) both run eagerly and recor
 recordings agree, the second becomes the program for that signature. When they differ (the
 step branched on a value, drew random numbers outside an op, built an array from its inputs
 outside an op), ``NotCapturableError`` says where. A new signature (a short last batch) starts a
-new capture.
+new capture. A program also keeps guards, checked before each replay: the train/eval mode of
+every module the step called, and the requires_grad, dtype and shape of every tensor it read
+from outside. When one changed (``model.eval()``, a frozen layer), the call captures again and
+the new program joins the old one. Calls of one jitted function run one at a time (a lock).
 
 What a step may do: any ops, modules and losses, ``loss.backward()``, ``optimizer.step()`` and
 ``zero_grad()`` of the built-in optimisers, dropout (its mask is drawn by an op, so each replay
@@ -61,6 +64,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any, Callable, Union
 
 import numpy as np
@@ -325,6 +329,8 @@ class Recorder:
         self.adoption = AdoptionRecord()
         self.result_slots: Any = None
         self.input_arrays = input_arrays
+        # The modules called during the capture, with their train/eval mode then (by id).
+        self.modules: dict[int, tuple[Any, bool]] = {}
         for position, array in enumerate(input_arrays):
             if id(array) not in self.slot_of:
                 self._new_slot(array, ("input", position))
@@ -451,6 +457,15 @@ class Recorder:
         self.alive.append(leaf)
         self.steps.append(LeafGradientStep(leaf, slot, always_copy, self.adoption))
 
+    def note_module(self, module: Any) -> None:
+        """A module was called: a replay is valid only in the same train/eval mode."""
+        if id(module) not in self.modules:
+            self.modules[id(module)] = (module, module.training)
+
+    def guard_values(self) -> list[tuple[int, bool]]:
+        """The modules' modes, comparable between two recordings."""
+        return [(key, training) for key, (_, training) in self.modules.items()]
+
     def run_as_call(self, function: Callable[..., Any], *arguments: Any) -> Any:
         """Run ``function(*arguments)`` now, unrecorded inside, and replay it as a call."""
         self.steps.append(CallStep(function, arguments))
@@ -497,7 +512,8 @@ class Recorder:
         for step in self.steps:
             if type(step) is CallStep:
                 step.outside_tensors = outside_tensors
-        return Program(self.steps, held, inputs, outside_tensors, self.result_slots)
+        return Program(self.steps, held, inputs, outside_tensors, self.result_slots,
+                       list(self.modules.values()))
 
 
 def _agreed_kind(one: SlotSource, two: SlotSource, slot: int, steps: list[Step]) -> str:
@@ -596,12 +612,27 @@ class Program:
     """A recorded step, ready to replay on new arguments of the same signature."""
 
     def __init__(self, steps: list[Step], held: list[Any], inputs: list[tuple[int, int]],
-                 outside_tensors: list[tuple[int, Tensor]], result_form: Any) -> None:
+                 outside_tensors: list[tuple[int, Tensor]], result_form: Any,
+                 module_modes: list[tuple[Any, bool]]) -> None:
         self.steps = steps
         self.held = held  # per slot: the array held from the recording, or None
         self.inputs = inputs  # (argument position, slot)
         self.outside_tensors = outside_tensors  # (slot, tensor)
         self.result_form = result_form
+        # Guards: the program is valid while every module it called is in the same train/eval
+        # mode and every outside tensor keeps its requires_grad, dtype and shape.
+        self.module_modes = module_modes
+        self.tensor_states = [(tensor, _tensor_state(tensor)) for _, tensor in outside_tensors]
+
+    def guards_hold(self) -> bool:
+        """Whether the program still does what the step would do: else capture again."""
+        for module, training in self.module_modes:
+            if module.training is not training:
+                return False
+        for tensor, state in self.tensor_states:
+            if _tensor_state(tensor) != state:
+                return False
+        return True
 
     def run(self, arrays: list[np.ndarray]) -> Any:
         """Replay the steps on the arguments' arrays; returns copies of the results."""
@@ -616,7 +647,21 @@ class Program:
                              lambda slot: Tensor._wrap(slots[slot].copy(), False))
 
 
+def _tensor_state(tensor: Tensor) -> tuple[bool, np.dtype, tuple[int, ...]]:
+    """What a program assumes of a tensor from outside (a parameter)."""
+    return (tensor._requires_grad, tensor._data.dtype, tensor._data.shape)
+
+
 # ------------------------------------------------------------------------------ decorator
+
+
+class _Captures:
+    """The captures of one signature: programs (each with its guards), and the first of two
+    recordings while a new capture is under way."""
+
+    def __init__(self) -> None:
+        self.programs: list[Program] = []
+        self.first: Recorder | None = None
 
 
 class JittedFunction:
@@ -630,18 +675,18 @@ class JittedFunction:
         self.function = function
         self.captures = 0
         self.replays = 0
-        # Per signature: the first recording (a Recorder), then the Program.
-        self._programs: dict[Any, Recorder | Program] = {}
+        self._captures: dict[Any, _Captures] = {}  # per signature
+        self._lock = threading.Lock()  # one call at a time: a program reuses its contexts
         functools.update_wrapper(self, function)
 
     @property
     def programs(self) -> int:
-        """How many signatures have a program."""
-        return sum(1 for entry in self._programs.values() if type(entry) is Program)
+        """How many programs have been made (signatures, and modes of the modules)."""
+        return sum(len(entry.programs) for entry in self._captures.values())
 
     def reset(self) -> None:
         """Forget every recording and program (the next calls capture again)."""
-        self._programs.clear()
+        self._captures.clear()
 
     def __get__(self, instance: Any, owner: Any = None) -> Any:
         """Decorating a method: ``self`` becomes the first argument (part of the signature)."""
@@ -654,10 +699,19 @@ class JittedFunction:
             # Called while another jitted function captures: record into that capture.
             return self.function(*args, **kwargs)
         signature, arrays = _signature(args, kwargs)
-        entry = self._programs.get(signature)
-        if type(entry) is Program:
-            self.replays += 1
-            return entry.run(arrays)
+        with self._lock:
+            entry = self._captures.get(signature)
+            if entry is None:
+                entry = self._captures[signature] = _Captures()
+            for program in entry.programs:
+                if program.guards_hold():
+                    self.replays += 1
+                    return program.run(arrays)
+            return self._capture(entry, arrays, args, kwargs)
+
+    def _capture(self, entry: _Captures, arrays: list[np.ndarray], args: tuple[Any, ...],
+                 kwargs: dict[str, Any]) -> Any:
+        """Run the function eagerly, recording; the second agreeing recording is a program."""
         recorder = Recorder(arrays)
         CaptureState.recorder = recorder
         try:
@@ -666,12 +720,10 @@ class JittedFunction:
         finally:
             CaptureState.recorder = None
         self.captures += 1
-        if entry is None:
-            self._programs[signature] = recorder
-        else:
-            assert type(entry) is Recorder
-            del self._programs[signature]
-            self._programs[signature] = recorder.program_agreeing_with(entry)
+        first, entry.first = entry.first, recorder
+        if first is not None and first.guard_values() == recorder.guard_values():
+            entry.first = None  # a refused pair starts afresh at the next call
+            entry.programs.append(recorder.program_agreeing_with(first))
         return _build_result(_map_result(result, lambda tensor: tensor),
                              lambda tensor: Tensor._wrap(tensor._data.copy(), False))
 

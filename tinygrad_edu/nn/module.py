@@ -94,6 +94,8 @@ class Module:
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if CaptureState.recorder is not None:  # tinygrad_edu.jit: a replay needs this mode
+            CaptureState.recorder.note_module(self)
         return self.forward(*args, **kwargs)
 
     # ------------------------------------------------------------------------ registration
