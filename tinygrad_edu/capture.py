@@ -109,7 +109,7 @@ class OperationStep:
     """One op call: ``forward(context, *input arrays, **arguments)`` into the output slots, then
     the arrays that a later step reads from the context (``exports``) into theirs."""
 
-    __slots__ = ("function", "forward", "context", "inputs", "arguments", "has_array_arguments",
+    __slots__ = ("function", "forward", "context", "inputs", "arguments", "array_arguments",
                  "outputs", "several", "recorded", "exports")
 
     def __init__(self, function: type[Function], context: Context, inputs: tuple[int, ...],
@@ -120,7 +120,9 @@ class OperationStep:
         self.context = context
         self.inputs = inputs
         self.arguments = arguments
-        self.has_array_arguments = has_array_arguments
+        # The arguments that hold arrays (as SlotReferences), filled in from the slots.
+        self.array_arguments = [(name, value) for name, value in arguments.items()
+                                if has_array_arguments and _contains_reference(value)]
         self.outputs = outputs
         self.several = several
         self.recorded = recorded
@@ -130,8 +132,10 @@ class OperationStep:
     def run(self, slots: list[Any]) -> None:
         """Call the op's forward on the slots' arrays and store what it made."""
         arguments = self.arguments
-        if self.has_array_arguments:
-            arguments = {name: _resolve(value, slots) for name, value in arguments.items()}
+        if self.array_arguments:
+            arguments = arguments.copy()
+            for name, value in self.array_arguments:
+                arguments[name] = _resolve(value, slots)
         context = self.context
         result = self.forward(context, *[slots[index] for index in self.inputs], **arguments)
         if self.several:
@@ -299,6 +303,15 @@ def _resolve(value: Any, slots: list[Any]) -> Any:
     if type(value) is list:
         return [_resolve(item, slots) for item in value]
     return value
+
+
+def _contains_reference(value: Any) -> bool:
+    """Whether a recorded op argument is a SlotReference, or a tuple or list holding one."""
+    if type(value) is SlotReference:
+        return True
+    if type(value) in (tuple, list):
+        return any(_contains_reference(item) for item in value)
+    return False
 
 
 def _contains_array(value: Any) -> bool:
