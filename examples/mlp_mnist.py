@@ -197,7 +197,6 @@ RECIPES = {
 TORCH_MISSING = "torch not installed"
 
 
-
 def contestant_keys(jit: bool) -> list[str]:
     """The contestants of a run, in the order they train: KEYS, then (6) with --jit."""
     return [*KEYS, JIT_KEY] if jit else list(KEYS)
