@@ -1,4 +1,4 @@
-"""MNIST with the article's 784-64-10 network, five ways, on the same data: one table.
+"""MNIST with the article's 784-64-10 network, five ways (six with --jit): one table.
 
 Contestants, all trained on the same images in the same batch order and measured the same way
 (accuracy on the whole training and evaluation sets after every epoch, by one function):
@@ -14,7 +14,13 @@ Contestants, all trained on the same images in the same batch order and measured
   (4) torch-article-adam the same as (3) in PyTorch, from the same initial weights (skipped when
                          torch is not installed);
   (5) tge-recommended    our recipe: 784-512-256-10, dropout, AdamW with OneCycleLR, label
-                         smoothing and random shifts of up to 2 pixels, batch 128.
+                         smoothing and random shifts of up to 2 pixels, batch 128;
+  (6) tge-article-adam-jit  only with ``--jit``: (3) again, the same model, initial weights and
+                         batches, but its training step (forward, loss, zero_grad, backward,
+                         optimiser step) compiled with ``tinygrad_edu.jit``. A replay computes
+                         what the eager step computes, bit for bit, so its weights and
+                         accuracies are those of (3); its seconds per epoch show what the
+                         compilation saves.
 
 Protocols. ``article`` (the default): 42,000 images drawn with a fixed seed from MNIST's 60,000
 training images, split 80/20 into 33,600 training and 8,400 validation images, pixels / 255.
@@ -23,6 +29,7 @@ training images, split 80/20 into 33,600 training and 8,400 validation images, p
     python examples/mlp_mnist.py                       # article protocol, a few minutes
     python examples/mlp_mnist.py --protocol standard   # 60k train / 10k test
     python examples/mlp_mnist.py --quick               # small subset, 2 epochs: seconds
+    python examples/mlp_mnist.py --quick --jit         # and (6), (3) compiled with tge.jit
 
 Outputs. The terminal gets one line per contestant and epoch (or progress bars when stderr is a
 terminal, or with ``--progress``) and a plain table; the folder ``--out`` (default
@@ -163,16 +170,17 @@ EXIT_DATA_PROBLEM, EXIT_INTERRUPTED = 1, 130  # argparse exits with 2 on a bad a
 
 KEYS = ["article-numpy", "tge-article-sgd", "tge-article-adam", "torch-article-adam",
         "tge-recommended"]
-# Epochs of the default run: the article's 100 for its two recipes, (1) to (4); (5) is scheduled
-# (OneCycleLR) for 20. The whole run takes a few minutes on 2 cores.
+JIT_KEY = "tge-article-adam-jit"  # (6), with --jit only
+# Epochs of the default run: the article's 100 for its two recipes, (1) to (4) and (6); (5) is
+# scheduled (OneCycleLR) for 20. The whole run takes a few minutes on 2 cores.
 DEFAULT_EPOCHS = {"article-numpy": 100, "tge-article-sgd": 100, "tge-article-adam": 100,
-                  "torch-article-adam": 100, "tge-recommended": 20}
+                  "torch-article-adam": 100, "tge-recommended": 20, JIT_KEY: 100}
 # Each recipe's own batch size; --batch-size replaces all of them.
 RECOMMENDED_BATCH_SIZE = 128
 DEFAULT_BATCH_SIZES = {"article-numpy": article_numpy.BATCH_SIZE,
                        "tge-article-sgd": article_numpy.BATCH_SIZE,
                        "tge-article-adam": 32, "torch-article-adam": 32,
-                       "tge-recommended": RECOMMENDED_BATCH_SIZE}
+                       "tge-recommended": RECOMMENDED_BATCH_SIZE, JIT_KEY: 32}
 # {batch_size} is filled in with the batch size the contestant trains with.
 RECIPES = {
     "article-numpy": ("NumPy by hand: 784-64-10, U(-0.5, 0.5) init, SGD lr 1e-3, "
@@ -184,8 +192,15 @@ RECIPES = {
     "tge-recommended": ("tinygrad_edu: 784-512-256-10, dropout 0.2, AdamW (wd 1e-2) + "
                         "OneCycleLR (max lr 2e-3), label smoothing 0.1, ±2 px shifts, "
                         "batch {batch_size}"),
+    JIT_KEY: "tinygrad_edu, recipe and initial weights of (3), its step compiled with tge.jit",
 }
 TORCH_MISSING = "torch not installed"
+
+
+def contestant_keys(jit: bool) -> list[str]:
+    """The contestants of a run, in the order they train: KEYS, then (6) with --jit."""
+    return [*KEYS, JIT_KEY] if jit else list(KEYS)
+
 
 # Independent random streams, one per purpose, all derived from --seed.
 SPLIT_STREAM, BATCH_STREAM, INIT_STREAM, NOISE_STREAM = 0, 1, 2, 3
@@ -335,12 +350,23 @@ class ArticleNumpy:
 
 
 class TinygradContestant:
-    """Contestants (2), (3), (5): a tinygrad_edu model, optimiser and cross-entropy loss."""
+    """Contestants (2), (3), (5) and (6): a tinygrad_edu model, optimiser and cross-entropy
+    loss.
+
+    ``compiled``: the step on a batch (forward, loss, zero_grad, backward, optimiser step) is
+    compiled with ``tge.jit`` (contestant (6)); what stays outside it runs eagerly: the
+    scheduler's step and reading the loss with ``.item()``, which a compiled step may not do.
+    Augmentation draws its shifts with NumPy outside any op, which a replay could not follow,
+    so a contestant that augments is never compiled.
+    """
 
     def __init__(self, model: nn.Module, optimizer: optim.Optimizer, batch_size: int,
                  scheduler: Any = None, label_smoothing: float = 0.0,
                  augment: Callable[[np.ndarray], np.ndarray] | None = None,
-                 noise: np.random.Generator | None = None) -> None:
+                 noise: np.random.Generator | None = None, compiled: bool = False) -> None:
+        if compiled and augment is not None:
+            raise ValueError("a contestant that augments its batches with NumPy cannot be "
+                             "compiled with tge.jit: build it with compiled=False")
         self.model = model
         self.optimizer = optimizer
         self.batch_size = batch_size
@@ -349,16 +375,26 @@ class TinygradContestant:
         self.augment = augment
         self.noise = noise  # the generator of dropout masks and shifts, if any (a checkpoint
         # saves its state)
+        self.compiled = compiled
+        self.step: Callable[[tge.Tensor, tge.Tensor], tge.Tensor] = (
+            tge.jit(self.optimize) if compiled else self.optimize)
 
-    def train_step(self, images: tge.Tensor, labels: tge.Tensor) -> float:
-        """Forward, cross-entropy on the logits, backward, optimiser (and scheduler) step."""
-        if self.augment is not None:
-            images = tge.from_numpy(self.augment(images.numpy()))
+    def optimize(self, images: tge.Tensor, labels: tge.Tensor) -> tge.Tensor:
+        """Forward, cross-entropy on the logits, backward, optimiser step; returns the loss
+        (a tensor: this is the part that ``compiled`` compiles)."""
         logits = self.model(images)
         loss = F.cross_entropy(logits, labels, label_smoothing=self.label_smoothing)
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
+        return loss
+
+    def train_step(self, images: tge.Tensor, labels: tge.Tensor) -> float:
+        """Augment (if the recipe does), ``step``, then the scheduler's step; returns the
+        batch's loss."""
+        if self.augment is not None:
+            images = tge.from_numpy(self.augment(images.numpy()))
+        loss = self.step(images, labels)
         if self.scheduler is not None:
             self.scheduler.step()
         return loss.item()
@@ -383,7 +419,12 @@ class TinygradContestant:
                 "noise": None if self.noise is None else self.noise.bit_generator.state}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore ``state_dict()`` into this contestant, built by the same recipe."""
+        """Restore ``state_dict()`` into this contestant, built by the same recipe.
+
+        A compiled step's programs stay valid: the model's ``load_state_dict`` copies into the
+        parameters' arrays in place, and a replay calls the optimiser's update, which reads
+        its (replaced) state and learning rate anew.
+        """
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None:
@@ -454,11 +495,13 @@ def make_tge_article_sgd(seed: int, dtype: Any = np.float32,
     return TinygradContestant(model, optimizer, batch_size)
 
 
-def make_tge_article_adam(seed: int, dtype: Any = np.float32,
-                          batch_size: int = 32) -> TinygradContestant:
-    """(3): 784-64-10 with torch's default init (seeded), Adam lr 1e-3, batch 32."""
+def make_tge_article_adam(seed: int, dtype: Any = np.float32, batch_size: int = 32,
+                          compiled: bool = False) -> TinygradContestant:
+    """(3): 784-64-10 with torch's default init (seeded), Adam lr 1e-3, batch 32; with
+    ``compiled``, (6): the same, its step compiled with ``tge.jit``."""
     model = article_mlp(dtype, stream(seed, INIT_STREAM))
-    return TinygradContestant(model, optim.Adam(model.parameters(), lr=1e-3), batch_size)
+    return TinygradContestant(model, optim.Adam(model.parameters(), lr=1e-3), batch_size,
+                              compiled=compiled)
 
 
 def make_torch_article_adam(seed: int, dtype: Any = np.float32,
@@ -503,12 +546,14 @@ def make_tge_recommended(seed: int, steps_per_epoch: int, epochs: int, dtype: An
 
 def make_contestant(key: str, seed: int, train_count: int, epochs: int,
                     dtype: Any = np.float32, batch_size: int | None = None) -> Any:
-    """Build contestant ``key`` (one of KEYS) for ``train_count`` images and ``epochs``.
+    """Build contestant ``key`` (one of KEYS, or JIT_KEY) for ``train_count`` images and
+    ``epochs``.
 
     ``batch_size`` None: the recipe's own (DEFAULT_BATCH_SIZES).
     """
-    if key not in KEYS:
-        raise ValueError(f"unknown contestant {key!r}; expected one of {KEYS}")
+    if key not in contestant_keys(jit=True):
+        raise ValueError(f"unknown contestant {key!r}; expected one of "
+                         f"{contestant_keys(jit=True)}")
     size = DEFAULT_BATCH_SIZES[key] if batch_size is None else batch_size
     if key == "article-numpy":
         return make_article_numpy(seed, dtype, size)
@@ -516,6 +561,8 @@ def make_contestant(key: str, seed: int, train_count: int, epochs: int,
         return make_tge_article_sgd(seed, dtype, size)
     if key == "tge-article-adam":
         return make_tge_article_adam(seed, dtype, size)
+    if key == JIT_KEY:
+        return make_tge_article_adam(seed, dtype, size, compiled=True)
     if key == "torch-article-adam":
         return make_torch_article_adam(seed, dtype, size)
     steps_per_epoch = -(-train_count // size)  # the DataLoader keeps the last, short batch
@@ -575,12 +622,18 @@ def epoch_bar(epochs: int, description: str, bars: bool, first: int = 0) -> Any:
                 dynamic_ncols=True, file=sys.stderr, initial=first, total=epochs)
 
 
+# The labels' column in the epoch lines: as wide as the longest label, "(4) torch-article-adam"
+# (wider in a run with (6), whose label is longer).
+LABEL_WIDTH = 22
+
+
 def epoch_line(label: str, record: dict[str, float], epochs: int, seconds: float,
-               eval_name: str) -> str:
+               eval_name: str, label_width: int = LABEL_WIDTH) -> str:
     """One finished epoch, for a terminal without progress bars or a log file, e.g.
-    ``(3) tge-article-adam  epoch  7/100  loss 0.0123  val 96.51 %  0.32 s``."""
+    ``(3) tge-article-adam  epoch  7/100  loss 0.0123  val 96.51 %  0.32 s``; the label is
+    padded to ``label_width`` columns."""
     width = len(str(epochs))
-    return (f"{label:<22}  epoch {record['epoch']:>{width}}/{epochs}  "
+    return (f"{label:<{label_width}}  epoch {record['epoch']:>{width}}/{epochs}  "
             f"loss {record['loss']:.4f}  {eval_name} {percent(record['eval_accuracy'])}  "
             f"{seconds:.2f} s")
 
@@ -601,7 +654,7 @@ def train_contestant(contestant: Any, splits: Splits, epochs: int, seed: int,
                      entry: dict[str, Any], label: str = "", bars: bool = False,
                      position: Position | None = None,
                      checkpoint: Callable[[Position], None] | None = None,
-                     every: int = 0) -> None:
+                     every: int = 0, label_width: int = LABEL_WIDTH) -> None:
     """Train for ``epochs`` and measure after each: mean step loss, full-set train and
     evaluation accuracy (``entry["history"]``), and apart from these metrics the wall time of
     the epoch's training steps and of the measuring (``entry["timing"]``).
@@ -613,6 +666,7 @@ def train_contestant(contestant: Any, splits: Splits, epochs: int, seed: int,
     loaded): the same batch order is drawn again and the batches already trained are skipped.
     ``checkpoint``: called with the position after every ``every`` batches within an epoch
     and after every epoch (once the epoch's record is in ``entry``, before it is printed).
+    ``label_width``: the columns the label takes in the epoch lines.
     """
     loader = make_loader(splits.train_images, splits.train_labels, contestant.batch_size,
                          batch_seed(seed))
@@ -651,7 +705,8 @@ def train_contestant(contestant: Any, splits: Splits, epochs: int, seed: int,
                 bar.set_postfix(loss=f"{record['loss']:.4f}",
                                 **{splits.eval_name: percent(record["eval_accuracy"])})
             else:
-                print(epoch_line(label, record, epochs, seconds, splits.eval_name), flush=True)
+                print(epoch_line(label, record, epochs, seconds, splits.eval_name,
+                                 label_width), flush=True)
     finally:
         if bars:
             bar.close()
@@ -663,6 +718,8 @@ def max_weight_difference(first: dict[str, np.ndarray], second: dict[str, np.nda
 
 
 CHECKPOINT_FILE = "checkpoint.npz"
+# Results that train_all adds besides the contestants and notes (a checkpoint keeps them).
+EXTRA_RESULTS = ("max_weight_difference_1_2", "target_reached", "jit_weights_identical")
 CHECKPOINT_KIND, CHECKPOINT_VERSION = "mlp_mnist.py checkpoint", 1
 DEFAULT_CHECKPOINT_EVERY = 200  # batches
 
@@ -671,7 +728,8 @@ def run_settings(arguments: argparse.Namespace) -> dict[str, Any]:
     """The settings a checkpoint belongs to: a resumed run must use the same ones."""
     return {"protocol": arguments.protocol, "quick": arguments.quick, "seed": arguments.seed,
             "epochs": arguments.epochs, "batch_size": arguments.batch_size,
-            "train_limit": arguments.train_limit, "eval_limit": arguments.eval_limit}
+            "train_limit": arguments.train_limit, "eval_limit": arguments.eval_limit,
+            "jit": arguments.jit}
 
 
 def read_checkpoint(folder: Path, arguments: argparse.Namespace) -> dict[str, Any] | None:
@@ -691,9 +749,10 @@ def read_checkpoint(folder: Path, arguments: argparse.Namespace) -> dict[str, An
         raise ValueError(f"{path} has version {checkpoint.get('version')!r}, this program "
                          f"reads version {CHECKPOINT_VERSION}")
     settings = run_settings(arguments)
-    different = [f"{name} {checkpoint['settings'].get(name)!r} (now {value!r})"
-                 for name, value in settings.items()
-                 if checkpoint["settings"].get(name) != value]
+    # A checkpoint written before --jit existed has no "jit": it was a run without.
+    saved = {"jit": False, **checkpoint["settings"]}
+    different = [f"{name} {saved.get(name)!r} (now {value!r})"
+                 for name, value in settings.items() if saved.get(name) != value]
     if different:
         raise ValueError(f"{path} was written with other settings: " + ", ".join(different))
     return checkpoint
@@ -720,14 +779,15 @@ def train_all(arguments: argparse.Namespace, splits: Splits, results: dict[str, 
             "kind": CHECKPOINT_KIND, "version": CHECKPOINT_VERSION,
             "settings": run_settings(arguments),
             "contestants": results["contestants"], "notes": results["notes"],
-            "extra": {name: results[name] for name in ("max_weight_difference_1_2",
-                                                       "target_reached") if name in results},
+            "extra": {name: results[name] for name in EXTRA_RESULTS if name in results},
             "finished": trained,
             "current": {"key": key, "epoch": position.epoch, "batch": position.batch,
                         "losses": position.losses or [], "order_state": position.order_state,
                         "state": contestant.state_dict()},
         }, arguments.checkpoint / CHECKPOINT_FILE)
 
+    label_width = max(LABEL_WIDTH, *(len(f"({entry['index']}) {entry['key']}")
+                                     for entry in results["contestants"]))
     for entry in results["contestants"]:
         key, label = entry["key"], f"({entry['index']}) {entry['key']}"
         if key == "torch-article-adam" and entry["status"] in ("pending", "running"):
@@ -758,7 +818,7 @@ def train_all(arguments: argparse.Namespace, splits: Splits, results: dict[str, 
         if arguments.checkpoint is not None:
             checkpoint = functools.partial(write, key, contestant)
         train_contestant(contestant, splits, entry["epochs"], arguments.seed, entry, label,
-                         bars, position, checkpoint, arguments.checkpoint_every)
+                         bars, position, checkpoint, arguments.checkpoint_every, label_width)
         entry["status"] = "finished"
         trained[key] = contestant.weights()
         if key == "tge-article-sgd" and "article-numpy" in trained:
@@ -768,6 +828,13 @@ def train_all(arguments: argparse.Namespace, splits: Splits, results: dict[str, 
                 f"(1) vs (2), same initial weights and batches: after training, max |W(1) − "
                 f"W(2)| = {difference:.1e} (float32 rounding; in float64 they agree to 1e-10, "
                 "see tests/test_examples.py)")
+        if key == JIT_KEY and "tge-article-adam" in trained:
+            identical = all(value.tobytes() == trained[key][name].tobytes()
+                            for name, value in trained["tge-article-adam"].items())
+            results["jit_weights_identical"] = identical
+            results["notes"].append(
+                f"(3) vs (6), the same step run eagerly and compiled with tge.jit: final "
+                f"weights {'identical bit for bit' if identical else 'DIFFERENT'}")
         if key == "tge-recommended":
             accuracy = entry["history"][-1]["eval_accuracy"]
             results["target_reached"] = accuracy >= TARGET_ACCURACY
@@ -818,16 +885,17 @@ def build_parser() -> argparse.ArgumentParser:
     """The command-line flags (their values are checked as they are parsed)."""
     parser = argparse.ArgumentParser(
         prog=PROGRAM,
-        description="Train the article's MNIST network five ways and print one table.")
+        description="Train the article's MNIST network five ways (six with --jit) and print "
+                    "one table.")
     parser.add_argument("--protocol", choices=["article", "standard"], default="article",
                         help="article: 33,600 / 8,400 of 42,000 drawn images (default); "
                              "standard: 60,000 train / 10,000 test")
     parser.add_argument("--epochs", type=positive_integer, default=None,
-                        help="epochs for every contestant (default: 100 for (1) to (4), 20 for "
-                             f"(5); {QUICK_EPOCHS} with --quick)")
+                        help="epochs for every contestant (default: 100 for (1) to (4) and "
+                             f"(6), 20 for (5); {QUICK_EPOCHS} with --quick)")
     parser.add_argument("--batch-size", type=positive_integer, default=None,
                         help="batch size for every contestant (default: each recipe's own, "
-                             f"32 for (1) to (4), {RECOMMENDED_BATCH_SIZE} for (5))")
+                             f"32 for (1) to (4) and (6), {RECOMMENDED_BATCH_SIZE} for (5))")
     parser.add_argument("--seed", type=seed_value, default=0,
                         help="seed of the split, the batch order and the initial weights, "
                              f"0..{LARGEST_SEED} (default 0)")
@@ -837,6 +905,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quick", action="store_true",
                         help=f"{QUICK_TRAIN:,} train / {QUICK_EVAL} eval images, "
                              f"{QUICK_EPOCHS} epochs: a smoke test in seconds")
+    parser.add_argument("--jit", action="store_true",
+                        help=f"add contestant (6), {JIT_KEY}: (3) with its training step "
+                             "compiled by tinygrad_edu.jit (the same weights and accuracies, "
+                             "bit for bit; compare the seconds per epoch)")
     parser.add_argument("--out", type=Path, default=None,
                         help="folder for results.md, the JSON and the PNG (default: "
                              "examples/out/<protocol>, examples/out/<protocol>-quick with "
@@ -990,7 +1062,7 @@ def new_results(arguments: argparse.Namespace, splits: Splits, command: str) -> 
     kept apart, so that the metrics of two runs can be compared for equality."""
     location = splits.location
     contestants: list[dict[str, Any]] = []
-    for index, key in enumerate(KEYS, start=1):
+    for index, key in enumerate(contestant_keys(arguments.jit), start=1):
         batch_size = arguments.batch_size or DEFAULT_BATCH_SIZES[key]
         contestants.append({
             "index": index, "key": key, "recipe": RECIPES[key].format(batch_size=batch_size),
@@ -1002,7 +1074,8 @@ def new_results(arguments: argparse.Namespace, splits: Splits, command: str) -> 
         "command": command,
         "protocol": arguments.protocol, "quick": arguments.quick, "seed": arguments.seed,
         "settings": {"epochs": arguments.epochs, "batch_size": arguments.batch_size,
-                     "train_limit": arguments.train_limit, "eval_limit": arguments.eval_limit},
+                     "train_limit": arguments.train_limit, "eval_limit": arguments.eval_limit,
+                     "jit": arguments.jit},
         "description": splits.description, "eval_name": splits.eval_name, "dtype": "float32",
         "train_count": len(splits.train_images), "eval_count": len(splits.eval_images),
         "data": {"folder": None if location is None else str(location.folder),

@@ -33,7 +33,7 @@ ARTICLE_REPORTED = {
 
 
 def contestant_index(results: dict[str, Any], key: str) -> int:
-    """The number, (1) to (5), of the contestant named ``key``."""
+    """The number, (1) to (5), or (6) with --jit, of the contestant named ``key``."""
     return next(run["index"] for run in results["contestants"] if run["key"] == key)
 
 
@@ -156,12 +156,30 @@ def heading(results: dict[str, Any]) -> str:
             "whole sets after every epoch; s / epoch = training steps only")
 
 
+def jit_speed_note(results: dict[str, Any]) -> list[str]:
+    """With --jit: the seconds per epoch of (3), eager, and of (6), its step compiled with
+    tge.jit, over the epochs both finished (timings: not part of the metrics)."""
+    runs = {run["key"]: run for run in results["contestants"]}
+    eager, compiled = runs.get("tge-article-adam"), runs.get("tge-article-adam-jit")
+    if eager is None or compiled is None:
+        return []
+    done = min(len(eager["history"]), len(compiled["history"]))
+    if done == 0:
+        return []
+    eager_seconds = float(np.mean(eager["timing"]["train_seconds"][:done]))
+    compiled_seconds = float(np.mean(compiled["timing"]["train_seconds"][:done]))
+    return [f"tge.jit: ({compiled['index']}) trains in {compiled_seconds:.2f} s / epoch, "
+            f"({eager['index']}) eagerly in {eager_seconds:.2f} s: "
+            f"{eager_seconds / compiled_seconds:.1f}× as fast"]
+
+
 def closing_notes(results: dict[str, Any]) -> list[str]:
-    """The notes of the run, then its wall time (not part of the metrics)."""
+    """The notes of the run, the speed of the compiled step (with --jit), then the run's wall
+    time (the last two are timings, not part of the metrics)."""
     environment = results["environment"]
     threads = environment["variables"]["OPENBLAS_NUM_THREADS"]
     kernels = environment["blas"]["openblas_kernels"]
-    return [*results["notes"],
+    return [*results["notes"], *jit_speed_note(results),
             f"total wall time of the run: {results['timing']['total_seconds']:.0f} s on "
             f"{environment['cpu_count']} cores, OPENBLAS_NUM_THREADS={threads}"
             + (f", OpenBLAS kernels: {kernels}" if kernels else "")]
@@ -274,6 +292,7 @@ PLOT_STYLES: list[dict[str, Any]] = [
     {"color": "tab:green", "linewidth": 5, "alpha": 0.35},
     {"color": "tab:red", "linewidth": 1.5, "linestyle": "--"},
     {"color": "tab:purple", "linewidth": 2},
+    {"color": "tab:olive", "linewidth": 1.5, "linestyle": ":"},  # (6), on top of (3)
 ]
 REFERENCE_STYLES: dict[str, dict[str, Any]] = {
     "article-numpy": {"color": "tab:blue", "linestyle": ":", "linewidth": 1.2},
@@ -328,7 +347,8 @@ def save_plot(results: dict[str, Any], path: Path) -> bool:
         epochs = [record["epoch"] for record in history]
         accuracy = np.array([100 * record["eval_accuracy"] for record in history])
         lowest = min(lowest, float(accuracy.min()))
-        # The pairs (1, 2) and (3, 4) overlap: wide pale lines under thin dashed ones.
+        # The pairs (1, 2) and (3, 4) overlap, and (6) is (3): wide pale lines under thin
+        # dashed and dotted ones.
         style = dict(PLOT_STYLES[run["index"] - 1])
         if len(history) <= 10:
             style.update(marker="o", markersize=4)

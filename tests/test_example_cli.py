@@ -7,6 +7,7 @@
 - Without a terminal: one line per contestant and epoch, no progress bars; the terminal table
   fits in 100 columns; the Markdown table goes to OUT/results.md.
 - The metrics in the JSON are the same in two fresh runs, and the environment is recorded.
+- --jit adds (6), (3) with its step compiled by tge.jit: its own row, (3)'s metrics and weights.
 - A run killed (SIGKILL) in the middle of an epoch and resumed from its checkpoint ends with
   the weights, bit for bit, and the metrics of an uninterrupted run.
 
@@ -418,6 +419,63 @@ def test_metrics_are_the_same_in_a_second_fresh_run(
 
 
 # --------------------------------------------------------------------------- flags and torch
+def test_jit_adds_contestant_6_with_the_metrics_and_weights_of_3(
+        mnist_dir: Path, tmp_path: Path) -> None:
+    """--jit: (6) is (3) with its step compiled by tge.jit; three epochs of 200 images (the
+    third replays every batch) give it exactly (3)'s losses, accuracies and weights, and it
+    has its own row in both tables and its own recipe line."""
+    out = tmp_path / "out"
+    completed = run_script("--quick", "--jit", "--epochs", "3", "--train-limit", "200",
+                           "--eval-limit", "100", "--out", str(out), "--save-weights",
+                           str(tmp_path / "weights.npz"))
+    assert completed.returncode == 0, completed.stderr
+    results = load_json(out)
+    keys = [*mlp_mnist.KEYS, "tge-article-adam-jit"]
+    assert mlp_mnist.contestant_keys(jit=True) == keys
+    assert [run["key"] for run in results["contestants"]] == keys
+    runs = {run["key"]: run for run in results["contestants"]}
+    eager, compiled = runs["tge-article-adam"], runs["tge-article-adam-jit"]
+    assert compiled["index"] == 6 and compiled["status"] == "finished"
+    assert [record["epoch"] for record in compiled["history"]] == [1, 2, 3]
+    assert compiled["history"] == eager["history"]  # losses and accuracies, exactly
+    assert results["jit_weights_identical"] is True
+    weights = tge.load(tmp_path / "weights.npz")
+    for name, value in weights["tge-article-adam"].items():
+        identical = weights["tge-article-adam-jit"][name].tobytes() == value.tobytes()
+        assert identical, name
+
+    lines = completed.stdout.splitlines()
+    assert [line.split()[:2] for line in epoch_lines(completed.stdout)][-3:] == [
+        ["(6)", "tge-article-adam-jit"]] * 3
+    start = next(index for index, line in enumerate(lines) if line.startswith("#  contestant"))
+    table = lines[start:lines.index("", start)]
+    assert len(table) == 2 + len(keys)
+    rows = {line.split()[1]: line.split()[2:] for line in table[2:]}
+    assert rows["tge-article-adam-jit"][0] == "3"  # epochs
+    float(rows["tge-article-adam-jit"][1])  # its own seconds per epoch
+    # Train, eval at the common epoch, final and best accuracies: the same cells as (3)'s.
+    assert rows["tge-article-adam-jit"][2:] == rows["tge-article-adam"][2:]
+    for line in lines:
+        if str(out) not in line and str(tmp_path) not in line:
+            assert len(line) <= 100, line
+    assert ("  (6) tinygrad_edu, recipe and initial weights of (3), its step compiled with "
+            "tge.jit") in lines
+    notes = flat(completed.stdout)
+    assert ("(3) vs (6), the same step run eagerly and compiled with tge.jit: final weights "
+            "identical bit for bit") in notes
+    assert re.search(r"tge\.jit: \(6\) trains in [\d.]+ s / epoch, \(3\) eagerly in [\d.]+ s",
+                     notes)
+    markdown = (out / "results.md").read_text(encoding="utf-8")
+    row = next(line for line in markdown.splitlines()
+               if line.startswith("| 6 | tge-article-adam-jit |"))
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    eager_row = next(line for line in markdown.splitlines()
+                     if line.startswith("| 3 | tge-article-adam |"))
+    eager_cells = [cell.strip() for cell in eager_row.strip("|").split("|")]
+    assert cells[3] == "3" and float(cells[4]) >= 0  # epochs, s / epoch
+    assert cells[5:] == eager_cells[5:]
+
+
 def test_progress_flag_shows_bars_without_a_terminal(mnist_dir: Path, tmp_path: Path) -> None:
     pytest.importorskip("tqdm")
     completed = run_script(*TINY, "--progress", "--out", str(tmp_path))

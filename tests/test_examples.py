@@ -6,6 +6,8 @@
   equal to 1e-10: the engine computes exactly the article's hand-derived formulas.
 - (3) == (4): tinygrad_edu and PyTorch, float64, same initial weights and batches, Adam: the
   losses of the first 100 steps are equal to 1e-9.
+- (3) == (6): the same Adam contestant with its step compiled by tge.jit ends with the same
+  weights, bit for bit, also when a state is loaded into it after its step was compiled.
 
 Real MNIST is found by the library's one resolution order (``locate_mnist``), as in CI. The
 command line of the example (arguments, messages, outputs, Ctrl-C) is tested in
@@ -159,10 +161,49 @@ def test_tinygrad_edu_adam_equals_torch_for_100_steps(
                                    err_msg=name)
 
 
+def test_compiled_adam_equals_eager_adam_also_after_loading_a_checkpoint() -> None:
+    """(6) == (3) bit for bit: the step compiled with tge.jit replays what the eager step does.
+    Loading a state into a contestant whose step is already compiled keeps its programs (the
+    parameters are updated in place): it goes on exactly as the eager one does from there."""
+    generator = np.random.default_rng(SEED)
+    images = generator.random((200, 784), dtype=np.float32)  # 6 batches of 32, one of 8
+    labels = generator.integers(0, 10, 200)
+    eager = mlp_mnist.make_contestant("tge-article-adam", SEED, 200, 3)
+    compiled = mlp_mnist.make_contestant(mlp_mnist.JIT_KEY, SEED, 200, 3)
+    assert not eager.compiled and compiled.compiled
+
+    def epoch(contestant: mlp_mnist.TinygradContestant, seed: int = SEED) -> list[float]:
+        return mlp_mnist.train_epoch(contestant, mlp_mnist.make_loader(
+            images, labels, contestant.batch_size, seed))
+
+    def assert_same_weights() -> None:
+        for name, value in eager.weights().items():
+            assert compiled.weights()[name].tobytes() == value.tobytes(), name
+
+    for _ in range(3):  # capture, capture (and replays of the full batches), replays only
+        assert epoch(compiled) == epoch(eager)
+    assert_same_weights()
+    assert compiled.step.programs == 2 and compiled.step.captures == 4  # full and short batch
+    assert compiled.step.replays == 3 * 7 - 4
+
+    state = eager.state_dict()
+    epoch(compiled, seed=SEED + 1)  # other batches: the compiled one moves elsewhere
+    assert compiled.weights()["0.weight"].tobytes() != eager.weights()["0.weight"].tobytes()
+    compiled.load_state_dict(state)
+    assert_same_weights()
+    assert epoch(compiled) == epoch(eager)
+    assert_same_weights()
+    assert compiled.step.captures == 4  # no new capture: the programs stayed valid
+
+    with pytest.raises(ValueError, match="cannot be compiled"):
+        mlp_mnist.TinygradContestant(eager.model, eager.optimizer, 32,
+                                     augment=lambda batch: batch, compiled=True)
+
+
 def test_batch_size_override_reaches_every_contestant_and_the_schedule() -> None:
     """--batch-size replaces each recipe's own; (5)'s OneCycleLR spans exactly the batches of
     that size (one step more would raise), with the DataLoader's last, short batch counted."""
-    keys = [key for key in mlp_mnist.KEYS
+    keys = [key for key in mlp_mnist.contestant_keys(jit=True)
             if key != "torch-article-adam" or mlp_mnist.torch_available()]
     for key in keys:
         assert mlp_mnist.make_contestant(key, SEED, 100, 2, batch_size=7).batch_size == 7
