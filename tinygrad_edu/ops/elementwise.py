@@ -41,9 +41,11 @@ def zero_where(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
     Example:
         >>> zero_where(np.array([True, True, False]), np.array([np.inf, 2.0, -0.0]))
         array([ 0.,  0., -0.])
+        >>> zero_where(np.float64(1.0) <= 0, np.array(np.nan))
+        array(nan)
     """
     bits = np.dtype(f"u{values.dtype.itemsize}")  # an unsigned integer as wide as a value
-    keep = mask.astype(bits)  # 1 where masked, 0 where kept
+    keep = np.array(mask, dtype=bits)  # 1 where masked, 0 where kept (an array even if 0-d)
     keep -= 1  # 0 where masked, all ones where kept (the subtraction wraps around)
     return np.bitwise_and(values.view(bits), keep, out=keep).view(values.dtype)
 
