@@ -45,8 +45,9 @@ def zero_where(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
         array(nan)
     """
     bits = np.dtype(f"u{values.dtype.itemsize}")  # an unsigned integer as wide as a value
-    keep = np.array(mask, dtype=bits)  # 1 where masked, 0 where kept (an array even if 0-d)
-    keep -= 1  # 0 where masked, all ones where kept (the subtraction wraps around)
+    # mask - 1 in those integers (one pass): 0 where masked, all ones where kept (0 - 1 wraps
+    # around). np.asarray: a 0-d comparison gives a NumPy scalar, and the AND writes in place.
+    keep = np.asarray(np.subtract(mask, 1, dtype=bits))
     return np.bitwise_and(values.view(bits), keep, out=keep).view(values.dtype)
 
 
