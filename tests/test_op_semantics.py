@@ -258,6 +258,28 @@ def test_relu_of_nan_passes_the_gradient() -> None:
     compare_with_torch(lambda T, x: x.relu(), [NAN, -1.0, 0.0, 2.0])
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_gradient_is_torchs_bit_for_bit(dtype: str) -> None:
+    """relu's gradient selects with an AND of bits (``ops.elementwise.zero_where``): +0 where
+    x <= 0 whatever the upstream gradient is there (inf, -inf, NaN, -0), the upstream
+    gradient's own bits elsewhere (a -0 stays -0, a NaN stays NaN), and at x = NaN the gradient
+    passes; exactly torch's threshold_backward, compared as bits, in float32 and float64."""
+    special = [INF, -INF, NAN, -0.0, 0.0, -2.5, 3.0]
+    inputs = np.array([[x for x in (-1.0, 0.0, -0.0, NAN, 2.0) for _ in special]], dtype=dtype)
+    upstream = np.array([special * 5], dtype=dtype)
+    rng = np.random.default_rng(0)  # and a random mask, as in a network, over random values
+    inputs = np.concatenate([inputs, rng.standard_normal((1, 35)).astype(dtype)])
+    upstream = np.concatenate([upstream, rng.standard_normal((1, 35)).astype(dtype)])
+    x = Tensor(inputs, requires_grad=True)
+    x.relu().backward(Tensor(upstream))
+    torch_x = torch.tensor(inputs, requires_grad=True)
+    torch_x.relu().backward(torch.tensor(upstream))
+    bits = f"u{np.dtype(dtype).itemsize}"
+    expected = torch_x.grad.numpy()
+    assert x.grad.dtype == expected.dtype
+    np.testing.assert_array_equal(x.grad._data.view(bits), expected.view(bits))
+
+
 def test_max_all_infinite_upstream_reaches_only_the_maximum() -> None:
     """x.max() with an inf upstream gradient: torch gives [inf, 0, 0], not [inf, nan, nan]."""
     compare_with_torch(lambda T, x: x.max(), [3.0, 1.0, 2.0], upstream=INF)

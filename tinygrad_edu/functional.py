@@ -175,7 +175,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         >>> tge.functional.linear(tge.ones(5, 3), tge.ones(2, 3), tge.zeros(2)).shape
         Size([5, 2])
     """
-    if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+    # The checks read the arrays' shapes and dtypes: Tensor.shape would build a Size object
+    # each time, and a training step runs them once per layer.
+    input_array, weight_array = input._data, weight._data
+    weight_shape = weight_array.shape
+    if len(weight_shape) != 2 or input_array.ndim == 0 or (
+            input_array.shape[-1] != weight_shape[1]):
         raise RuntimeError(
             f"linear: input of shape {tuple(input.shape)} and weight of shape "
             f"{tuple(weight.shape)} do not fit: "
@@ -183,13 +188,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         )
     if bias is None:
         return input.matmul(weight.T)
-    if bias.shape != (weight.shape[0],):
+    bias_array = bias._data
+    if bias_array.shape != weight_shape[:1]:
         raise RuntimeError(
             f"linear: bias of shape {tuple(bias.shape)} does not fit weight of shape "
             f"{tuple(weight.shape)}; "
             f"expected ({weight.shape[0]},)"
         )
-    if not (input.dtype == weight.dtype == bias.dtype):
+    if not (input_array.dtype == weight_array.dtype == bias_array.dtype):
         raise TypeError(
             f"linear: input, weight and bias must share one dtype, got {input.dtype}, "
             f"{weight.dtype} and {bias.dtype}; convert with .to(dtype)"

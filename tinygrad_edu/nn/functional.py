@@ -224,17 +224,22 @@ def _class_weight(weight: Any, classes: int, dtype: np.dtype, op: str) -> np.nda
 
 
 def _class_targets(target: np.ndarray, input: Tensor, class_dim: int, ignore_index: int,
-                   op: str) -> np.ndarray:
-    """Check class-index targets: shape = input's without the class axis, values in range.
-    Returns where the target is not ``ignore_index`` (a bool array)."""
-    classes = input.shape[class_dim]
-    expected = tuple(input.shape[:class_dim]) + tuple(input.shape[class_dim + 1:])
+                   op: str) -> bool:
+    """Check class-index targets: shape = input's without the class axis, values in [0, C) or
+    ``ignore_index``. Returns whether some target is ``ignore_index``."""
+    shape = input._data.shape  # (a tuple: Tensor.shape would build a Size on every call)
+    classes = shape[class_dim]
+    expected = shape[:class_dim] + shape[class_dim + 1:]
     if target.shape != expected:
         raise ValueError(
-            f"{op}: expected class targets of shape {expected} for input of shape "
-            f"{tuple(input.shape)} "
+            f"{op}: expected class targets of shape {expected} for input of shape {shape} "
             f"(class dimension {class_dim}), got {tuple(target.shape)}"
         )
+    # The common case, checked with two reductions: every target is a class and ignore_index
+    # is none (it lies outside [0, C)). Anything else gets the element-wise look below.
+    if target.size and 0 <= target.min() and target.max() < classes and not (
+            0 <= ignore_index < classes):
+        return False
     valid = target != ignore_index
     wrong = valid & ((target < 0) | (target >= classes))
     if wrong.any():
@@ -242,7 +247,7 @@ def _class_targets(target: np.ndarray, input: Tensor, class_dim: int, ignore_ind
             f"{op}: target {int(target[wrong].flat[0])} is out of bounds; class targets must be "
             f"in [0, {classes - 1}] (or ignore_index={ignore_index})"
         )
-    return valid
+    return not valid.all()
 
 
 def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: int = -100,
@@ -278,13 +283,15 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
                          f"{label_smoothing}")
     class_dim = 0 if input.ndim == 1 else 1
     target_tensor = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
-    class_weight = _class_weight(weight, input.shape[class_dim], input.dtype, op)
-    if target_tensor.dtype.kind in "iu":
-        labels = target_tensor._data
-        valid = _class_targets(labels, input, class_dim, ignore_index, op)
-        if class_weight is None and label_smoothing == 0 and valid.all():
-            return ops.CrossEntropy.apply(input, target_tensor.to(dtypes.int64),
-                                          class_dim=class_dim, reduction=reduction)
+    class_weight = _class_weight(weight, input._data.shape[class_dim], input.dtype, op)
+    labels = target_tensor._data
+    if labels.dtype.kind in "iu":
+        some_ignored = _class_targets(labels, input, class_dim, ignore_index, op)
+        if class_weight is None and label_smoothing == 0 and not some_ignored:
+            if labels.dtype != np.int64:
+                target_tensor = target_tensor.to(dtypes.int64)
+            return ops.CrossEntropy.apply(input, target_tensor, class_dim=class_dim,
+                                          reduction=reduction)
         return _class_target_loss(input.log_softmax(class_dim), labels, class_dim, class_weight,
                                   ignore_index, reduction, float(label_smoothing))
     if target_tensor.dtype.kind != "f":

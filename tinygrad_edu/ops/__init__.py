@@ -31,6 +31,7 @@ from tinygrad_edu.ops.loss import (
     BinaryCrossEntropyGradient,
     BinaryCrossEntropyWithLogits,
     CrossEntropy,
+    CrossEntropyGradient,
     MinusOneHot,
 )
 from tinygrad_edu.ops.matmul import MatMul
@@ -61,7 +62,8 @@ from tinygrad_edu.ops.reduce import Max, MaxDim, Sum
 
 __all__ = [
     "Abs", "Add", "BinaryCrossEntropy", "BinaryCrossEntropyGradient",
-    "BinaryCrossEntropyWithLogits", "Cast", "Cat", "Clone", "Cos", "CrossEntropy", "Exp", "Expand",
+    "BinaryCrossEntropyWithLogits", "Cast", "Cat", "Clone", "Cos", "CrossEntropy",
+    "CrossEntropyGradient", "Exp", "Expand",
     "Gather", "GetItem", "IndexAdd", "Linear", "Log", "Log1p", "LogSoftmax", "MatMul", "Max",
     "MaxDim", "Maximum", "Mul", "Neg", "Pad", "Permute", "Pow", "Relu", "ReluGradient", "Reshape",
     "Normalize",

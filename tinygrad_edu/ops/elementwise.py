@@ -29,6 +29,28 @@ def zero_like(tensor: Tensor) -> Tensor:
     return constant(np.zeros((), dtype=tensor.dtype))
 
 
+def zero_where(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``np.where(mask, 0, values)`` bit for bit (``values`` floating point, of mask's shape).
+
+    A selection, not a product: +0 where ``mask`` is set even if the value there is inf or NaN,
+    and every other value's own bits (-0 and NaN included). It is computed as an AND of the
+    values' bits with all zeros (masked) or all ones (kept), which runs without a branch per
+    element: ``np.where`` branches, and on a mask as random as a ReLU's it takes about six
+    times as long as the article's ``g * (Z1 > 0)``; the AND takes as long as that product.
+
+    Example:
+        >>> zero_where(np.array([True, True, False]), np.array([np.inf, 2.0, -0.0]))
+        array([ 0.,  0., -0.])
+        >>> zero_where(np.float64(1.0) <= 0, np.array(np.nan))
+        array(nan)
+    """
+    bits = np.dtype(f"u{values.dtype.itemsize}")  # an unsigned integer as wide as a value
+    # mask - 1 in those integers (one pass): 0 where masked, all ones where kept (0 - 1 wraps
+    # around). np.asarray: a 0-d comparison gives a NumPy scalar, and the AND writes in place.
+    keep = np.asarray(np.subtract(mask, 1, dtype=bits))
+    return np.bitwise_and(values.view(bits), keep, out=keep).view(values.dtype)
+
+
 class Add(Function):
     """out = a + b.   Local derivatives: dout/da = 1, dout/db = 1."""
 
@@ -321,7 +343,7 @@ class ReluGradient(Function):
     def forward(ctx: Context, grad: np.ndarray, relu_output: np.ndarray) -> np.ndarray:
         off = relu_output <= 0
         ctx.off = off
-        return np.where(off, np.zeros((), grad.dtype), grad)
+        return zero_where(off, grad)  # np.where(off, 0, grad), without a branch per element
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:

@@ -30,7 +30,9 @@ def stable_log_softmax(logits: np.ndarray, axis: int) -> np.ndarray:
     row_max[row_max == -np.inf] = 0
     with np.errstate(invalid="ignore", divide="ignore"):
         shifted = logits - row_max
-        return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        log_total = np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        shifted -= log_total  # in place: shifted is a new array, the result
+        return shifted
 
 
 class LogSoftmax(Function):

@@ -89,38 +89,95 @@ class CrossEntropy(Function):
                 reduction: str) -> np.ndarray:
         check_class_targets(labels, logits.shape[class_dim])
         log_a2 = stable_log_softmax(logits, class_dim)
-        positions = label_positions(labels, class_dim)
-        losses = -log_a2[positions]  # -log A2[y], one per sample
-        ctx.positions = positions  # where Y is 1, for backward
+        picked = log_a2[label_positions(labels, class_dim)]  # log A2[y], one per sample
         ctx.class_dim = class_dim
         ctx.reduction = reduction
         ctx.save_for_backward(logits, labels, log_a2)
         if reduction == "none":
-            return losses
-        total = losses.sum()
+            return -picked
+        total = -picked.sum()  # the sum of the -log A2[y]: negating is exact
         if reduction == "sum":
             return total
         with np.errstate(invalid="ignore"):  # no samples: 0 / 0 = NaN, as in torch
-            return total / np.asarray(losses.size, dtype=logits.dtype)
+            return total / np.asarray(picked.size, dtype=logits.dtype)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, None]:
         z2, labels, log_a2 = ctx.saved_tensors
-        class_dim = ctx.class_dim
-        # A2 = softmax(Z2) as a function of Z2, so that the gradient has a gradient too; the
-        # log-softmax values are forward's.
-        a2 = Exp.apply(LogSoftmax.apply(z2, dim=class_dim, known_output=log_a2._data))
-        # -Y: minus one at each sample's label, so that A2 - Y is one addition. An op (not
-        # NumPy here), so that a captured step (tinygrad_edu.jit) remakes it from each batch.
-        minus_y = MinusOneHot.apply(shape=z2.shape, dtype=z2.dtype, positions=ctx.positions)
-        if ctx.reduction == "none":
-            scale = grad_output.unsqueeze(class_dim)  # one upstream gradient per sample
-        elif ctx.reduction == "sum":
-            scale = grad_output
+        # dZ2 = (A2 - Y) · scale, one op (see CrossEntropyGradient).
+        grad_z2 = CrossEntropyGradient.apply(z2, log_a2, labels, grad_output,
+                                             class_dim=ctx.class_dim, reduction=ctx.reduction)
+        return grad_z2, None
+
+
+class CrossEntropyGradient(Function):
+    """out = (A2 - Y) · scale: the gradient of ``CrossEntropy`` as an op of its own.
+
+    A2 = exp(log A2) = softmax(Z2), Y is one-hot at the labels, and scale is the upstream
+    gradient g of the loss (along the class axis for ``reduction="none"``; g / m for "mean").
+    Inputs: Z2 (for the graph: the values are read from its log-softmax log A2, computed by the
+    forward pass), log A2, the labels and g. One op instead of the five that would compose it
+    (exp, -Y, add, two products), like ``ReluGradient``; its backward is the derivative of that
+    composite, so ``create_graph=True`` gives the same second derivatives:
+
+    d out / d Z2 applied to G: the softmax Jacobian of u = G · scale,
+        A2 ⊙ u - A2 · Σ_classes (A2 ⊙ u)     (exp's backward, then log-softmax's);
+    d out / d g: Σ G ⊙ (A2 - Y) over the classes ("none") or over everything ("sum"; and
+        times 1/m for "mean").
+    """
+
+    @staticmethod
+    def forward(ctx: Context, logits: np.ndarray, log_a2: np.ndarray, labels: np.ndarray,
+                upstream: np.ndarray, *, class_dim: int, reduction: str) -> np.ndarray:
+        positions = label_positions(labels, class_dim)
+        if reduction == "none":
+            scale = np.expand_dims(upstream, class_dim)  # one upstream gradient per sample
+        elif reduction == "sum":
+            scale = upstream
         else:
-            one_over_m = np.asarray(1 / max(labels.numel(), 1), dtype=z2.dtype)  # the mean's 1/m
-            scale = Mul.apply(grad_output, constant(one_over_m))
-        return Mul.apply(Add.apply(a2, minus_y), scale), None  # dZ2 = A2 - Y
+            scale = upstream * one_over(labels.size, upstream.dtype)  # the mean's g / m
+        ctx.class_dim = class_dim
+        ctx.reduction = reduction
+        ctx.positions = positions
+        ctx.save_for_backward(logits, log_a2, labels, upstream)
+        a2_minus_y = np.exp(log_a2)  # A2, a new array: changed in place below
+        a2_minus_y[positions] -= 1  # A2 - Y
+        a2_minus_y *= scale
+        return a2_minus_y
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, ...]:
+        z2, log_a2, labels, upstream = ctx.saved_tensors
+        needs_z2, _, _, needs_upstream = ctx.needs_input_grad
+        class_dim = ctx.class_dim
+        # A2 as a function of Z2 (log A2 from forward), so that this gradient has one too.
+        a2 = Exp.apply(LogSoftmax.apply(z2, dim=class_dim, known_output=log_a2._data))
+        if ctx.reduction == "none":
+            scale = upstream.unsqueeze(class_dim)
+        elif ctx.reduction == "sum":
+            scale = upstream
+        else:
+            scale = Mul.apply(upstream, constant(one_over(labels.numel(), upstream.dtype)))
+        grad_z2 = grad_upstream = None
+        if needs_z2:
+            weighted = Mul.apply(Mul.apply(grad_output, scale), a2)  # A2 ⊙ u, u = G · scale
+            grad_z2 = weighted - a2 * weighted.sum(dim=class_dim, keepdim=True)
+        if needs_upstream:
+            minus_y = MinusOneHot.apply(shape=z2.shape, dtype=z2.dtype, positions=ctx.positions)
+            per_class = Mul.apply(grad_output, Add.apply(a2, minus_y))  # G ⊙ (A2 - Y)
+            if ctx.reduction == "none":
+                grad_upstream = per_class.sum(dim=class_dim)
+            else:
+                grad_upstream = per_class.sum()
+                if ctx.reduction == "mean":
+                    grad_upstream = Mul.apply(
+                        grad_upstream, constant(one_over(labels.numel(), upstream.dtype)))
+        return grad_z2, None, None, grad_upstream
+
+
+def one_over(samples: int, dtype: np.dtype) -> np.ndarray:
+    """1/m in ``dtype``, the factor of a mean over m samples (1 when there are none)."""
+    return np.asarray(1 / max(samples, 1), dtype=dtype)
 
 
 def log_sigmoid(x: Tensor) -> Tensor:
