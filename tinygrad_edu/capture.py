@@ -137,7 +137,14 @@ class OperationStep:
             for name, value in self.array_arguments:
                 arguments[name] = _resolve(value, slots)
         context = self.context
-        result = self.forward(context, *[slots[index] for index in self.inputs], **arguments)
+        inputs = self.inputs
+        # (Most ops take one or two arrays: passed without building a list first.)
+        if len(inputs) == 1:
+            result = self.forward(context, slots[inputs[0]], **arguments)
+        elif len(inputs) == 2:
+            result = self.forward(context, slots[inputs[0]], slots[inputs[1]], **arguments)
+        else:
+            result = self.forward(context, *[slots[index] for index in inputs], **arguments)
         if self.several:
             for slot, value in zip(self.outputs, result):
                 slots[slot] = self._as_array(value)
