@@ -1760,20 +1760,22 @@ def test_grad_runs_the_hooks_of_its_outputs_even_when_no_input_is_reached() -> N
 # --------------------------------------------------------------------------------------------
 
 
-class FullCollectionCounter:
-    """Counts the collector's generation-2 (full) passes while registered in gc.callbacks."""
+class CollectionCounter:
+    """Counts the collector's passes over generation ``generation`` (2: full, 1: middle) while
+    registered in gc.callbacks."""
 
-    def __init__(self) -> None:
+    def __init__(self, generation: int = 2) -> None:
+        self.generation = generation
         self.count = 0
 
     def __call__(self, phase: str, info: dict[str, int]) -> None:
-        if phase == "start" and info["generation"] == 2:
+        if phase == "start" and info["generation"] == self.generation:
             self.count += 1
 
 
 @contextmanager
-def counting_full_collections() -> Iterator[FullCollectionCounter]:
-    counter = FullCollectionCounter()
+def counting_collections(generation: int = 2) -> Iterator[CollectionCounter]:
+    counter = CollectionCounter(generation)
     gc.collect()  # start from a clean heap: no full pass is already due
     gc.callbacks.append(counter)
     try:
@@ -1818,13 +1820,26 @@ def test_building_a_large_graph_runs_no_full_collection() -> None:
     """Past graph_gc.LARGE_GRAPH nodes, full collections wait: none while 30,000 ops are
     recorded, none during backward, and the collector's threshold is restored after it."""
     threshold = gc.get_threshold()
-    with counting_full_collections() as full_collections:
+    with counting_collections() as full_collections:
         x, y = chain(30_000)
         assert graph_gc.full_collections_paused()
         y.sum().backward()
         assert full_collections.count == 0
     assert not graph_gc.full_collections_paused()
     assert gc.get_threshold() == threshold
+    assert_same(x.grad, [1.0, 1.0])
+
+
+def test_building_a_large_graph_runs_no_middle_collection() -> None:
+    """The middle generation's collections wait too: each node survives, so each one would
+    only be visited a second time for nothing."""
+    x, y = chain(graph_gc.LARGE_GRAPH + 10)
+    assert graph_gc.full_collections_paused()
+    with counting_collections(generation=1) as middle_collections:
+        for _ in range(30_000):
+            y = y * 1.0
+        assert middle_collections.count == 0
+    y.sum().backward()
     assert_same(x.grad, [1.0, 1.0])
 
 

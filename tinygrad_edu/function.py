@@ -452,10 +452,14 @@ def _note_saved_sources(ctx: Context, outputs: list[Tensor]) -> None:
     for array in ctx.saved:
         source = SAVED_CONSTANT
         if array is not None:
-            for index, tensor in enumerate(ctx.inputs):
+            # (An index counted by hand rather than enumerate: this runs once per op.)
+            index = 0
+            for tensor in ctx.inputs:
                 if array is tensor._data:
-                    source = ("input", index, tensor._current_version())
+                    version = tensor._current_version()
+                    source = ("input", index, version)
                     break
+                index += 1
             else:
                 for index, output in enumerate(outputs):
                     if array is output._data:

@@ -14,21 +14,28 @@ everything else alive, torch's modules too when torch is loaded): half the time 
 more per op the larger the graph. Those visits find nothing: the graph has no cycles (a node
 refers to its outputs only weakly), so reference counting frees it.
 
+CPython has three generations: new objects start in generation 0, which is collected every
+700 allocations or so; survivors move to generation 1, collected every tenth time (a
+*middle* collection); its survivors move to generation 2, the oldest, which only a full
+collection visits. Every object of a graph being built survives, so each one is visited by
+one young collection and, again, by one middle collection before it reaches the oldest
+generation: the second visit, like the full ones, finds nothing.
+
 So, once a graph grows past ``LARGE_GRAPH`` nodes without a backward pass, the engine pauses
-*full* collections. Young collections go on as before, so short-lived cycles are still freed
-at once. Full collections resume, and Python runs the one that was due, as soon as any of
-these happens:
+*middle and full* collections. Young collections go on as before, so short-lived cycles are
+still freed at once. Middle and full collections resume, and Python runs the ones that were
+due, as soon as any of these happens:
 
 - a backward pass ends (the graph is complete);
 - the newest node of the graph being built is freed (the graph was dropped);
-- the engine is idle: a young collection finds that no node was recorded and no backward
-  pass ran since the previous one (the program is doing something else).
+- the engine is idle: ``IDLE_COLLECTIONS`` young collections in a row find that no node was
+  recorded and no backward pass ran (the program is doing something else).
 
-A pause is nothing more than the collector's third threshold (``gc.set_threshold``: how many
-young collections pass between checks for a full one) set to a number it never reaches.
-Resuming restores the value it had, unless the program has set its own meanwhile (that one is
-kept). Networks whose training step records fewer than ``LARGE_GRAPH`` nodes never pause
-anything. The state is shared by all threads, as the collector is.
+A pause is nothing more than the collector's second and third thresholds (``gc.set_threshold``:
+how many collections of the generation below pass between two of this one) set to a number it
+never reaches. Resuming restores the values they had, unless the program has set its own
+meanwhile (those are kept). Networks whose training step records fewer than ``LARGE_GRAPH``
+nodes never pause anything. The state is shared by all threads, as the collector is.
 
 Example:
     >>> import tinygrad_edu as tge
@@ -54,8 +61,14 @@ from contextlib import contextmanager
 # step of the project's networks records tens of nodes.
 LARGE_GRAPH = 1_000
 
-# The third threshold during a pause: the largest C int, never reached by the collector's count.
+# The second and third thresholds during a pause: the largest C int, never reached by the
+# collector's counts.
 PAUSED = 2**31 - 1
+
+# Young collections in a row that see no node recorded (and no backward pass) before the engine
+# counts as idle: as many as make one middle collection when nothing is paused (the default
+# second threshold), so about 7,000 allocations of other work.
+IDLE_COLLECTIONS = 10
 
 
 class GraphCollection:
@@ -63,16 +76,17 @@ class GraphCollection:
     ``Function.apply`` counts each recorded node in ``recorded`` and calls
     ``pause_full_collections`` when the count reaches ``checkpoint``."""
 
-    __slots__ = ("recorded", "checkpoint", "backward_passes", "seen", "newest",
-                 "user_threshold", "watching")
+    __slots__ = ("recorded", "checkpoint", "backward_passes", "seen", "idle_collections",
+                 "newest", "user_thresholds", "watching")
 
     def __init__(self) -> None:
         self.recorded = 0  # nodes recorded so far (only ever compared)
         self.checkpoint = LARGE_GRAPH  # the value of ``recorded`` at which a graph is large
         self.backward_passes = 0  # backward passes running now
         self.seen = 0  # ``recorded`` at the previous young collection
+        self.idle_collections = 0  # young collections in a row that saw the engine idle
         self.newest: weakref.ref[Any] | None = None  # the large graph's newest node, if paused
-        self.user_threshold = 10  # the collector's third threshold before the pause
+        self.user_thresholds = (10, 10)  # the collector's second and third before the pause
         self.watching = False  # whether ``_after_collection`` is in ``gc.callbacks``
 
 
@@ -82,12 +96,12 @@ graph_collection = GraphCollection()
 
 
 def full_collections_paused() -> bool:
-    """Whether full collections are paused now."""
-    return gc.get_threshold()[2] == PAUSED
+    """Whether middle and full collections are paused now."""
+    return gc.get_threshold()[1:] == (PAUSED, PAUSED)
 
 
 def pause_full_collections(newest_node: Any) -> None:
-    """A large graph is being built (``newest_node`` is its latest node): pause full
+    """A large graph is being built (``newest_node`` is its latest node): pause middle and full
     collections until backward, until that node is freed or until the engine is idle. Called
     again every ``LARGE_GRAPH`` nodes while the graph grows, to follow its newest node."""
     state = graph_collection
@@ -95,10 +109,11 @@ def pause_full_collections(newest_node: Any) -> None:
     first, second, third = gc.get_threshold()
     if first == 0:  # the program turned the collector off this way: nothing to pause
         return
-    if third != PAUSED:
-        state.user_threshold = third
-        gc.set_threshold(first, second, PAUSED)
+    if (second, third) != (PAUSED, PAUSED):
+        state.user_thresholds = (second, third)
+        gc.set_threshold(first, PAUSED, PAUSED)
         state.seen = state.recorded
+        state.idle_collections = 0
     # A weak reference, so the pause never keeps the graph alive; replacing the old reference
     # drops it together with its callback.
     state.newest = weakref.ref(newest_node, _graph_dropped)
@@ -110,11 +125,12 @@ def pause_full_collections(newest_node: Any) -> None:
 
 
 def resume_full_collections() -> None:
-    """End the pause: restore the collector's third threshold, unless the program changed it."""
+    """End the pause: restore the collector's second and third thresholds, unless the program
+    changed them."""
     graph_collection.newest = None
     first, second, third = gc.get_threshold()
-    if third == PAUSED:
-        gc.set_threshold(first, second, graph_collection.user_threshold)
+    if (second, third) == (PAUSED, PAUSED):
+        gc.set_threshold(first, *graph_collection.user_thresholds)
 
 
 @contextmanager
@@ -137,11 +153,15 @@ def _graph_dropped(reference: weakref.ref[Any]) -> None:
 
 
 def _after_collection(phase: str, info: dict[str, int]) -> None:
-    """After each young collection during a pause, resume if the engine has been idle since the
-    previous one."""
+    """After each young collection during a pause, resume if the engine has been idle for the
+    last ``IDLE_COLLECTIONS`` of them."""
     state = graph_collection
-    if phase != "stop" or info["generation"] != 1 or state.newest is None:
+    if phase != "stop" or info["generation"] != 0 or state.newest is None:
         return
     if state.recorded == state.seen and state.backward_passes == 0:
-        resume_full_collections()
+        state.idle_collections += 1
+        if state.idle_collections >= IDLE_COLLECTIONS:
+            resume_full_collections()
+    else:
+        state.idle_collections = 0
     state.seen = state.recorded

@@ -763,11 +763,6 @@ class Tensor:
         """``other`` as a Tensor; a Python scalar takes self's dtype (never upcasting floats)."""
         if isinstance(other, Tensor):
             return other
-        dtype = self._data.dtype
-        if (type(other) is float or type(other) is int) and dtype.kind == "f":
-            # The common case (x * 2.0, x + 1 on a floating tensor), taken first: the number
-            # takes x's dtype, as below, without the general checks.
-            return Tensor._wrap(np.array(other, dtype=dtype), False)
         if isinstance(other, (bool, int, float, np.bool_, np.integer, np.floating)):
             dtype = dtypes.scalar_dtype(self.dtype, other)
             if isinstance(other, int) and np.dtype(dtype).kind in "iu":
@@ -782,6 +777,11 @@ class Tensor:
     def _promoted(self, other: Any) -> tuple[Tensor, Tensor]:
         """Self and other converted to their common dtype (torch's promotion rules)."""
         if type(other) is not Tensor:
+            dtype = self._data.dtype
+            if (type(other) is float or type(other) is int) and dtype.kind == "f":
+                # The common case (x * 2.0, x + 1 on a floating tensor), taken first: the
+                # number takes x's dtype, as ``_operand`` gives it, so nothing is left to promote.
+                return self, Tensor._wrap(np.array(other, dtype=dtype), False)
             other = self._operand(other)
         if self._data.dtype == other._data.dtype:
             return self, other
