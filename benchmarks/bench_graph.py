@@ -8,9 +8,9 @@ Three measurements, both libraries in the same process, one thread each:
   with n. The "full GCs" column counts the cyclic garbage collector's generation-2 passes (each
   one scans every live object, the whole graph included) during the build.
 - fan-in: one leaf used 10,000 times, ``sum(x * i for i in range(10_000))``, build and backward.
-- memory: tracemalloc growth of Python allocations over 10,000 eager training steps of a small
-  MLP (16-32-4, batch 8, SGD, cross-entropy). Only tinygrad_edu: torch's tensors live in C++
-  memory that tracemalloc does not see.
+- memory: tracemalloc growth of Python allocations over 10,000 training steps of a small
+  MLP (16-32-4, batch 8, SGD, cross-entropy), eager and compiled with ``tinygrad_edu.jit``.
+  Only tinygrad_edu: torch's tensors live in C++ memory that tracemalloc does not see.
 
 Times are medians over ``--repeats`` runs (the libraries alternate within a repeat). The
 script prints Markdown tables and, with ``--out``, writes the numbers as JSON. ``--quick`` runs
@@ -127,23 +127,29 @@ def medians(runs: list[dict[str, float]]) -> dict[str, float]:
     return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
 
 
-def mlp_memory_growth(steps: int) -> dict[str, float]:
-    """tracemalloc growth over ``steps`` eager training steps of a small MLP, in bytes: as left
-    after the last step, and after a full ``gc.collect()`` (which finds reference cycles)."""
+def mlp_memory_growth(steps: int, compiled: bool = False) -> dict[str, float]:
+    """tracemalloc growth over ``steps`` training steps of a small MLP, in bytes: as left after
+    the last step, and after a full ``gc.collect()`` (which finds reference cycles). The step
+    runs eagerly, or ``compiled`` with ``tinygrad_edu.jit`` (captured in the warm-up)."""
     rng = np.random.default_rng(0)
     images = rng.standard_normal((64, 16)).astype(np.float32)
     labels = rng.integers(0, 4, 64)
     model = tge.nn.Sequential(tge.nn.Linear(16, 32), tge.nn.ReLU(), tge.nn.Linear(32, 4))
     optimizer = tge.optim.SGD(model.parameters(), lr=1e-2)
 
-    def step(index: int) -> float:
-        rows = slice(8 * (index % 8), 8 * (index % 8) + 8)
-        loss = tge.nn.functional.cross_entropy(model(tge.from_numpy(images[rows])),
-                                               tge.from_numpy(labels[rows]))
+    def train(rows_images: np.ndarray, rows_labels: np.ndarray) -> Any:
+        loss = tge.nn.functional.cross_entropy(model(tge.from_numpy(rows_images)),
+                                               tge.from_numpy(rows_labels))
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        return loss.item()
+        return loss
+
+    run_step = tge.jit(train) if compiled else train
+
+    def step(index: int) -> float:
+        rows = slice(8 * (index % 8), 8 * (index % 8) + 8)
+        return float(run_step(images[rows], labels[rows]).item())
 
     for index in range(MEMORY_WARMUP_STEPS):  # lazy imports, caches, first allocations
         step(index)
@@ -198,7 +204,8 @@ def run(sizes: Sequence[int], fan_in_uses: int, memory_steps: int, repeats: int,
                    "libraries": list(contestants)},
         "chain": chain,
         "fan_in": fan_in,
-        "memory": mlp_memory_growth(memory_steps),
+        "memory": {"eager": mlp_memory_growth(memory_steps),
+                   "jit": mlp_memory_growth(memory_steps, compiled=True)},
     }
 
 
@@ -234,10 +241,12 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append(f"| {row['library']} | {1e3 * row['build_s']:.1f} "
                      f"| {1e3 * row['backward_s']:.1f} | {ratio} |")
     memory = results["memory"]
-    lines += ["", f"Memory: tracemalloc growth over {memory['steps']:,} MLP training steps "
-              "(tinygrad_edu)", "", "| growth | after gc.collect() |", "|---:|---:|",
-              f"| {memory['growth_bytes'] / 1e3:.1f} kB "
-              f"| {memory['growth_after_collect_bytes'] / 1e3:.1f} kB |"]
+    lines += ["", f"Memory: tracemalloc growth over {memory['eager']['steps']:,} MLP training "
+              "steps (tinygrad_edu)", "", "| step | growth | after gc.collect() |",
+              "|---|---:|---:|"]
+    for mode in ("eager", "jit"):
+        lines.append(f"| {mode} | {memory[mode]['growth_bytes'] / 1e3:.1f} kB "
+                     f"| {memory[mode]['growth_after_collect_bytes'] / 1e3:.1f} kB |")
     return "\n".join(lines)
 
 
