@@ -422,6 +422,20 @@ def test_a_copy_of_the_inputs_made_outside_an_op_is_refused() -> None:
         copies(data[1][0])
 
 
+def test_an_in_place_write_into_a_tensor_made_in_the_step_is_refused() -> None:
+    @tge.jit
+    def accumulate(images: np.ndarray) -> Tensor:
+        total = tge.zeros(images.shape[1], dtype=tge.float64)
+        total.add_(tge.from_numpy(images).sum(dim=0))
+        return total
+
+    images = batches(1, 4)[0][0]
+    accumulate(images)
+    # The same batch twice: the written tensor ends equal in both calls, yet is refused.
+    with pytest.raises(tge.NotCapturableError, match="writes into a tensor made there"):
+        accumulate(images)
+
+
 def test_a_step_whose_ops_change_between_calls_is_refused() -> None:
     model = make_model(0)
     calls = {"count": 0}

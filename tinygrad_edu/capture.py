@@ -521,13 +521,21 @@ class Recorder:
         held: list[Any] = [None] * len(self.sources)
         outside_tensors: list[tuple[int, Tensor]] = []
         inputs: list[tuple[int, int]] = []
+        written = {step.target for step in self.steps if type(step) is CopyStep}
         for slot, (one, two) in enumerate(zip(first.sources, self.sources)):
             kind = _agreed_kind(one, two, slot, self.steps)
+            if kind == "constant" and slot in written:
+                raise NotCapturableError(
+                    "an in-place op inside the step writes into a tensor made there by a "
+                    "creation function (tge.zeros, tge.tensor, ...): a replay would start from "
+                    "the values of the last call, not from the new tensor's. Use out-of-place "
+                    "ops (x = x + y) on such a tensor, or run this step without jit."
+                )
             if kind == "input":
                 inputs.append((two[1], slot))
             elif kind == "tensor":
                 outside_tensors.append((slot, two[1]))
-            elif kind == "array":
+            elif kind in ("array", "constant"):
                 held[slot] = two[1] if two[0] == "array" else two[1]._data
         for step in self.steps:
             if type(step) is CallStep:
@@ -552,7 +560,7 @@ def _agreed_kind(one: SlotSource, two: SlotSource, slot: int, steps: list[Step])
         return "array"  # the same array object (a parameter's array, updated in place)
     if (first.shape == second.shape and first.dtype == second.dtype
             and np.array_equal(first, second, equal_nan=first.dtype.kind in "fc")):
-        return "array"  # a constant, made anew each time with the same value
+        return "constant"  # made anew each time with the same value
     user = next((step.describe() for step in steps if type(step) is OperationStep
                  and (slot in step.inputs or SlotReference(slot) in _references(step))),
                 "the step")
