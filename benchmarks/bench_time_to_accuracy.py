@@ -1,4 +1,4 @@
-"""Training time to 97.5 % validation accuracy: tinygrad_edu (eager and jit) vs PyTorch.
+"""Training time to a validation accuracy (96.5 %): tinygrad_edu (eager and jit) vs PyTorch.
 
 The article's PyTorch recipe on the article protocol, as examples/mlp_mnist.py trains it
 (contestants (3) and (4) there): 784-64-10 with torch's default init, Adam lr 1e-3, batch 32,
@@ -17,7 +17,12 @@ All three reach the target in the same epoch when their arithmetic agrees (tinyg
 and jit agree bit for bit); the table gives that epoch, the median training time over
 ``--repeats`` runs (contestants interleaved) and the ratio to torch.
 
-    python benchmarks/bench_time_to_accuracy.py                 # 3 runs each, 1 thread
+Why 96.5 %: this recipe does not reach 97.5 % on the article protocol in either library. In the
+100-epoch run of examples/mlp_mnist.py (README), the best validation accuracy of the Adam rows
+is 97.00 % (tinygrad_edu, epoch 93) and 96.93 % (torch); both first reach 96.5 % at epoch 10.
+``--target 0.975`` asks anyway, and the table then says "not reached".
+
+    python benchmarks/bench_time_to_accuracy.py                 # 3 runs each, 1 thread, 96.5 %
     python benchmarks/bench_time_to_accuracy.py --quick         # 1 run, target 80 %, 3 epochs max
 
 Run it on an idle machine: other processes competing for the cores distort every number.
@@ -51,9 +56,9 @@ SCRIPT = "bench_time_to_accuracy.py"
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=SCRIPT, description=__doc__.split("\n\n")[0])
     parser.add_argument("--target", type=float, default=None,
-                        help="validation accuracy to reach (default 0.975; 0.8 with --quick)")
+                        help="validation accuracy to reach (default 0.965; 0.8 with --quick)")
     parser.add_argument("--max-epochs", type=positive_integer, default=None,
-                        help="give up after this many epochs (default 40; 3 with --quick)")
+                        help="give up after this many epochs (default 30; 3 with --quick)")
     parser.add_argument("--repeats", type=positive_integer, default=None,
                         help="timed runs per contestant (default 3; 1 with --quick)")
     parser.add_argument("--threads", type=positive_integer, default=1,
@@ -139,8 +144,8 @@ def time_to_target(contestant: Any, splits: Any, arguments: argparse.Namespace
 
 def main(arguments: argparse.Namespace, argv: list[str]) -> int:
     """Load the article split, time every contestant, print the table, write the JSON."""
-    arguments.target = arguments.target or (0.8 if arguments.quick else 0.975)
-    arguments.max_epochs = arguments.max_epochs or (3 if arguments.quick else 40)
+    arguments.target = arguments.target or (0.8 if arguments.quick else 0.965)
+    arguments.max_epochs = arguments.max_epochs or (3 if arguments.quick else 30)
     arguments.repeats = arguments.repeats or (1 if arguments.quick else 3)
     torch, torch_missing = import_torch(arguments.threads)
     contestants = [entry for entry in CONTESTANTS if entry[0] != "torch" or torch is not None]
