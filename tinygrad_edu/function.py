@@ -140,7 +140,8 @@ class Context:
             if tensor is None:
                 tensors.append(constant(array))
                 continue
-            if tensor._current_version() != version:
+            counter = tensor._version_counter  # (_current_version, inline: once per saved value)
+            if (0 if counter is None else counter.value) != version:
                 where = f"{kind} {index}"
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by an "
@@ -388,7 +389,8 @@ def _run_unrecorded(function: type[Function], arrays: list[np.ndarray],
     context that keeps nothing, and its result wrapped as Tensors that do not require grad (no
     node, no edges, no saved arrays)."""
     ctx = UnrecordedContext(len(arrays))
-    result = function.forward(ctx, *arrays, **params)
+    # (Most ops take no parameters: a call without ``**params`` costs less.)
+    result = function.forward(ctx, *arrays, **params) if params else function.forward(ctx, *arrays)
     wrap = tensor_module.Tensor._wrap
     if type(result) is tuple:
         returned: Any = tuple([wrap(value, False) for value in result])
