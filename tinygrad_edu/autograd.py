@@ -92,7 +92,10 @@ def _accumulate(grads: GradSlots, edge: Edge, grad: Tensor) -> None:
     key, index = edge
     slots = grads.get(key)
     if slots is None:
-        slots = grads[key] = [None] * (key.output_count if isinstance(key, Context) else 1)
+        if not isinstance(key, Context) or not key.output_meta:
+            grads[key] = [grad]  # a leaf, or the node of an op with one output
+            return
+        slots = grads[key] = [None] * len(key.output_meta)  # one slot per output
     existing = slots[index]
     slots[index] = grad if existing is None else existing + grad
 
@@ -217,7 +220,8 @@ def run_backward(
                 continue
             if receives is not None and node not in receives:
                 continue  # off every path to ``inputs``: its hooks do not run
-            _before_node(node, slots, create_graph)
+            if node.hooks is not None or node.retained is not None:  # (seldom: test it here)
+                _before_node(node, slots, create_graph)
             if targets:  # autograd.grad with respect to an intermediate tensor
                 for index, grad in enumerate(slots):
                     if grad is not None and (node, index) in targets:
@@ -261,8 +265,6 @@ def _run_hooks(hooks: list[Callable[[Tensor], Tensor | None]], grad: Tensor) -> 
 def _before_node(node: Context, slots: list[Tensor | None], create_graph: bool) -> None:
     """The gradients of the node's outputs are complete: run the tensor hooks registered on
     each output, and give it to a tensor that asked for ``retain_grad``."""
-    if node.hooks is None and node.retained is None:
-        return  # the common case: nothing to run, nothing to keep
     for index, grad in enumerate(slots):
         if grad is None:
             continue
