@@ -75,7 +75,7 @@ def apply_binary(function: type[Function], a: Tensor, b: Tensor, op: str,
             # Fast path: with nothing to record (inference, and every op that a backward pass
             # runs), go straight to apply's lean path, skipping its argument packing.
             return _run_unrecorded(function, [a._data, b._data], params, (a, b))
-        return function.apply(a, b, **params)
+        return function.apply(a, b, **params) if params else function.apply(a, b)
     except ValueError:
         try:
             np.broadcast_shapes(a.shape, b.shape)
