@@ -125,11 +125,12 @@ def topological_order(roots: Sequence[Context]) -> list[Context]:
             if edge is None or not isinstance(edge[0], Context):
                 continue
             producer = edge[0]
-            if producer in consumers:
-                consumers[producer] += 1
-            else:
+            count = consumers.get(producer)
+            if count is None:
                 consumers[producer] = 1
                 stack.append(producer)
+            else:
+                consumers[producer] = count + 1
     ready = [node for node in dict.fromkeys(roots) if consumers[node] == 0]
     order = []
     while ready:
@@ -288,14 +289,15 @@ def _call_backward(node: Context, slots: list[Tensor | None]) -> tuple[Tensor | 
     """The op's backward, given one gradient per output (zeros for an output that got none,
     unless the op asked for None with ``set_materialize_grads(False)``): one gradient (or
     None) per input, checked for their number."""
-    grad_outputs = slots  # one output: its gradient is there, or the node would not run
-    if len(slots) > 1:
+    if len(slots) == 1:  # one output: its gradient is there, or the node would not run
+        input_grads = node.function.gradients_of_inputs(node, slots[0])
+    else:
         grad_outputs = list(slots)
         for index, grad in enumerate(grad_outputs):
             if grad is None and node.materialize_grads:
                 shape, dtype = node.output_meta[index]
                 grad_outputs[index] = Tensor._wrap(np.zeros(shape, dtype=dtype), False)
-    input_grads = node.function.gradients_of_inputs(node, *grad_outputs)
+        input_grads = node.function.gradients_of_inputs(node, *grad_outputs)
     if not isinstance(input_grads, tuple):
         input_grads = (input_grads,)
     if len(input_grads) != len(node.inputs):
