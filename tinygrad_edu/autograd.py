@@ -92,7 +92,10 @@ def _accumulate(grads: GradSlots, edge: Edge, grad: Tensor) -> None:
     key, index = edge
     slots = grads.get(key)
     if slots is None:
-        slots = grads[key] = [None] * (key.output_count if isinstance(key, Context) else 1)
+        if not isinstance(key, Context) or not key.output_meta:
+            grads[key] = [grad]  # a leaf, or the node of an op with one output
+            return
+        slots = grads[key] = [None] * len(key.output_meta)  # one slot per output
     existing = slots[index]
     slots[index] = grad if existing is None else existing + grad
 
@@ -122,11 +125,12 @@ def topological_order(roots: Sequence[Context]) -> list[Context]:
             if edge is None or not isinstance(edge[0], Context):
                 continue
             producer = edge[0]
-            if producer in consumers:
-                consumers[producer] += 1
-            else:
+            count = consumers.get(producer)
+            if count is None:
                 consumers[producer] = 1
                 stack.append(producer)
+            else:
+                consumers[producer] = count + 1
     ready = [node for node in dict.fromkeys(roots) if consumers[node] == 0]
     order = []
     while ready:
@@ -217,7 +221,8 @@ def run_backward(
                 continue
             if receives is not None and node not in receives:
                 continue  # off every path to ``inputs``: its hooks do not run
-            _before_node(node, slots, create_graph)
+            if node.hooks is not None or node.retained is not None:  # (seldom: test it here)
+                _before_node(node, slots, create_graph)
             if targets:  # autograd.grad with respect to an intermediate tensor
                 for index, grad in enumerate(slots):
                     if grad is not None and (node, index) in targets:
@@ -261,8 +266,6 @@ def _run_hooks(hooks: list[Callable[[Tensor], Tensor | None]], grad: Tensor) -> 
 def _before_node(node: Context, slots: list[Tensor | None], create_graph: bool) -> None:
     """The gradients of the node's outputs are complete: run the tensor hooks registered on
     each output, and give it to a tensor that asked for ``retain_grad``."""
-    if node.hooks is None and node.retained is None:
-        return  # the common case: nothing to run, nothing to keep
     for index, grad in enumerate(slots):
         if grad is None:
             continue
@@ -286,14 +289,15 @@ def _call_backward(node: Context, slots: list[Tensor | None]) -> tuple[Tensor | 
     """The op's backward, given one gradient per output (zeros for an output that got none,
     unless the op asked for None with ``set_materialize_grads(False)``): one gradient (or
     None) per input, checked for their number."""
-    grad_outputs = slots  # one output: its gradient is there, or the node would not run
-    if len(slots) > 1:
+    if len(slots) == 1:  # one output: its gradient is there, or the node would not run
+        input_grads = node.function.gradients_of_inputs(node, slots[0])
+    else:
         grad_outputs = list(slots)
         for index, grad in enumerate(grad_outputs):
             if grad is None and node.materialize_grads:
                 shape, dtype = node.output_meta[index]
                 grad_outputs[index] = Tensor._wrap(np.zeros(shape, dtype=dtype), False)
-    input_grads = node.function.gradients_of_inputs(node, *grad_outputs)
+        input_grads = node.function.gradients_of_inputs(node, *grad_outputs)
     if not isinstance(input_grads, tuple):
         input_grads = (input_grads,)
     if len(input_grads) != len(node.inputs):

@@ -140,7 +140,8 @@ class Context:
             if tensor is None:
                 tensors.append(constant(array))
                 continue
-            if tensor._current_version() != version:
+            counter = tensor._version_counter  # (_current_version, inline: once per saved value)
+            if (0 if counter is None else counter.value) != version:
                 where = f"{kind} {index}"
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by an "
@@ -270,7 +271,7 @@ class Function:
             return _run_unrecorded(cls, arrays, params, inputs)
         ctx = Context(cls, inputs)
         ctx.needs_input_grad = tuple(needs_input_grad)
-        result = cls.forward(ctx, *arrays, **params)
+        result = cls.forward(ctx, *arrays, **params) if params else cls.forward(ctx, *arrays)
         if type(result) is np.ndarray and not ctx.non_differentiable:
             # The common case, one differentiable output: what _wrap_outputs does, inline.
             output = tensor_module.Tensor._wrap(result, True)
@@ -388,7 +389,8 @@ def _run_unrecorded(function: type[Function], arrays: list[np.ndarray],
     context that keeps nothing, and its result wrapped as Tensors that do not require grad (no
     node, no edges, no saved arrays)."""
     ctx = UnrecordedContext(len(arrays))
-    result = function.forward(ctx, *arrays, **params)
+    # (Most ops take no parameters: a call without ``**params`` costs less.)
+    result = function.forward(ctx, *arrays, **params) if params else function.forward(ctx, *arrays)
     wrap = tensor_module.Tensor._wrap
     if type(result) is tuple:
         returned: Any = tuple([wrap(value, False) for value in result])
@@ -424,9 +426,15 @@ def _wrap_outputs(ctx: Context, arrays: list[np.ndarray], returned: Sequence[Any
 
 def _record_edges(ctx: Context, inputs: Sequence[Tensor]) -> None:
     """Give the new node its edges, taken now (see ``edge_to``), and count it."""
-    edges = []
+    edges: list[Edge | None] = []
     for tensor in inputs:
-        edges.append(edge_to(tensor))
+        # edge_to(tensor), written out: this runs for every input of every recorded op.
+        if tensor.grad_fn is not None:
+            edges.append((tensor.grad_fn, tensor._output_nr))
+        elif tensor._requires_grad and not tensor._made_in_no_grad:
+            edges.append((tensor, 0))
+        else:
+            edges.append(None)
     ctx.next_edges = tuple(edges)
     graph_collection.recorded += 1
     if graph_collection.recorded >= graph_collection.checkpoint:
@@ -456,8 +464,8 @@ def _note_saved_sources(ctx: Context, outputs: list[Tensor]) -> None:
             index = 0
             for tensor in ctx.inputs:
                 if array is tensor._data:
-                    version = tensor._current_version()
-                    source = ("input", index, version)
+                    counter = tensor._version_counter  # (_current_version, inline)
+                    source = ("input", index, 0 if counter is None else counter.value)
                     break
                 index += 1
             else:
