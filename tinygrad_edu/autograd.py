@@ -289,15 +289,19 @@ def _call_backward(node: Context, slots: list[Tensor | None]) -> tuple[Tensor | 
     """The op's backward, given one gradient per output (zeros for an output that got none,
     unless the op asked for None with ``set_materialize_grads(False)``): one gradient (or
     None) per input, checked for their number."""
+    function = node.function
     if len(slots) == 1:  # one output: its gradient is there, or the node would not run
-        input_grads = node.function.gradients_of_inputs(node, slots[0])
+        if function.backward_gives_input_gradients:  # a primitive: no mapping to do
+            input_grads = function.backward(node, slots[0])
+        else:
+            input_grads = function.gradients_of_inputs(node, slots[0])
     else:
         grad_outputs = list(slots)
         for index, grad in enumerate(grad_outputs):
             if grad is None and node.materialize_grads:
                 shape, dtype = node.output_meta[index]
                 grad_outputs[index] = Tensor._wrap(np.zeros(shape, dtype=dtype), False)
-        input_grads = node.function.gradients_of_inputs(node, *grad_outputs)
+        input_grads = function.gradients_of_inputs(node, *grad_outputs)
     if not isinstance(input_grads, tuple):
         input_grads = (input_grads,)
     if len(input_grads) != len(node.inputs):

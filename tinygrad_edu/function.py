@@ -242,6 +242,11 @@ class Function:
         """Return the gradient of each input, given the gradient of each output."""
         raise NotImplementedError("a Function subclass must define backward")
 
+    # Whether ``backward`` already returns one entry per input Tensor, as the engine wants it:
+    # true for the primitives, so the engine calls their ``backward`` itself (one call fewer
+    # per node); ``TensorFunction`` maps its result in ``gradients_of_inputs``.
+    backward_gives_input_gradients = True
+
     @classmethod
     def gradients_of_inputs(cls, ctx: Context, *grad_outputs: Tensor | None) -> Any:
         """What the engine calls: ``backward``, whose result has one entry per input Tensor."""
@@ -327,6 +332,8 @@ class TensorFunction(Function):
         tensor([1., 3.])
     """
 
+    backward_gives_input_gradients = False  # one per argument of forward: see below
+
     @staticmethod
     def forward(ctx: Context, *args: Any, **kwargs: Any) -> Any:
         """Compute the function on Tensors (nothing is recorded here)."""
@@ -399,6 +406,22 @@ def _run_unrecorded(function: type[Function], arrays: list[np.ndarray],
     if CaptureState.recorder is not None:  # tinygrad_edu.jit is capturing a step
         CaptureState.recorder.note_operation(function, ctx, inputs, params, returned)
     return returned
+
+
+def _run_unrecorded_binary(function: type[Function], a: Tensor, b: Tensor,
+                           params: dict[str, Any]) -> Tensor:
+    """``_run_unrecorded`` for a binary operator (``tensor.apply_binary`` under no_grad), the
+    most frequent op call of a backward pass: the two arrays are passed as two arguments
+    rather than unpacked from a list, and the one output is wrapped directly."""
+    ctx = UnrecordedContext(2)
+    if params:
+        result = function.forward(ctx, a._data, b._data, **params)
+    else:
+        result = function.forward(ctx, a._data, b._data)
+    output = tensor_module.Tensor._wrap(result, False)
+    if CaptureState.recorder is not None:  # tinygrad_edu.jit is capturing a step
+        CaptureState.recorder.note_operation(function, ctx, (a, b), params, output)
+    return output
 
 
 def _wrap_outputs(ctx: Context, arrays: list[np.ndarray], returned: Sequence[Any],

@@ -26,7 +26,7 @@ import numpy as np
 
 from tinygrad_edu import devices, dtypes, ops, printing
 from tinygrad_edu.capture_state import CaptureState, refuse_in_capture
-from tinygrad_edu.function import Context, Function, _run_unrecorded
+from tinygrad_edu.function import Context, Function, _run_unrecorded_binary
 from tinygrad_edu.grad_mode import GradMode, enable_grad
 from tinygrad_edu.size import Size
 from tinygrad_edu.ops.indexing import check_index
@@ -74,7 +74,7 @@ def apply_binary(function: type[Function], a: Tensor, b: Tensor, op: str,
         if not GradMode.enabled:
             # Fast path: with nothing to record (inference, and every op that a backward pass
             # runs), go straight to apply's lean path, skipping its argument packing.
-            return _run_unrecorded(function, [a._data, b._data], params, (a, b))
+            return _run_unrecorded_binary(function, a, b, params)
         return function.apply(a, b, **params) if params else function.apply(a, b)
     except ValueError:
         try:
