@@ -43,6 +43,11 @@ FREED_GRAPH_MESSAGE = (
 # for an array made in forward (or None).
 SavedSource = tuple[str, int, int]
 SAVED_CONSTANT: SavedSource = ("constant", 0, 0)
+# The most frequent sources, made once: inputs never changed in place (version 0). A node keeps
+# its sources until the graph is dropped, and a tuple fewer per node is less for the garbage
+# collector to visit (graph_gc.py).
+SAVED_INPUTS_AT_VERSION_0: tuple[SavedSource, ...] = tuple([("input", index, 0)
+                                                           for index in range(8)])
 
 # An edge of the graph: the node that receives an input's gradient and which of that node's
 # outputs the input was, or a leaf tensor that requires grad (index 0), where the gradient is
@@ -128,16 +133,18 @@ class Context:
         if self.released:
             raise RuntimeError(FREED_GRAPH_MESSAGE)
         tensors: list[Any] = []  # None where the op saved None
+        inputs = self.inputs
         for array, (kind, index, version) in zip(self.saved, self.saved_sources):
-            if array is None:  # a value the op chose not to save (its gradient is not needed)
+            tensor: Tensor | None = None
+            if kind == "input":  # the most frequent source, tested first
+                tensor = inputs[index]
+            elif array is None:  # a value the op chose not to save (its gradient is not needed)
                 tensors.append(None)
                 continue
-            tensor: Tensor | None = None
-            if kind == "input":
-                tensor = self.inputs[index]
             elif kind == "output" and self.output_refs is not None and index in self.output_refs:
                 tensor = self.output_refs[index]()
-            if tensor is None:
+            if tensor is None:  # a constant, or an output that no longer exists
+                assert array is not None  # (an unsaved None has a constant source)
                 tensors.append(constant(array))
                 continue
             counter = tensor._version_counter  # (_current_version, inline: once per saved value)
@@ -488,7 +495,11 @@ def _note_saved_sources(ctx: Context, outputs: list[Tensor]) -> None:
             for tensor in ctx.inputs:
                 if array is tensor._data:
                     counter = tensor._version_counter  # (_current_version, inline)
-                    source = ("input", index, 0 if counter is None else counter.value)
+                    version = 0 if counter is None else counter.value
+                    if version == 0 and index < len(SAVED_INPUTS_AT_VERSION_0):
+                        source = SAVED_INPUTS_AT_VERSION_0[index]
+                    else:
+                        source = ("input", index, version)
                     break
                 index += 1
             else:

@@ -547,8 +547,10 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[index] for index in range(self._data.shape[0]))
 
-    def __hash__(self) -> int:
-        return id(self)
+    # Hashed by identity, as in torch (``==`` is elementwise, so Python would leave Tensor
+    # unhashable): object's own hash, which dicts call without running Python code; the engine
+    # keys its gradients by leaf tensor.
+    __hash__ = object.__hash__
 
     @property
     def data(self) -> Tensor:
