@@ -192,6 +192,10 @@ class Context:
         return f"<{self.name()} object at {hex(id(self))}>"
 
 
+# ``needs_input_grad`` of every unrecorded binary op (a tuple never changes: one is enough).
+NO_INPUT_NEEDS_GRAD_OF_TWO = (False, False)
+
+
 class UnrecordedContext(Context):
     """What ``forward`` receives when nothing is recorded: never a graph node, it keeps nothing.
 
@@ -274,11 +278,19 @@ class Function:
                 arrays.append(tensor._data)
             return _run_unrecorded(cls, arrays, params, inputs)
         needs_input_grad = []
+        edges: list[Edge | None] = []  # the node's edges, taken in the same pass
         for tensor in inputs:
             if tensor._view_fn is not None:  # a view's base may have changed in place since
                 tensor._refresh_view()
             arrays.append(tensor._data)
             needs_input_grad.append(tensor._requires_grad)
+            # edge_to(tensor), written out: this runs for every input of every op.
+            if tensor.grad_fn is not None:
+                edges.append((tensor.grad_fn, tensor._output_nr))
+            elif tensor._requires_grad and not tensor._made_in_no_grad:
+                edges.append((tensor, 0))
+            else:
+                edges.append(None)
         if True not in needs_input_grad:
             return _run_unrecorded(cls, arrays, params, inputs)
         ctx = Context(cls, inputs)
@@ -288,7 +300,7 @@ class Function:
             # The common case, one differentiable output: what _wrap_outputs does, inline.
             output = tensor_module.Tensor._wrap(result, True)
             output.grad_fn = ctx
-            _record_edges(ctx, inputs)
+            _record_edges(ctx, edges)
             if ctx.saved:
                 _note_saved_sources(ctx, [output])
             if CaptureState.recorder is not None:  # tinygrad_edu.jit is capturing a step
@@ -420,7 +432,10 @@ def _run_unrecorded_binary(function: type[Function], a: Tensor, b: Tensor,
     """``_run_unrecorded`` for a binary operator (``tensor.apply_binary`` under no_grad), the
     most frequent op call of a backward pass: the two arrays are passed as two arguments
     rather than unpacked from a list, and the one output is wrapped directly."""
-    ctx = UnrecordedContext(2)
+    # UnrecordedContext(2), made the way Tensor._wrap makes a tensor: its one field set here
+    # rather than by a call of __init__ (which costs as much as the rest of making it).
+    ctx = UnrecordedContext.__new__(UnrecordedContext)
+    ctx.needs_input_grad = NO_INPUT_NEEDS_GRAD_OF_TWO
     if params:
         result = function.forward(ctx, a._data, b._data, **params)
     else:
@@ -450,21 +465,12 @@ def _wrap_outputs(ctx: Context, arrays: list[np.ndarray], returned: Sequence[Any
     if record:
         if len(arrays) > 1:  # one output always gets a gradient when its node runs
             ctx.output_meta = tuple([(array.shape, array.dtype) for array in arrays])
-        _record_edges(ctx, inputs)
+        _record_edges(ctx, [edge_to(tensor) for tensor in inputs])
     return outputs
 
 
-def _record_edges(ctx: Context, inputs: Sequence[Tensor]) -> None:
-    """Give the new node its edges, taken now (see ``edge_to``), and count it."""
-    edges: list[Edge | None] = []
-    for tensor in inputs:
-        # edge_to(tensor), written out: this runs for every input of every recorded op.
-        if tensor.grad_fn is not None:
-            edges.append((tensor.grad_fn, tensor._output_nr))
-        elif tensor._requires_grad and not tensor._made_in_no_grad:
-            edges.append((tensor, 0))
-        else:
-            edges.append(None)
+def _record_edges(ctx: Context, edges: list[Edge | None]) -> None:
+    """Give the new node its edges, taken when the op ran (see ``edge_to``), and count it."""
     ctx.next_edges = tuple(edges)
     graph_collection.recorded += 1
     if graph_collection.recorded >= graph_collection.checkpoint:
