@@ -23,7 +23,7 @@ import numpy as np
 
 from tinygrad_edu.capture_state import CaptureState, NotCapturableError
 from tinygrad_edu.function import Context, Edge, TensorFunction, edge_to
-from tinygrad_edu.graph_gc import backward_pass
+from tinygrad_edu.graph_gc import BackwardPass
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.grad_mode import (
     enable_grad,
@@ -115,10 +115,9 @@ def topological_order(roots: Sequence[Context]) -> list[Context]:
         >>> [node.name() for node in topological_order([loss.grad_fn])]
         ['SumBackward', 'ExpBackward', 'MulBackward']
     """
-    consumers: dict[Context, int] = {}
-    for root in roots:
-        consumers.setdefault(root, 0)
-    stack = list(dict.fromkeys(roots))
+    consumers: dict[Context, int] = dict.fromkeys(roots, 0)
+    unique_roots = list(consumers)
+    stack = unique_roots.copy()
     while stack:
         node = stack.pop()
         for edge in node.next_edges:
@@ -131,7 +130,10 @@ def topological_order(roots: Sequence[Context]) -> list[Context]:
                 stack.append(producer)
             else:
                 consumers[producer] = count + 1
-    ready = [node for node in dict.fromkeys(roots) if consumers[node] == 0]
+    ready: list[Context] = []
+    for node in unique_roots:
+        if consumers[node] == 0:
+            ready.append(node)
     order = []
     while ready:
         node = ready.pop()
@@ -213,8 +215,8 @@ def run_backward(
     if needed is not None:
         receives = needed | {key for key, _ in targets if isinstance(key, Context)} | set(roots)
     captured: dict[Edge, Tensor] = {}
-    # backward_pass: the garbage collector's pause for a large graph ends with it (graph_gc.py).
-    with set_grad_enabled(create_graph), backward_pass():
+    # BackwardPass: the garbage collector's pause for a large graph ends with it (graph_gc.py).
+    with set_grad_enabled(create_graph), BackwardPass():
         for node in order:
             slots = grads.pop(node, None)
             if slots is None:
@@ -235,7 +237,9 @@ def run_backward(
                 node.released = True
             _route(node, slots, input_grads, grads)
         # Arrays a leaf may not adopt as its .grad: the caller's gradients and ones adopted.
-        not_adoptable = {id(grad_output._data) for grad_output in grad_outputs}
+        not_adoptable: set[int] = set()
+        for grad_output in grad_outputs:  # (a loop: a comprehension is a call of its own)
+            not_adoptable.add(id(grad_output._data))
         if recorder is not None and inputs is None:
             recorder.note_leaf_gradients(list(grad_outputs))
         for key in list(grads):
@@ -289,15 +293,19 @@ def _call_backward(node: Context, slots: list[Tensor | None]) -> tuple[Tensor | 
     """The op's backward, given one gradient per output (zeros for an output that got none,
     unless the op asked for None with ``set_materialize_grads(False)``): one gradient (or
     None) per input, checked for their number."""
+    function = node.function
     if len(slots) == 1:  # one output: its gradient is there, or the node would not run
-        input_grads = node.function.gradients_of_inputs(node, slots[0])
+        if function.backward_gives_input_gradients:  # a primitive: no mapping to do
+            input_grads = function.backward(node, slots[0])
+        else:
+            input_grads = function.gradients_of_inputs(node, slots[0])
     else:
         grad_outputs = list(slots)
         for index, grad in enumerate(grad_outputs):
             if grad is None and node.materialize_grads:
                 shape, dtype = node.output_meta[index]
                 grad_outputs[index] = Tensor._wrap(np.zeros(shape, dtype=dtype), False)
-        input_grads = node.function.gradients_of_inputs(node, *grad_outputs)
+        input_grads = function.gradients_of_inputs(node, *grad_outputs)
     if not isinstance(input_grads, tuple):
         input_grads = (input_grads,)
     if len(input_grads) != len(node.inputs):
@@ -328,7 +336,11 @@ def _route(node: Context, slots: list[Tensor | None], input_grads: tuple[Tensor 
             raise _dtype_error(input_grad, tensor, node, index)
         if passed is not None:
             passed.append(input_grad)
-        _accumulate(grads, edge, input_grad)
+        key = edge[0]
+        if key in grads or (isinstance(key, Context) and key.output_meta):
+            _accumulate(grads, edge, input_grad)
+        else:  # _accumulate's most frequent case, inline: a first gradient, one slot
+            grads[key] = [input_grad]
     if passed is not None:
         grad = next(grad for grad in slots if grad is not None)
         for observer in BackwardObservers.active:
@@ -348,9 +360,8 @@ def _accumulate_into_leaf(
             leaf.grad = grad
             return
         array = grad._data
-        adoptable = (
-            array.flags.owndata and array.flags.writeable and id(array) not in not_adoptable
-        )
+        flags = array.flags  # (a new flags object at each access: fetched once)
+        adoptable = flags.owndata and flags.writeable and id(array) not in not_adoptable
         leaf.grad = Tensor._wrap(array if adoptable else array.copy(), False)
         not_adoptable.add(id(leaf.grad._data))
     elif create_graph or leaf.grad._requires_grad or not leaf.grad._data.flags.writeable:
@@ -382,15 +393,16 @@ def _as_gradients(
             raise RuntimeError(
                 f"element {index} of tensors does not require grad and does not have a grad_fn"
             )
+        array = output._data
         if grad_output is None:
-            if output.numel() != 1:
+            if array.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            grad_output = Tensor._wrap(np.ones(output.shape, dtype=output.dtype), False)
+            grad_output = Tensor._wrap(np.ones(array.shape, dtype=array.dtype), False)
         elif not isinstance(grad_output, Tensor):
             grad_output = Tensor(grad_output, dtype=output.dtype)
         elif grad_output.dtype != output.dtype:
             grad_output = grad_output.to(output.dtype)
-        if grad_output.shape != output.shape:
+        if grad_output._data.shape != array.shape:  # (plain tuples: a Size costs more)
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[{index}] has a shape of "
                 f"{tuple(grad_output.shape)} and "

@@ -43,6 +43,11 @@ FREED_GRAPH_MESSAGE = (
 # for an array made in forward (or None).
 SavedSource = tuple[str, int, int]
 SAVED_CONSTANT: SavedSource = ("constant", 0, 0)
+# The most frequent sources, made once: inputs never changed in place (version 0). A node keeps
+# its sources until the graph is dropped, and a tuple fewer per node is less for the garbage
+# collector to visit (graph_gc.py).
+SAVED_INPUTS_AT_VERSION_0: tuple[SavedSource, ...] = tuple([("input", index, 0)
+                                                           for index in range(8)])
 
 # An edge of the graph: the node that receives an input's gradient and which of that node's
 # outputs the input was, or a leaf tensor that requires grad (index 0), where the gradient is
@@ -128,16 +133,18 @@ class Context:
         if self.released:
             raise RuntimeError(FREED_GRAPH_MESSAGE)
         tensors: list[Any] = []  # None where the op saved None
+        inputs = self.inputs
         for array, (kind, index, version) in zip(self.saved, self.saved_sources):
-            if array is None:  # a value the op chose not to save (its gradient is not needed)
+            tensor: Tensor | None = None
+            if kind == "input":  # the most frequent source, tested first
+                tensor = inputs[index]
+            elif array is None:  # a value the op chose not to save (its gradient is not needed)
                 tensors.append(None)
                 continue
-            tensor: Tensor | None = None
-            if kind == "input":
-                tensor = self.inputs[index]
             elif kind == "output" and self.output_refs is not None and index in self.output_refs:
                 tensor = self.output_refs[index]()
-            if tensor is None:
+            if tensor is None:  # a constant, or an output that no longer exists
+                assert array is not None  # (an unsaved None has a constant source)
                 tensors.append(constant(array))
                 continue
             counter = tensor._version_counter  # (_current_version, inline: once per saved value)
@@ -183,6 +190,10 @@ class Context:
             True
         """
         return f"<{self.name()} object at {hex(id(self))}>"
+
+
+# ``needs_input_grad`` of every unrecorded binary op (a tuple never changes: one is enough).
+NO_INPUT_NEEDS_GRAD_OF_TWO = (False, False)
 
 
 class UnrecordedContext(Context):
@@ -242,6 +253,11 @@ class Function:
         """Return the gradient of each input, given the gradient of each output."""
         raise NotImplementedError("a Function subclass must define backward")
 
+    # Whether ``backward`` already returns one entry per input Tensor, as the engine wants it:
+    # true for the primitives, so the engine calls their ``backward`` itself (one call fewer
+    # per node); ``TensorFunction`` maps its result in ``gradients_of_inputs``.
+    backward_gives_input_gradients = True
+
     @classmethod
     def gradients_of_inputs(cls, ctx: Context, *grad_outputs: Tensor | None) -> Any:
         """What the engine calls: ``backward``, whose result has one entry per input Tensor."""
@@ -262,11 +278,19 @@ class Function:
                 arrays.append(tensor._data)
             return _run_unrecorded(cls, arrays, params, inputs)
         needs_input_grad = []
+        edges: list[Edge | None] = []  # the node's edges, taken in the same pass
         for tensor in inputs:
             if tensor._view_fn is not None:  # a view's base may have changed in place since
                 tensor._refresh_view()
             arrays.append(tensor._data)
             needs_input_grad.append(tensor._requires_grad)
+            # edge_to(tensor), written out: this runs for every input of every op.
+            if tensor.grad_fn is not None:
+                edges.append((tensor.grad_fn, tensor._output_nr))
+            elif tensor._requires_grad and not tensor._made_in_no_grad:
+                edges.append((tensor, 0))
+            else:
+                edges.append(None)
         if True not in needs_input_grad:
             return _run_unrecorded(cls, arrays, params, inputs)
         ctx = Context(cls, inputs)
@@ -276,7 +300,7 @@ class Function:
             # The common case, one differentiable output: what _wrap_outputs does, inline.
             output = tensor_module.Tensor._wrap(result, True)
             output.grad_fn = ctx
-            _record_edges(ctx, inputs)
+            _record_edges(ctx, edges)
             if ctx.saved:
                 _note_saved_sources(ctx, [output])
             if CaptureState.recorder is not None:  # tinygrad_edu.jit is capturing a step
@@ -326,6 +350,8 @@ class TensorFunction(Function):
         >>> x.grad
         tensor([1., 3.])
     """
+
+    backward_gives_input_gradients = False  # one per argument of forward: see below
 
     @staticmethod
     def forward(ctx: Context, *args: Any, **kwargs: Any) -> Any:
@@ -401,6 +427,25 @@ def _run_unrecorded(function: type[Function], arrays: list[np.ndarray],
     return returned
 
 
+def _run_unrecorded_binary(function: type[Function], a: Tensor, b: Tensor,
+                           params: dict[str, Any]) -> Tensor:
+    """``_run_unrecorded`` for a binary operator (``tensor.apply_binary`` under no_grad), the
+    most frequent op call of a backward pass: the two arrays are passed as two arguments
+    rather than unpacked from a list, and the one output is wrapped directly."""
+    # UnrecordedContext(2), made the way Tensor._wrap makes a tensor: its one field set here
+    # rather than by a call of __init__ (which costs as much as the rest of making it).
+    ctx = UnrecordedContext.__new__(UnrecordedContext)
+    ctx.needs_input_grad = NO_INPUT_NEEDS_GRAD_OF_TWO
+    if params:
+        result = function.forward(ctx, a._data, b._data, **params)
+    else:
+        result = function.forward(ctx, a._data, b._data)
+    output = tensor_module.Tensor._wrap(result, False)
+    if CaptureState.recorder is not None:  # tinygrad_edu.jit is capturing a step
+        CaptureState.recorder.note_operation(function, ctx, (a, b), params, output)
+    return output
+
+
 def _wrap_outputs(ctx: Context, arrays: list[np.ndarray], returned: Sequence[Any],
                   inputs: Sequence[Tensor], record: bool) -> list[Tensor]:
     """The output Tensors of one op call. When recording, each differentiable one points to the
@@ -420,21 +465,12 @@ def _wrap_outputs(ctx: Context, arrays: list[np.ndarray], returned: Sequence[Any
     if record:
         if len(arrays) > 1:  # one output always gets a gradient when its node runs
             ctx.output_meta = tuple([(array.shape, array.dtype) for array in arrays])
-        _record_edges(ctx, inputs)
+        _record_edges(ctx, [edge_to(tensor) for tensor in inputs])
     return outputs
 
 
-def _record_edges(ctx: Context, inputs: Sequence[Tensor]) -> None:
-    """Give the new node its edges, taken now (see ``edge_to``), and count it."""
-    edges: list[Edge | None] = []
-    for tensor in inputs:
-        # edge_to(tensor), written out: this runs for every input of every recorded op.
-        if tensor.grad_fn is not None:
-            edges.append((tensor.grad_fn, tensor._output_nr))
-        elif tensor._requires_grad and not tensor._made_in_no_grad:
-            edges.append((tensor, 0))
-        else:
-            edges.append(None)
+def _record_edges(ctx: Context, edges: list[Edge | None]) -> None:
+    """Give the new node its edges, taken when the op ran (see ``edge_to``), and count it."""
     ctx.next_edges = tuple(edges)
     graph_collection.recorded += 1
     if graph_collection.recorded >= graph_collection.checkpoint:
@@ -465,7 +501,11 @@ def _note_saved_sources(ctx: Context, outputs: list[Tensor]) -> None:
             for tensor in ctx.inputs:
                 if array is tensor._data:
                     counter = tensor._version_counter  # (_current_version, inline)
-                    source = ("input", index, 0 if counter is None else counter.value)
+                    version = 0 if counter is None else counter.value
+                    if version == 0 and index < len(SAVED_INPUTS_AT_VERSION_0):
+                        source = SAVED_INPUTS_AT_VERSION_0[index]
+                    else:
+                        source = ("input", index, version)
                     break
                 index += 1
             else:

@@ -26,7 +26,7 @@ import numpy as np
 
 from tinygrad_edu import devices, dtypes, ops, printing
 from tinygrad_edu.capture_state import CaptureState, refuse_in_capture
-from tinygrad_edu.function import Context, Function, _run_unrecorded
+from tinygrad_edu.function import Context, Function, _run_unrecorded_binary
 from tinygrad_edu.grad_mode import GradMode, enable_grad
 from tinygrad_edu.size import Size
 from tinygrad_edu.ops.indexing import check_index
@@ -74,7 +74,7 @@ def apply_binary(function: type[Function], a: Tensor, b: Tensor, op: str,
         if not GradMode.enabled:
             # Fast path: with nothing to record (inference, and every op that a backward pass
             # runs), go straight to apply's lean path, skipping its argument packing.
-            return _run_unrecorded(function, [a._data, b._data], params, (a, b))
+            return _run_unrecorded_binary(function, a, b, params)
         return function.apply(a, b, **params) if params else function.apply(a, b)
     except ValueError:
         try:
@@ -93,7 +93,7 @@ def shape_argument(sizes: tuple[Any, ...]) -> tuple[int, ...]:
     """Accept both ``reshape(2, 3)`` and ``reshape((2, 3))``."""
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
         sizes = tuple(sizes[0])
-    return tuple(int(size) for size in sizes)
+    return tuple([int(size) for size in sizes])  # (a list is made faster than a generator runs)
 
 
 def new_shape(sizes: tuple[Any, ...], op: str) -> tuple[int, ...]:
@@ -183,8 +183,9 @@ def mark_view(view: Tensor, base: Tensor, make_view: Callable[[Tensor], Tensor],
     # (an empty result of integer-array indexing is a copy: made from another array).
     empty_view = view._data.size == 0 and made_from(view._data, base._data)
     if empty_view or np.may_share_memory(view._data, base._data):
-        view._version_counter = base._version
-        view._view_version = base._version.value
+        counter = base._version
+        view._version_counter = counter
+        view._view_version = counter.value
         if not GradMode.enabled or base._made_in_no_grad:
             # torch's rule for views made in no_grad (and views of them): no history, and no
             # in-place change with grad mode on (see ``_refresh_view`` and ``_inplace``).
@@ -547,8 +548,10 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[index] for index in range(self._data.shape[0]))
 
-    def __hash__(self) -> int:
-        return id(self)
+    # Hashed by identity, as in torch (``==`` is elementwise, so Python would leave Tensor
+    # unhashable): object's own hash, which dicts call without running Python code; the engine
+    # keys its gradients by leaf tensor.
+    __hash__ = object.__hash__
 
     @property
     def data(self) -> Tensor:
@@ -1278,16 +1281,23 @@ class Tensor:
     def reshape(self, *shape: Any) -> Tensor:
         """The same elements with a new shape (one size may be -1: inferred)."""
         target = shape_argument(shape)
-        known = math.prod([size for size in target if size != -1])
-        inferable = target.count(-1) == 1 and known != 0 and self.numel() % known == 0
-        if not (math.prod(target) == self.numel() and -1 not in target) and not inferable:
+        count = self._data.size
+        inferred = -1 in target  # one size is inferred from the others
+        known = math.prod([size for size in target if size != -1]) if inferred else 0
+        if inferred:
+            valid = target.count(-1) == 1 and known != 0 and count % known == 0
+        else:
+            valid = math.prod(target) == count
+        if not valid:
             raise RuntimeError(
-                f"reshape: shape {list(target)} is invalid for input of size {self.numel()} "
-                f"(shape {tuple(self.shape)}); the sizes must multiply to {self.numel()} (at most "
+                f"reshape: shape {list(target)} is invalid for input of size {count} "
+                f"(shape {tuple(self.shape)}); the sizes must multiply to {count} (at most "
                 f"one -1)"
             )
+        shape_now = target
+        if inferred:
+            shape_now = tuple([size if size != -1 else count // known for size in target])
         # Like torch, even the same shape gives a new view (a tensor of its own, not self).
-        shape_now = tuple(size if size != -1 else self.numel() // known for size in target)
         return mark_view(ops.Reshape.apply(self, shape=shape_now), self,
                          lambda base: ops.Reshape.apply(base, shape=shape_now))
 
@@ -1376,8 +1386,8 @@ class Tensor:
     def expand(self, *sizes: Any) -> Tensor:
         """Broadcast size-1 dimensions to ``sizes`` without copying (-1 keeps a size)."""
         target = list(shape_argument(sizes))
-        added = len(target) - self.ndim
-        for axis, size in enumerate(self.shape):
+        added = len(target) - self._data.ndim
+        for axis, size in enumerate(self._data.shape):
             wanted = target[axis + added] if added >= 0 else size
             if wanted == -1:
                 target[axis + added] = size
