@@ -37,16 +37,21 @@ def label_positions(labels: np.ndarray, class_dim: int) -> tuple[np.ndarray, ...
     return tuple(positions)
 
 
+def labels_within(labels: np.ndarray, classes: int) -> bool:
+    """Whether every integer label lies in [0, classes) (true for no labels), in one maximum:
+    read as unsigned integers of the same width, a negative label is at least 2^(bits - 1),
+    far above any number of classes."""
+    if labels.size == 0:
+        return True
+    as_unsigned = labels.view(f"u{labels.dtype.itemsize}")
+    return bool(np.maximum.reduce(as_unsigned, axis=None) < classes)
+
+
 def check_class_targets(labels: np.ndarray, classes: int) -> None:
     """Raise IndexError for a label outside [0, classes): NumPy would read a negative one from
     the end. ``nn.functional`` checks first with a better message; this check stays in the op,
-    because a replayed step (``tinygrad_edu.jit``) calls the op without the functional.
-
-    One maximum finds both kinds of bad label: read as unsigned integers of the same width, a
-    negative label is at least 2^(bits - 1), far above any number of classes.
-    """
-    as_unsigned = labels.view(f"u{labels.dtype.itemsize}")
-    if labels.size and np.maximum.reduce(as_unsigned, axis=None) >= classes:
+    because a replayed step (``tinygrad_edu.jit``) calls the op without the functional."""
+    if not labels_within(labels, classes):
         raise IndexError(
             f"cross_entropy: a class target is out of bounds; targets must be in "
             f"[0, {classes - 1}], got values from {labels.min()} to {labels.max()} (a target "
