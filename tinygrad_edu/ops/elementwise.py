@@ -31,7 +31,8 @@ def zero_like(tensor: Tensor) -> Tensor:
 
 # The unsigned integer dtype of each floating point width, looked up once (``zero_where``
 # runs in every ReLU's backward; building the dtype from its name costs a fifth of a µs).
-UNSIGNED_OF_WIDTH = {2: np.dtype(np.uint16), 4: np.dtype(np.uint32), 8: np.dtype(np.uint64)}
+UNSIGNED_OF_WIDTH: dict[int, np.dtype] = {
+    2: np.dtype(np.uint16), 4: np.dtype(np.uint32), 8: np.dtype(np.uint64)}
 
 
 def zero_where(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
