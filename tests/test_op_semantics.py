@@ -558,6 +558,65 @@ def test_softmax_with_an_infinite_logit_is_nan_like_torch() -> None:
     compare_with_torch(lambda T, x: x.log_softmax(0), [-INF, 1.0])
 
 
+def batch_of_extreme_logits(classes: int, dtype: str) -> np.ndarray:
+    """Rows of ordinary, ±1000, all -inf, +inf-holding, NaN-holding and -0 logits."""
+    rng = np.random.default_rng(classes)
+    logits = rng.standard_normal((7, classes))
+    logits[1] *= 1000
+    logits[2] = -INF
+    logits[3, 1] = INF
+    logits[4, 0] = NAN
+    logits[5, ::2] = -INF
+    logits[6] = -0.0
+    return logits.astype(dtype)
+
+
+@pytest.mark.parametrize("classes", [10, 40])  # up to 32 classes, the maximum of a transpose
+def test_log_softmax_and_cross_entropy_of_extreme_rows(classes: int) -> None:
+    """A batch holding every edge of the stable log-softmax at once, on both ways of taking
+    the row maximum (``ops.fused.row_maximum``): torch's values (NaN in the all -inf, +inf
+    and NaN rows), and no RuntimeWarning from NumPy; in float32 the same NaN rows."""
+    logits = batch_of_extreme_logits(classes, "float64")
+    labels = np.arange(7) % classes
+    compare_values(lambda module: module.tensor(logits).log_softmax(1))
+    compare_values(lambda module: module.tensor(logits).softmax(-1))
+    for reduction in ("none", "sum", "mean"):
+        compare_values(lambda module: module.nn.functional.cross_entropy(
+            module.tensor(logits), module.tensor(labels), reduction=reduction))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        single = tinygrad_edu.tensor(batch_of_extreme_logits(classes, "float32")).log_softmax(1)
+    double = tinygrad_edu.tensor(logits).log_softmax(1)
+    np.testing.assert_array_equal(np.isnan(single.numpy()), np.isnan(double.numpy()))
+
+
+@pytest.mark.parametrize("classes", [10, 40])
+def test_row_maximum_is_numpys_bit_for_bit(classes: int) -> None:
+    """The transposed maximum gives the bits of NumPy's own (the -inf rows get ``initial``)."""
+    from tinygrad_edu.ops.fused import row_maximum
+
+    logits = batch_of_extreme_logits(classes, "float32")
+    for axis in (1, -1, 0):
+        expected = np.maximum.reduce(logits, axis=axis, keepdims=True, initial=-3.0)
+        result = row_maximum(logits, axis, initial=-3.0)
+        assert result.shape == expected.shape
+        np.testing.assert_array_equal(result.view("u4"), expected.view("u4"))
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int32", "int64", "uint8"])
+def test_cross_entropy_op_refuses_labels_outside_the_classes(dtype: str) -> None:
+    """The op's own check (a replayed step runs without ``nn.functional``) reads labels as
+    unsigned integers: a negative label, as large as any, is refused like one past the end."""
+    from tinygrad_edu.ops.loss import check_class_targets
+
+    check_class_targets(np.array([0, 2, 1], dtype=dtype), 3)
+    check_class_targets(np.array([], dtype=dtype), 3)
+    bad_labels = [[0, 3, 1], [[2], [3]]] + ([] if dtype == "uint8" else [[0, -1], -1])
+    for bad in bad_labels:
+        with pytest.raises(IndexError, match="class target is out of bounds"):
+            check_class_targets(np.array(bad, dtype=dtype), 3)
+
+
 def test_logsumexp_of_empty_and_infinite_values() -> None:
     """logsumexp of nothing is -inf; of [inf, 1] inf; of [-inf, -inf] -inf."""
     compare_with_torch(lambda T, x: x.logsumexp(0), np.zeros((0, 2)), second_order=False)

@@ -24,7 +24,7 @@ from tinygrad_edu.nn.functional_pooling import (
     max_pool1d,
     max_pool2d,
 )
-from tinygrad_edu.ops.loss import label_positions
+from tinygrad_edu.ops.loss import label_positions, labels_within
 from tinygrad_edu.ops.random import DropoutMask
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.torch_names import missing_name
@@ -235,10 +235,9 @@ def _class_targets(target: np.ndarray, input: Tensor, class_dim: int, ignore_ind
             f"{op}: expected class targets of shape {expected} for input of shape {shape} "
             f"(class dimension {class_dim}), got {tuple(target.shape)}"
         )
-    # The common case, checked with two reductions: every target is a class and ignore_index
+    # The common case, checked with one reduction: every target is a class and ignore_index
     # is none (it lies outside [0, C)). Anything else gets the element-wise look below.
-    if target.size and 0 <= target.min() and target.max() < classes and not (
-            0 <= ignore_index < classes):
+    if target.size and labels_within(target, classes) and not (0 <= ignore_index < classes):
         return False
     valid = target != ignore_index
     wrong = valid & ((target < 0) | (target >= classes))
