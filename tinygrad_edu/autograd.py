@@ -336,11 +336,7 @@ def _route(node: Context, slots: list[Tensor | None], input_grads: tuple[Tensor 
             raise _dtype_error(input_grad, tensor, node, index)
         if passed is not None:
             passed.append(input_grad)
-        key = edge[0]
-        if key in grads or (isinstance(key, Context) and key.output_meta):
-            _accumulate(grads, edge, input_grad)
-        else:  # _accumulate's most frequent case, inline: a first gradient, one slot
-            grads[key] = [input_grad]
+        _accumulate(grads, edge, input_grad)
     if passed is not None:
         grad = next(grad for grad in slots if grad is not None)
         for observer in BackwardObservers.active:
