@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from tinygrad_edu.nn import functional as F
+from tinygrad_edu.nn.functional_losses import legacy_reduction
 from tinygrad_edu.nn.module import Module
 from tinygrad_edu.tensor import Tensor
 
@@ -130,7 +131,7 @@ class L1Loss(Module):
     def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
                  reduction: str = "mean") -> None:
         super().__init__()
-        self.reduction = F._legacy_reduction(size_average, reduce, reduction)
+        self.reduction = legacy_reduction(size_average, reduce, reduction)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         """The loss of ``input`` against ``target``."""
@@ -151,7 +152,7 @@ class SmoothL1Loss(Module):
     def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
                  reduction: str = "mean", beta: float = 1.0) -> None:
         super().__init__()
-        self.reduction = F._legacy_reduction(size_average, reduce, reduction)
+        self.reduction = legacy_reduction(size_average, reduce, reduction)
         self.beta = beta
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
@@ -196,7 +197,7 @@ class BCELoss(Module):
                  reduce: bool | None = None, reduction: str = "mean") -> None:
         super().__init__()
         self.register_buffer("weight", _buffer(weight))
-        self.reduction = F._legacy_reduction(size_average, reduce, reduction)
+        self.reduction = legacy_reduction(size_average, reduce, reduction)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         """The loss of ``input`` (probabilities) against ``target`` (probabilities)."""
