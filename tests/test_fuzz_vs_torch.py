@@ -221,10 +221,17 @@ def test_random_programs_find_a_planted_wrong_gradient() -> None:
 
     A program exposes the planted bug when the comparison with it differs from the comparison
     without it (the engine's own differences from torch, if any, are the same in both).
+
+    About one program in eight exposes it (48 of 400 derandomized programs), but in runs: the
+    generator draws several similar programs in a row, so a hundred programs can hold none.
+    Which programs are drawn also depends on what the process has imported, since Hypothesis
+    mixes the number literals of the project's loaded modules into its draws (importing one
+    more module of the repository shifts them). Up to 500 programs are drawn; the search
+    stops at the first that exposes the bug, usually within the first hundred.
     """
     doubled_sum = OpSpec("sum_all", "reduction", "{0}.sum()", sum_with_doubled_gradient)
 
-    @settings(max_examples=100, deadline=None, derandomize=True, database=None,
+    @settings(max_examples=500, deadline=None, derandomize=True, database=None,
               phases=[Phase.generate], suppress_health_check=FUZZ_HEALTH_CHECKS)
     @given(program=programs())
     def check_with_planted_bug(program: Program) -> None:
