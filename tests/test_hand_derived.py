@@ -30,6 +30,7 @@ matrix of its formulas gives the row-layout versions used here.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hypothesis_numpy
@@ -230,6 +231,50 @@ def test_mlp_gradients_with_relu_exactly_at_zero() -> None:
     w2 = np.arange(12.0).reshape(3, 4) / 7.0
     b2 = np.array([0.5, -0.25, 1.0])
     check_mlp_gradients(x, np.array([0, 2, 1]), w1, b1, w2, b2)
+
+
+def test_linear_parameter_gradients_op_on_its_own() -> None:
+    """``LinearParameterGradients``, the op Linear's backward calls: its outputs are the
+    article's dW = dZ Aᵀ and db = Σ dZ (row layout: gᵀ x and the column sums of g), exactly for
+    these dyadic values; its own backward (d/dg = x U_wᵀ + U_b, d/dx = g U_w) equals those
+    formulas and torch.autograd's, and passes gradcheck and gradgradcheck (central differences).
+    """
+    from tinygrad_edu.autograd import grad as autograd_grad
+    from tinygrad_edu.gradcheck import gradcheck, gradgradcheck
+    from tinygrad_edu.ops import LinearParameterGradients
+
+    g_values = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])  # (rows, out)
+    x_values = np.array([[1.0, -2.0], [0.5, 4.0]])  # (rows, in)
+    g, x = leaf(g_values), leaf(x_values)
+    grad_weight, grad_bias = LinearParameterGradients.apply(g, x)
+    assert (grad_weight.detach().numpy() == g_values.T @ x_values).all()
+    assert (grad_bias.detach().numpy() == g_values.sum(axis=0)).all()
+
+    u_weight = np.array([[1.0, 0.5], [-2.0, 0.25], [0.75, -1.5]])  # (out, in), like dW
+    u_bias = np.array([0.5, -0.25, 2.0])
+    d_g, d_x = autograd_grad([grad_weight, grad_bias], [g, x],
+                             [constant(u_weight), constant(u_bias)])
+    assert (d_g.numpy() == x_values @ u_weight.T + u_bias).all()
+    assert (d_x.numpy() == g_values @ u_weight).all()
+
+    torch = pytest.importorskip("torch")
+    torch_g = torch.tensor(g_values, requires_grad=True)
+    torch_x = torch.tensor(x_values, requires_grad=True)
+    torch_d_g, torch_d_x = torch.autograd.grad(
+        [torch_g.T @ torch_x, torch_g.sum(dim=0)], [torch_g, torch_x],
+        [torch.tensor(u_weight), torch.tensor(u_bias)])
+    np.testing.assert_allclose(d_g.numpy(), torch_d_g.numpy(), rtol=TOLERANCE, atol=TOLERANCE)
+    np.testing.assert_allclose(d_x.numpy(), torch_d_x.numpy(), rtol=TOLERANCE, atol=TOLERANCE)
+
+    def both_outputs(g: Tensor, x: Tensor) -> Tensor:
+        """The two outputs in one Tensor (gradcheck checks one output)."""
+        weight_part, bias_part = LinearParameterGradients.apply(g, x)
+        return tinygrad_edu.cat([weight_part.reshape(-1), bias_part])
+
+    rng = np.random.default_rng(3)
+    inputs = [leaf(rng.standard_normal((4, 3))), leaf(rng.standard_normal((4, 5)))]
+    assert gradcheck(both_outputs, inputs)
+    assert gradgradcheck(both_outputs, inputs)
 
 
 # --------------------------------------------------------------------------------------------

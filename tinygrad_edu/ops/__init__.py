@@ -24,7 +24,7 @@ from tinygrad_edu.ops.elementwise import (
     Tanh,
     Where,
 )
-from tinygrad_edu.ops.fused import Linear, LogSoftmax, Softmax
+from tinygrad_edu.ops.fused import Linear, LinearParameterGradients, LogSoftmax, Softmax
 from tinygrad_edu.ops.indexing import Gather, OneHot, Scatter, ScatterAdd
 from tinygrad_edu.ops.loss import (
     BinaryCrossEntropy,
@@ -64,7 +64,8 @@ __all__ = [
     "Abs", "Add", "BinaryCrossEntropy", "BinaryCrossEntropyGradient",
     "BinaryCrossEntropyWithLogits", "Cast", "Cat", "Clone", "Cos", "CrossEntropy",
     "CrossEntropyGradient", "Exp", "Expand",
-    "Gather", "GetItem", "IndexAdd", "Linear", "Log", "Log1p", "LogSoftmax", "MatMul", "Max",
+    "Gather", "GetItem", "IndexAdd", "Linear", "LinearParameterGradients", "Log", "Log1p",
+    "LogSoftmax", "MatMul", "Max",
     "MaxDim", "Maximum", "Mul", "Neg", "Pad", "Permute", "Pow", "Relu", "ReluGradient", "Reshape",
     "Normalize",
     "Scatter", "ScatterAdd", "SetItem", "Sigmoid", "Sign", "Sin", "Softmax", "Softplus", "Split",

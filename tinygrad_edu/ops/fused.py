@@ -8,7 +8,7 @@ import numpy as np
 
 from tinygrad_edu.function import Context, Function
 from tinygrad_edu.ops.matmul import MatMul
-from tinygrad_edu.ops.movement import Permute, Reshape
+from tinygrad_edu.ops.movement import Reshape
 from tinygrad_edu.ops.reduce import Sum
 
 if TYPE_CHECKING:
@@ -109,7 +109,8 @@ class Linear(Function):
     With g = dL/dout flattened to (rows, out) and x to (rows, in):
     dL/dx = g @ weight,  dL/dweight = gᵀ @ x  (the article's ``dW = dZ Aᵀ / m`` before the mean),
     dL/dbias = Σ_rows g. One node instead of transpose + matmul + add: fewer ops per step, and
-    the weight gradient comes out contiguous in the weight's own layout.
+    the weight gradient comes out contiguous in the weight's own layout. The weight's and the
+    bias's gradients are one op of their own, ``LinearParameterGradients``.
     """
 
     @staticmethod
@@ -139,8 +140,47 @@ class Linear(Function):
                 grad_x = Reshape.apply(grad_x, shape=ctx.input_shape)
         if needs_weight:
             rows_of_x = x if several_rows else Reshape.apply(x, shape=(-1, x.shape[-1]))
-            grad_weight = MatMul.apply(Permute.apply(rows_of_grad, dims=(1, 0)),
-                                       rows_of_x)  # dL/dW = gᵀ x
-        if needs_bias:
+            # dL/dW = gᵀ x and dL/db = Σ_rows g, one op (the bias's costs one sum more).
+            grad_weight, rows_sum = LinearParameterGradients.apply(rows_of_grad, rows_of_x)
+            grad_bias = rows_sum if needs_bias else None
+        elif needs_bias:  # a frozen weight: x was not saved
             grad_bias = Sum.apply(rows_of_grad, axes=(0,), keepdim=False)  # dL/db = Σ_rows g
         return grad_x, grad_weight, grad_bias
+
+
+class LinearParameterGradients(Function):
+    """(dL/dweight, dL/dbias) = (gᵀ x, Σ_rows g): a Linear layer's parameter gradients, one op.
+
+    g = dL/dout (rows, out) and x (rows, in) hold one sample per row. These are the article's
+    ``dW2 = dZ2 A1ᵀ`` and ``db2 = Σ dZ2`` (before the mean's 1/m, which the loss's gradient
+    already carries). One node instead of a transpose, a product and a sum: ``Linear``'s
+    backward calls it on every training step.
+
+    Its own backward, for ``create_graph=True``: given U_w and U_b, the gradients of the two
+    outputs,  d/dg = x U_wᵀ + U_b (added to every row)  and  d/dx = g U_w.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> g, x = tge.tensor([[1.0, 2.0], [3.0, 4.0]]), tge.tensor([[1.0], [10.0]])
+        >>> grad_weight, grad_bias = LinearParameterGradients.apply(g, x)
+        >>> grad_weight.tolist(), grad_bias.tolist()
+        ([[31.0], [42.0]], [4.0, 6.0])
+    """
+
+    @staticmethod
+    def forward(ctx: Context, grad_rows: np.ndarray, x_rows: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+        ctx.save_for_backward(grad_rows, x_rows)
+        return np.matmul(grad_rows.T, x_rows), np.add.reduce(grad_rows, axis=0)
+
+    @staticmethod
+    def backward(ctx: Context, grad_of_weight_grad: Tensor, grad_of_bias_grad: Tensor
+                 ) -> tuple[Tensor | None, Tensor | None]:
+        grad_rows, x_rows = ctx.saved_tensors
+        needs_grad_rows, needs_x = ctx.needs_input_grad
+        d_grad_rows = d_x = None
+        if needs_grad_rows:  # d/dg = x U_wᵀ + U_b
+            d_grad_rows = x_rows @ grad_of_weight_grad.transpose(0, 1) + grad_of_bias_grad
+        if needs_x:  # d/dx = g U_w
+            d_x = grad_rows @ grad_of_weight_grad
+        return d_grad_rows, d_x
