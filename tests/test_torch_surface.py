@@ -7,6 +7,7 @@ Each test writes a small piece of a learner's script once, as a function of the 
 
 from __future__ import annotations
 
+import warnings
 from types import ModuleType
 from typing import Any, Callable
 
@@ -758,3 +759,26 @@ def test_an_out_of_another_shape_is_resized_with_torch_warning() -> None:
 ])
 def test_bad_out_arguments_raise_like_torch(call: Callable[[ModuleType], Any]) -> None:
     assert_same_error(call)
+
+
+def test_nan_from_infinities_lets_numpy_warning_through() -> None:
+    """A difference README.md lists: inf - inf and a sum of inf and -inf give torch's NaN, but
+    NumPy's RuntimeWarning ("invalid value encountered") comes through here, where torch is
+    silent. Values are compared with torch; the warnings of each library are recorded."""
+
+    def script(lib: ModuleType) -> tuple[Any, Any]:
+        infinite = lib.tensor([float("inf"), 1.0], dtype=lib.float64)
+        return infinite - float("inf"), lib.tensor([float("inf"), -float("inf")]).sum()
+
+    recorded: dict[str, list[str]] = {}
+    results = {}
+    for lib in (torch, tge):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            results[lib.__name__] = script(lib)
+        recorded[lib.__name__] = [str(warning.message) for warning in caught]
+    for ours, theirs in zip(results["tinygrad_edu"], results["torch"]):
+        np.testing.assert_array_equal(as_array(ours), as_array(theirs))
+    assert recorded["torch"] == []
+    assert recorded["tinygrad_edu"] == ["invalid value encountered in add",
+                                        "invalid value encountered in reduce"]
