@@ -140,7 +140,7 @@ class Linear(Function):
                 grad_x = Reshape.apply(grad_x, shape=ctx.input_shape)
         if needs_weight:
             rows_of_x = x if several_rows else Reshape.apply(x, shape=(-1, x.shape[-1]))
-            # dL/dW = gᵀ x and dL/db = Σ_rows g, one op (the bias's costs one sum more).
+            # dL/dW = gᵀ x and dL/db = Σ_rows g, one op (with a frozen bias the sum is unused).
             grad_weight, rows_sum = LinearParameterGradients.apply(rows_of_grad, rows_of_x)
             grad_bias = rows_sum if needs_bias else None
         elif needs_bias:  # a frozen weight: x was not saved
