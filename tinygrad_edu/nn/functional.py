@@ -1,8 +1,8 @@
 """Stateless neural-network functions with torch's names: ``import tinygrad_edu.nn.functional
 as F``. Activations, dropout and one_hot are here; the losses (which check their arguments and
 raise errors that name the loss before calling the fused ops or composing Tensor ops) are in
-``functional_losses.py``, convolution, pooling and normalization in their own modules, and all of
-them are exported here."""
+``functional_cross_entropy.py`` and ``functional_losses.py``, convolution, pooling and
+normalization in their own modules, and all of them are exported here."""
 
 from __future__ import annotations
 
@@ -16,15 +16,14 @@ from tinygrad_edu.creation import _DefaultGenerator
 from tinygrad_edu.nn.conv_functional import conv1d, conv2d
 from tinygrad_edu.functional import linear, log_softmax, softmax
 from tinygrad_edu.nn.channel_dropout import dropout2d
+from tinygrad_edu.nn.functional_arguments import require_floating
+from tinygrad_edu.nn.functional_cross_entropy import cross_entropy, nll_loss
 from tinygrad_edu.nn.functional_losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
-    cross_entropy,
     huber_loss,
     l1_loss,
     mse_loss,
-    nll_loss,
-    require_floating,
     smooth_l1_loss,
 )
 from tinygrad_edu.nn.functional_normalization import batch_norm, group_norm, layer_norm

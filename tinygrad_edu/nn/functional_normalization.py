@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_edu import dtypes, ops
+from tinygrad_edu import ops
 from tinygrad_edu.function import constant
 from tinygrad_edu.grad_mode import no_grad
+from tinygrad_edu.nn.functional_arguments import require_floating
 from tinygrad_edu.tensor import Tensor
 
 __all__ = ["batch_norm", "group_norm", "layer_norm"]
@@ -113,17 +114,6 @@ def _fix_for_channels(caller: str, channels: int) -> str:
     return f"pass tensors of shape ({channels},), one entry per channel of the input"
 
 
-def require_floating_input(input: Any, caller: str) -> None:
-    """A TypeError for anything that is not a Tensor, torch's NotImplementedError for an
-    integer or bool one (normalisation is defined for floating point tensors only)."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{caller}: input must be a Tensor, got {type(input).__name__}")
-    if not dtypes.is_floating(input.dtype):
-        raise NotImplementedError(
-            f"{caller}: not implemented for {input.dtype} tensors (torch normalises floating "
-            "point tensors only); convert the input with .float() first")
-
-
 def verify_batch_size(size: tuple[int, ...], caller: str) -> None:
     """torch's check that training sees more than one value per channel: size[0] times the
     sizes after the channel axis must not be 1 (one value has variance 0, so x̂ would be 0)."""
@@ -178,7 +168,7 @@ def batch_norm_named(input: Tensor, running_mean: Tensor | None, running_var: Te
                      weight: Tensor | None, bias: Tensor | None, training: bool,
                      momentum: Any, eps: float, caller: str) -> Tensor:
     """``batch_norm``, with errors that name ``caller`` (a layer or the function)."""
-    require_floating_input(input, caller)
+    require_floating(input, caller)
     if input.ndim < 2:
         raise RuntimeError(f"{caller}: expected input of shape (N, C) or (N, C, ...), with at "
                            f"least 2 dimensions, got shape {tuple(input.shape)}; add the batch "
@@ -248,7 +238,7 @@ def _update_running_statistics(running_mean: Tensor, running_var: Tensor, mean: 
 def layer_norm_named(input: Tensor, normalized_shape: Any, weight: Tensor | None,
                      bias: Tensor | None, eps: float, caller: str) -> Tensor:
     """``layer_norm``, with errors that name ``caller`` (a layer or the function)."""
-    require_floating_input(input, caller)
+    require_floating(input, caller)
     if (isinstance(normalized_shape, (int, float, str)) or not all(
             isinstance(size, (int, np.integer)) for size in normalized_shape)):
         raise TypeError(f"{caller}: normalized_shape must be a tuple of ints, got "
@@ -292,7 +282,7 @@ def layer_norm_named(input: Tensor, normalized_shape: Any, weight: Tensor | None
 def group_norm_named(input: Tensor, num_groups: int, weight: Tensor | None,
                      bias: Tensor | None, eps: float, caller: str) -> Tensor:
     """``group_norm``, with errors that name ``caller`` (a layer or the function)."""
-    require_floating_input(input, caller)
+    require_floating(input, caller)
     if input.ndim < 2:
         raise RuntimeError(f"{caller}: Expected at least 2 dimensions for input tensor but "
                            f"received {input.ndim} (shape {tuple(input.shape)}); group norm "

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from tinygrad_edu.nn import functional as F
-from tinygrad_edu.nn.functional_losses import legacy_reduction
+from tinygrad_edu.nn.functional_arguments import legacy_reduction
 from tinygrad_edu.nn.module import Module
 from tinygrad_edu.tensor import Tensor
 
