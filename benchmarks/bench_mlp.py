@@ -31,10 +31,9 @@ same thing.
 Threads: ``--threads N`` (default 1) sets OPENBLAS_NUM_THREADS, OMP_NUM_THREADS and
 MKL_NUM_THREADS (overriding the environment) before NumPy loads, and torch.set_num_threads(N).
 
-Data: real MNIST through the library's resolution order (``--data-dir``, else
-``$TINYGRAD_EDU_DATA``, else ../shared/data/mnist, else the user cache; see
-``tinygrad_edu.data.datasets.locate_mnist``), or with ``--synthetic`` random data of the same
-shapes (uniform pixels in [0, 1), uniform labels).
+Data: real MNIST found by the library's one resolution order (``--data-dir`` is its first step;
+see ``tinygrad_edu.data.datasets.locate_mnist``), or with ``--synthetic`` random data of the
+same shapes (uniform pixels in [0, 1), uniform labels).
 
     python benchmarks/bench_mlp.py                          # 5 settings x 5 epochs each
     python benchmarks/bench_mlp.py --quick --synthetic      # 2 settings, 1 epoch of 5,000

@@ -993,7 +993,7 @@ def prepare_out_folder(parser: argparse.ArgumentParser, out: Path) -> list[Path]
 SOURCE_NAMES = {
     SOURCE_ARGUMENT: "given by --data-dir",
     SOURCE_ENVIRONMENT: "given by the TINYGRAD_EDU_DATA environment variable",
-    SOURCE_SHARED: "../shared/data/mnist beside the checkout",
+    SOURCE_SHARED: f"{SOURCE_SHARED} beside the checkout",
     SOURCE_CACHE: "the user cache, where missing files are downloaded",
 }
 

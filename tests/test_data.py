@@ -32,6 +32,12 @@ from tinygrad_edu.data.datasets import (
     shared_data_dir,
 )
 from tinygrad_edu.data.datasets import locate as locate_module
+from tinygrad_edu.data.datasets.locate import (
+    SOURCE_ARGUMENT,
+    SOURCE_CACHE,
+    SOURCE_ENVIRONMENT,
+    SOURCE_SHARED,
+)
 from tinygrad_edu.data.datasets import mnist as mnist_module
 from tinygrad_edu.data.datasets import parse_idx
 from tinygrad_edu.data.datasets.mnist import TEST_FILES, TRAIN_FILES
@@ -514,34 +520,34 @@ def test_md5_sums_match_the_files(mnist_dir: Path) -> None:
 
 def test_resolution_order(monkeypatch, tmp_path: Path) -> None:
     """Explicit argument, then $TINYGRAD_EDU_DATA, then ../shared when present, then the cache."""
-    shared = tmp_path / "shared" / "data" / "mnist"
+    shared = tmp_path / "shared_folder"  # stands for the folder beside the checkout
     environment = {"TINYGRAD_EDU_DATA": str(tmp_path / "from_variable"),
                    "XDG_CACHE_HOME": str(tmp_path / "cache")}
     explicit = locate_mnist(tmp_path / "explicit", environment, shared)
-    assert (explicit.folder, explicit.source) == (tmp_path / "explicit", "root argument")
+    assert (explicit.folder, explicit.source) == (tmp_path / "explicit", SOURCE_ARGUMENT)
     assert not explicit.downloads_by_default
     from_variable = locate_mnist(None, environment, shared)
     assert (from_variable.folder, from_variable.source) == (tmp_path / "from_variable",
-                                                            "$TINYGRAD_EDU_DATA")
+                                                            SOURCE_ENVIRONMENT)
     del environment["TINYGRAD_EDU_DATA"]
     cache = locate_mnist(None, environment, shared)  # the shared folder does not exist yet
     assert (cache.folder, cache.source) == (tmp_path / "cache" / "tinygrad_edu" / "mnist",
-                                            "user cache")
+                                            SOURCE_CACHE)
     assert cache.downloads_by_default
     shared.mkdir(parents=True)
     for name in TRAIN_FILES + TEST_FILES[:1]:
         (shared / name).write_bytes(b"")
     # Three of the four files: not "present", so the cache (which downloads) comes next.
-    assert locate_mnist(None, environment, shared).source == "user cache"
+    assert locate_mnist(None, environment, shared).source == SOURCE_CACHE
     (shared / TEST_FILES[1]).write_bytes(b"")
     from_shared = locate_mnist(None, environment, shared)
-    assert (from_shared.folder, from_shared.source) == (shared, "../shared/data/mnist")
+    assert (from_shared.folder, from_shared.source) == (shared, SOURCE_SHARED)
     # An empty variable counts as unset; a relative one is made absolute.
     assert locate_mnist(None, {**environment, "TINYGRAD_EDU_DATA": ""}, shared).folder == shared
     monkeypatch.chdir(tmp_path)
     relative = locate_mnist(None, {"TINYGRAD_EDU_DATA": "data/mnist"}, shared)
     assert relative.folder == tmp_path / "data" / "mnist" and relative.folder.is_absolute()
-    assert locate_mnist(None, environment, None).source == "user cache"
+    assert locate_mnist(None, environment, None).source == SOURCE_CACHE
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert locate_mnist(None, {}, None).folder == tmp_path / "home" / ".cache" / "tinygrad_edu" / \
         "mnist"
