@@ -3,8 +3,9 @@
 
 Each one checks its arguments as torch does, in torch's order and with torch's exception types
 (the messages are ours: they name the function, the shapes and a fix), then calls one op of
-``tinygrad_edu/ops/pooling.py``. Inputs are (C, H, W) or (N, C, H, W) as in torch ((C, L) or
-(N, C, L) for ``max_pool1d``, which runs the 2-D op on (..., 1, L)).
+``tinygrad_edu/ops/pooling.py`` (max) or ``tinygrad_edu/ops/average_pooling.py``. Inputs are
+(C, H, W) or (N, C, H, W) as in torch ((C, L) or (N, C, L) for ``max_pool1d``, which runs the
+2-D op on (..., 1, L)).
 """
 
 from __future__ import annotations

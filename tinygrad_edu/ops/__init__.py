@@ -48,15 +48,13 @@ from tinygrad_edu.ops.movement import (
     WriteView,
 )
 from tinygrad_edu.ops.normalization import Normalize
-from tinygrad_edu.ops.pooling import (
+from tinygrad_edu.ops.average_pooling import (
     AdaptiveAvgPool2d,
     AdaptiveAvgPool2dGradient,
-    AdaptiveMaxPool2d,
     AvgPool2d,
     AvgPool2dGradient,
-    MaxPool2d,
-    MaxPoolGradient,
 )
+from tinygrad_edu.ops.pooling import AdaptiveMaxPool2d, MaxPool2d, MaxPoolGradient
 from tinygrad_edu.ops.random import DropoutMask
 from tinygrad_edu.ops.reduce import Max, MaxDim, Sum
 
