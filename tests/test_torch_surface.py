@@ -782,3 +782,29 @@ def test_nan_from_infinities_lets_numpy_warning_through() -> None:
     assert recorded["torch"] == []
     assert recorded["tinygrad_edu"] == ["invalid value encountered in add",
                                         "invalid value encountered in reduce"]
+
+
+def test_grad_fn_of_a_view_is_remade_when_the_view_is_next_used() -> None:
+    """A difference README.md lists: after an in-place change of its base, a view's ``grad_fn``
+    is made again when the view is next used, where torch makes it at once (and refuses to,
+    for a piece of split). Every use agrees with torch: an op, ``is_leaf``, ``retain_grad`` and
+    ``register_hook`` on a piece of split raise torch's error in both libraries."""
+    def pieces(lib: ModuleType) -> tuple[Any, Any]:
+        base = lib.zeros(3, 2, dtype=lib.float64, requires_grad=True) * 1
+        view, piece = base[0], base.split(1, dim=0)[0]
+        base.mul_(2)
+        return view, piece
+
+    view, piece = pieces(tge)
+    assert view.grad_fn.name() == "GetItemBackward"  # the view's node before the change
+    assert piece.grad_fn.name() == "SplitBackward"  # torch raises here
+    stale = view.grad_fn
+    _ = view * 1
+    assert view.grad_fn is not stale  # remade by the use, as torch had already done
+    for use in (lambda piece: piece * 1, lambda piece: piece.is_leaf,
+                lambda piece: piece.retain_grad(), lambda piece: piece.register_hook(print)):
+        for lib in (tge, torch):
+            with pytest.raises(RuntimeError, match="Output 0 of Split is a view and its base"):
+                use(pieces(lib)[1])
+    with pytest.raises(RuntimeError, match="Output 0 of Split is a view and its base"):
+        _ = pieces(torch)[1].grad_fn

@@ -738,6 +738,8 @@ class Tensor:
         """Keep ``.grad`` on this computed (non-leaf) tensor after backward."""
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._multi_output_view:  # a piece of split whose base changed in place: refused
+            self._refresh_view(history_asked=True)
         if self.grad_fn is not None:
             if self.grad_fn.retained is None:
                 self.grad_fn.retained = {}
@@ -748,6 +750,8 @@ class Tensor:
         replaces the gradient."""
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._multi_output_view:  # as in retain_grad
+            self._refresh_view(history_asked=True)
         if self.grad_fn is None:
             if self._hooks is None:
                 self._hooks = []
