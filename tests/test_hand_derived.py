@@ -482,6 +482,24 @@ def test_softplus_derivatives_by_hand() -> None:
     assert (output.item(), first.item(), second.item()) == (30.0, 1.0, 0.0)
 
 
+def test_clamp_op_by_hand() -> None:
+    """out = min(max(a, low), high);  dout/da = 1 where low <= a <= high (the bounds included,
+    as torch), 0 outside and at NaN (which clamp leaves NaN). Upstream g = (1, 2, ..., 7)
+    picks each element's derivative out of the gradient."""
+    values = [-2.0, -1.0, -0.0, 0.5, 1.0, 3.0, float("nan")]
+    a = tensor(values, dtype=tinygrad_edu.float64, requires_grad=True)
+    output = tinygrad_edu.ops.Clamp.apply(a, low=-1.0, high=1.0)
+    expected = [-1.0, -1.0, -0.0, 0.5, 1.0, 1.0, float("nan")]
+    np.testing.assert_array_equal(output.detach().numpy(), expected)
+    assert np.signbit(output.detach().numpy()[2])  # -0.0 is inside, and kept
+    upstream = tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], dtype=tinygrad_edu.float64)
+    (grad,) = tinygrad_edu.autograd.grad(output, [a], upstream, create_graph=True)
+    assert grad.tolist() == [0.0, 2.0, 3.0, 4.0, 5.0, 0.0, 0.0]
+    assert not grad.requires_grad  # a selection of the constant upstream: no graph, as torch
+    only_low = tinygrad_edu.ops.Clamp.apply(a, low=0.0, high=None)
+    assert only_low.detach().numpy()[:6].tolist() == [0.0, 0.0, -0.0, 0.5, 1.0, 3.0]
+
+
 def test_binary_cross_entropy_gradients_by_hand() -> None:
     """L = -[y log x + (1 - y) log(1 - x)] per element, mean over the n elements.
 

@@ -22,7 +22,7 @@ from typing import Callable, Sequence, Union
 import numpy as np
 
 from tinygrad_edu.capture_state import CaptureState, NotCapturableError
-from tinygrad_edu.function import Context, Edge, TensorFunction, edge_to
+from tinygrad_edu.function import Context, Edge, TensorFunction, constant, edge_to
 from tinygrad_edu.graph_gc import BackwardPass
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.grad_mode import (
@@ -304,7 +304,7 @@ def _call_backward(node: Context, slots: list[Tensor | None]) -> tuple[Tensor | 
         for index, grad in enumerate(grad_outputs):
             if grad is None and node.materialize_grads:
                 shape, dtype = node.output_meta[index]
-                grad_outputs[index] = Tensor._wrap(np.zeros(shape, dtype=dtype), False)
+                grad_outputs[index] = constant(np.zeros(shape, dtype=dtype))
         input_grads = function.gradients_of_inputs(node, *grad_outputs)
     if not isinstance(input_grads, tuple):
         input_grads = (input_grads,)
@@ -393,7 +393,7 @@ def _as_gradients(
         if grad_output is None:
             if array.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            grad_output = Tensor._wrap(np.ones(array.shape, dtype=array.dtype), False)
+            grad_output = constant(np.ones(array.shape, dtype=array.dtype))
         elif not isinstance(grad_output, Tensor):
             grad_output = Tensor(grad_output, dtype=output.dtype)
         elif grad_output.dtype != output.dtype:

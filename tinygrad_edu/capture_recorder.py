@@ -47,6 +47,8 @@ class Recorder:
         # (and the step an export) only if a later step reads them.
         self.exportable: dict[int, tuple[OperationStep, tuple[str, Any, Any]]] = {}
         self.adoption = AdoptionRecord()
+        # The arrays made from no tensor's values during the call (``note_constant``), by id.
+        self.constants: set[int] = set()
         self.result_slots: Any = None
         self.input_arrays = input_arrays
         # The modules called during the capture, with their train/eval mode then (by id).
@@ -109,6 +111,11 @@ class Recorder:
         return value
 
     # ---- what the engine reports
+
+    def note_constant(self, array: np.ndarray) -> None:
+        """``array`` was made from no tensor's values (see ``capture_state.note_constant``)."""
+        self.constants.add(id(array))
+        self.alive.append(array)
 
     def note_operation(self, function: type[Function], context: Context,
                        inputs: tuple[Tensor, ...] | list[Tensor], arguments: dict[str, Any],
@@ -223,7 +230,7 @@ class Recorder:
         inputs: list[tuple[int, int]] = []
         written = {step.target for step in self.steps if type(step) is CopyStep}
         for slot, (one, two) in enumerate(zip(first.sources, self.sources)):
-            kind = agreed_kind(one, two, slot, self.steps)
+            kind = agreed_kind(one, two, slot, self.steps, (first.constants, self.constants))
             if kind == "constant" and slot in written:
                 raise NotCapturableError(
                     "an in-place op inside the step writes into a tensor made there by a "
@@ -244,8 +251,11 @@ class Recorder:
                        list(self.modules.values()))
 
 
-def agreed_kind(one: SlotSource, two: SlotSource, slot: int, steps: list[Step]) -> str:
-    """How a slot is filled at replay, given where its array came from in both recordings."""
+def agreed_kind(one: SlotSource, two: SlotSource, slot: int, steps: list[Step],
+                constants: tuple[set[int], set[int]]) -> str:
+    """How a slot is filled at replay, given where its array came from in both recordings
+    (``constants``: the ids of the arrays each recording knows were made from no tensor's
+    values)."""
     if one[0] != two[0] and not (one[0] in ("tensor", "array") and two[0] in ("tensor", "array")):
         raise differs_error(f"array {slot} came from {one[0]} the first time and {two[0]} "
                             "the second")
@@ -259,12 +269,20 @@ def agreed_kind(one: SlotSource, two: SlotSource, slot: int, steps: list[Step]) 
     second = two[1]._data if two[0] == "tensor" else two[1]
     if first is second:
         return "array"  # the same array object (a parameter's array, updated in place)
-    if (first.shape == second.shape and first.dtype == second.dtype
-            and np.array_equal(first, second, equal_nan=first.dtype.kind in "fc")):
-        return "constant"  # made anew each time with the same value
     user = next((step.describe() for step in steps if type(step) is OperationStep
                  and (slot in step.inputs or SlotReference(slot) in slot_references(step))),
                 "the step")
+    if id(first) not in constants[0] or id(second) not in constants[1]:
+        # Equal values prove nothing here: an array computed from the step's data outside the
+        # ops may be equal in both capture calls by chance and differ in the next one.
+        raise NotCapturableError(
+            f"an array read by {user} was computed from tensor values outside the ops, so a "
+            "replay could not follow new values. Compute it with tensor operations inside the "
+            "step, pass it as an argument of the step, or run this step without jit."
+        )
+    if (first.shape == second.shape and first.dtype == second.dtype
+            and np.array_equal(first, second, equal_nan=first.dtype.kind in "fc")):
+        return "constant"  # made anew each time with the same value
     raise NotCapturableError(
         f"an array read by {user} was made outside the ops from values that changed between "
         "the two capture calls (random numbers drawn with NumPy or tinygrad_edu.rand*, a "

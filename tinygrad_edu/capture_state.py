@@ -5,7 +5,10 @@ in-place write of ``Tensor._inplace``, the optimisers' update, ``zero_grad``) re
 ``CaptureState.recorder``: None in ordinary eager use, so each point costs one attribute read;
 the active ``tinygrad_edu.jit.Recorder`` while a jitted function runs its capture calls. Values
 read into Python (``item()``, ``bool()``) cannot be captured, and ``refuse_in_capture`` turns
-them into an error there.
+them into an error there. Arrays made from no tensor's values (``tge.zeros``, ``tge.tensor``, a
+Python number as an operand, an op's constant) are reported with ``note_constant``: a replay may
+reuse such an array when both capture calls made it with the same values, and no other array
+made outside the ops.
 """
 
 from __future__ import annotations
@@ -46,3 +49,18 @@ def refuse_in_capture(what: str, why: str = "") -> None:
         f"{what} inside a function compiled with tinygrad_edu.jit: it {why}. Or run this "
         "function without jit."
     )
+
+
+def note_constant(array: Any) -> None:
+    """Tell a running capture that ``array`` was made from no tensor's values (a creation
+    function, a Python number, an op's constant), so a replay may reuse it. Code that computes
+    an array from a tensor's values outside the ops must not call this: such an array has to be
+    an op's output for a replay to follow new values.
+
+    Example:
+        >>> import numpy as np
+        >>> note_constant(np.zeros(3))  # outside a capture: nothing happens
+    """
+    recorder = CaptureState.recorder
+    if recorder is not None:
+        recorder.note_constant(array)

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import devices, dtypes
+from tinygrad_edu.capture_state import note_constant
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.tensor import new_shape
 
@@ -48,6 +49,7 @@ def _random_dtype(dtype: Any, op: str) -> np.dtype:
 
 
 def _made(array: np.ndarray, requires_grad: bool) -> Tensor:
+    note_constant(array)  # made from no tensor's values (for tinygrad_edu.jit)
     tensor = Tensor._wrap(array, False)
     if requires_grad:
         tensor.requires_grad = True
@@ -78,6 +80,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected np.ndarray (got {type(array).__name__})")
     dtypes.check_supported(array.dtype, "from_numpy")
+    note_constant(array)  # the caller's array (for tinygrad_edu.jit)
     return Tensor._wrap(array, False)
 
 
@@ -351,5 +354,7 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None,
     if np.any(np.asarray(std_array) < 0):
         raise RuntimeError("normal expects all elements of std >= 0.0")
     source = _DefaultGenerator.generator if generator is None else generator
-    array = mean_array + std_array * source.standard_normal(shape)
-    return _made(np.asarray(array).astype(target), requires_grad)
+    array = np.asarray(mean_array + std_array * source.standard_normal(shape)).astype(target)
+    if tensors:  # computed from the tensors' values: not a constant for tinygrad_edu.jit
+        return Tensor._wrap(array, False).requires_grad_(requires_grad)
+    return _made(array, requires_grad)

@@ -521,7 +521,14 @@ def _note_saved_sources(ctx: Context, outputs: list[Tensor]) -> None:
 
 
 def constant(array: np.ndarray) -> Tensor:
-    """Wrap an array as a Tensor that needs no gradient (masks, zeros, saved constants)."""
+    """Wrap an array as a Tensor that needs no gradient (zeros, ones, 1/n, saved values).
+
+    Its values must not be computed from a tensor's values outside an op (a mask such as
+    ``x._data > 0``): a step compiled with ``tinygrad_edu.jit`` reuses a constant in every
+    replay. Compute such a value with an op (``x > 0`` is one).
+    """
+    if CaptureState.recorder is not None:
+        CaptureState.recorder.note_constant(array)
     return tensor_module.Tensor._wrap(array, False)
 
 

@@ -8,6 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from tinygrad_edu import dtypes, ops
+from tinygrad_edu.capture_state import note_constant
 from tinygrad_edu.tensor import Tensor, as_tensors
 from tinygrad_edu.tensor import normalize_dims
 
@@ -116,7 +117,11 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
         >>> tge.where(x > 0, x, 0.0)
         tensor([0., 2.])
     """
-    condition_array = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if isinstance(condition, Tensor):
+        condition_array = condition._data
+    else:
+        condition_array = np.asarray(condition)
+        note_constant(condition_array)  # the caller's values (for tinygrad_edu.jit)
     if condition_array.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got {condition_array.dtype}")
     if isinstance(input, Tensor):
@@ -247,9 +252,7 @@ def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     axes = normalize_dims(dim, source.ndim, "logsumexp")
     if source.numel() == 0:
         return source.exp().sum(axes, keepdim=keepdim).log()
-    shift = np.max(source._data, axis=axes, keepdims=True)
-    shift = np.where(np.isfinite(shift), shift, 0).astype(source.dtype)
-    shift_tensor = Tensor._wrap(shift, False)
+    shift_tensor = ops.LogSumExpShift.apply(source, axes=axes)
     total = (source - shift_tensor).exp().sum(axes, keepdim=True).log() + shift_tensor
     if keepdim:
         return total

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import devices, dtypes
+from tinygrad_edu.function import constant
 from tinygrad_edu.tensor import Tensor
 
 
@@ -40,10 +41,10 @@ class LegacyTensorType:
     def __call__(self, *data: Any, device: Any = None) -> Tensor:
         devices.check_device(device, self.name)
         if not data:
-            return Tensor._wrap(np.zeros(0, dtype=self.dtype), False)
+            return constant(np.zeros(0, dtype=self.dtype))
         if all(isinstance(size, (int, np.integer)) and not isinstance(size, bool)
                for size in data):
-            return Tensor._wrap(np.zeros(tuple(int(size) for size in data), self.dtype), False)
+            return constant(np.zeros(tuple(int(size) for size in data), self.dtype))
         if len(data) > 1:
             raise TypeError(f"{self.name}: expected sizes (ints) or one sequence of data, got "
                             f"{len(data)} arguments")

@@ -145,8 +145,10 @@ def normalize_index(index: Any) -> Any:
     """
     parts = index if isinstance(index, tuple) else (index,)
     normalized: list[Any] = []
+    recorder = CaptureState.recorder  # (tinygrad_edu.jit: which index arrays are constants)
     for part in parts:
-        if isinstance(part, Tensor):
+        from_tensor = isinstance(part, Tensor)
+        if from_tensor:
             part = part._data
         elif isinstance(part, list):
             part = np.asarray(part)
@@ -154,9 +156,23 @@ def normalize_index(index: Any) -> Any:
             raise ValueError(f"step must be greater than zero (got {part.step}); torch has no "
                              "negative steps: use flip() to reverse")
         if isinstance(part, np.ndarray):
+            # The caller's own index (a list, a NumPy array, a tensor made by tge.tensor) is a
+            # constant for a jitted step; a mask computed from the step's values is not.
+            constant = recorder is not None and (not from_tensor or id(part) in recorder.constants)
             if part.dtype.kind == "b" and part.ndim > 0:
-                normalized.extend(np.nonzero(part))
+                if recorder is not None and not constant:
+                    refuse_in_capture(
+                        "indexing with a boolean mask computed in the step (x[x > 0])",
+                        why="picks a number of elements that depends on the values, which a "
+                            "replay cannot follow; select with tge.where(mask, x, 0) instead")
+                positions = np.nonzero(part)
+                if constant:
+                    for array in positions:
+                        recorder.note_constant(array)
+                normalized.extend(positions)
                 continue
+            if constant:
+                recorder.note_constant(part)
             if part.dtype.kind == "b":  # a 0-d mask adds an axis of length 1 (True) or 0
                 normalized.append(part)
                 continue
@@ -166,6 +182,12 @@ def normalize_index(index: Any) -> Any:
                 )
         normalized.append(part)
     return tuple(normalized)
+
+
+def int64_copy(index: Tensor) -> np.ndarray:
+    """A copy of an index tensor's values as int64, made by an op (``Cast``), so that a step
+    compiled with ``tinygrad_edu.jit`` makes it again from each call's index."""
+    return ops.Cast.apply(index, dtype=np.dtype(np.int64))._data
 
 
 def mark_view(view: Tensor, base: Tensor, make_view: Callable[[Tensor], Tensor],
@@ -354,6 +376,8 @@ class Tensor:
                 array = array.astype(dtypes.DEFAULT_FLOAT)
         dtypes.check_supported(array.dtype, "Tensor")
         self._init(array, False)
+        if CaptureState.recorder is not None and not isinstance(data, Tensor):
+            CaptureState.recorder.note_constant(array)  # the caller's values, not a tensor's
         if requires_grad:
             self.requires_grad = True
 
@@ -782,6 +806,8 @@ class Tensor:
                 scalar = np.array(other, dtype=np.int64).astype(dtype)
             else:
                 scalar = np.array(other, dtype=dtype)
+            if CaptureState.recorder is not None:
+                CaptureState.recorder.note_constant(scalar)
             return Tensor._wrap(scalar, False)
         return Tensor(other)
 
@@ -792,7 +818,10 @@ class Tensor:
             if (type(other) is float or type(other) is int) and dtype.kind == "f":
                 # The common case (x * 2.0, x + 1 on a floating tensor), taken first: the
                 # number takes x's dtype, as ``_operand`` gives it, so nothing is left to promote.
-                return self, Tensor._wrap(np.array(other, dtype=dtype), False)
+                scalar = np.array(other, dtype=dtype)
+                if CaptureState.recorder is not None:
+                    CaptureState.recorder.note_constant(scalar)
+                return self, Tensor._wrap(scalar, False)
             other = self._operand(other)
         if self._data.dtype == other._data.dtype:
             return self, other
@@ -891,13 +920,16 @@ class Tensor:
         return self.abs()
 
     # --------------------------------------------------------- comparisons (no gradient)
-    def _compare(self, other: Any, comparison: Any) -> Tensor:
-        other_data = other._data if isinstance(other, Tensor) else np.asarray(other)
+    def _compare(self, other: Any, comparison: np.ufunc) -> Tensor:
+        if not isinstance(other, Tensor):
+            other = Tensor._wrap(np.asarray(other), False)
+            if CaptureState.recorder is not None:
+                CaptureState.recorder.note_constant(other._data)
         try:
-            return Tensor._wrap(comparison(self._data, other_data), False)
+            return ops.Comparison.apply(self, other, ufunc=comparison)
         except ValueError:
             raise RuntimeError(
-                f"comparison: shapes {tuple(self.shape)} and {tuple(other_data.shape)} cannot be "
+                f"comparison: shapes {tuple(self.shape)} and {tuple(other.shape)} cannot be "
                 f"broadcast "
                 "together"
             ) from None
@@ -945,7 +977,7 @@ class Tensor:
         return self >= other
 
     def __invert__(self) -> Tensor:
-        return Tensor._wrap(np.invert(self._data), False)
+        return ops.Invert.apply(self)
 
     def __and__(self, other: Any) -> Tensor:
         return self._compare(other, np.logical_and if self.dtype.kind == "b" else np.bitwise_and)
@@ -955,11 +987,11 @@ class Tensor:
 
     def any(self) -> Tensor:
         """True if any element is nonzero (no gradient)."""
-        return self._compare(0, lambda data, _: np.any(data))
+        return ops.Truth.apply(self, reduce=np.any)
 
     def all(self) -> Tensor:
         """True if every element is nonzero (no gradient)."""
-        return self._compare(0, lambda data, _: np.all(data))
+        return ops.Truth.apply(self, reduce=np.all)
 
     # ----------------------------------------------------------------- elementwise functions
     def exp(self) -> Tensor:
@@ -1060,13 +1092,7 @@ class Tensor:
             if bound is not None:
                 target = dtypes.scalar_dtype(source.dtype, bound)
                 source = source if target == source.dtype else source.to(target)
-        inside = np.ones(source.shape, dtype=bool)
-        if min is not None:
-            inside &= source._data >= min
-        if max is not None:
-            inside &= source._data <= max
-        clipped = source._operand(np.clip(source._data, min, max).astype(source.dtype))
-        return ops.Where.apply(source, clipped, condition=inside)
+        return ops.Clamp.apply(source, low=min, high=max)
 
     # --------------------------------------------------------------------------- reductions
     def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
@@ -1169,7 +1195,7 @@ class Tensor:
                                f"(got {self.dtype}); convert with .float() first")
         if p == "fro" or p == 2:
             squares = (self * self).sum(dim, keepdim)
-            nonzero = Tensor._wrap(squares._data != 0, False)
+            nonzero = squares != 0
             return squares.where(nonzero, 1.0).sqrt().where(nonzero, 0.0)
         if p == 1:
             return self.abs().sum(dim, keepdim)
@@ -1242,13 +1268,12 @@ class Tensor:
         """
         if dim is None:
             self._check_reducible(None, op)
-            return Tensor._wrap(np.array(find(self._data), dtype=np.int64), False)
+            return ops.IndexOfExtreme.apply(self, find=find, axis=None, keepdims=False)
         axes = normalize_dims(dim, self.ndim, op)
-        if not axes:
-            return Tensor._wrap(np.zeros((), dtype=np.int64), False)
+        if not axes:  # a 0-d tensor: its one element is at index 0
+            return ops.IndexOfExtreme.apply(self, find=find, axis=None, keepdims=False)
         self._check_reducible(axes, op)
-        result = find(self._data, axis=axes[0], keepdims=keepdim)
-        return Tensor._wrap(result.astype(np.int64), False)
+        return ops.IndexOfExtreme.apply(self, find=find, axis=axes[0], keepdims=keepdim)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the maximum (over the flattened tensor when ``dim`` is None)."""
@@ -1523,7 +1548,7 @@ class Tensor:
         """
         axis, positions = self._index_argument("gather", dim, index)
         check_index("gather", axis, positions, self.shape)
-        return ops.Gather.apply(self, dim=axis, index=positions.astype(np.int64))
+        return ops.Gather.apply(self, dim=axis, index=int64_copy(index))
 
     def scatter(self, dim: int, index: Tensor, src: Any = None, *, value: Any = None,
                 reduce: str | None = None) -> Tensor:
@@ -1612,14 +1637,16 @@ class Tensor:
                 )
             check_index(op, axis, positions, self.shape)
             source = Tensor._wrap(np.full(positions.shape, value, dtype=self.dtype), False)
-            return axis, positions.astype(np.int64), source
+            if CaptureState.recorder is not None:
+                CaptureState.recorder.note_constant(source._data)
+            return axis, int64_copy(index), source
         if src.dtype != self.dtype:
             raise RuntimeError(
                 f"{op}(): Expected self.dtype to be equal to src.dtype, got {self.dtype} and "
                 f"{src.dtype}; convert src with .to({self.dtype})"
             )
         check_index(op, axis, positions, self.shape, tuple(src.shape))
-        return axis, positions.astype(np.int64), src
+        return axis, int64_copy(index), src
 
     def t(self) -> Tensor:
         """The transpose of a matrix (a tensor of at most 2 dimensions, returned as it is)."""

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import dtypes, ops
+from tinygrad_edu.capture_state import refuse_in_capture
 from tinygrad_edu.function import constant
 from tinygrad_edu.nn.functional_arguments import check_reduction
 from tinygrad_edu.ops.loss import label_positions, labels_within
@@ -95,6 +96,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
                 target_tensor = target_tensor.to(dtypes.int64)
             return ops.CrossEntropy.apply(input, target_tensor, class_dim=class_dim,
                                           reduction=reduction)
+        _refuse_coefficients_in_capture(op)
         return _class_target_loss(input.log_softmax(class_dim), labels, class_dim, class_weight,
                                   ignore_index, reduction, float(label_smoothing))
     if target_tensor.dtype.kind != "f":
@@ -107,8 +109,21 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
         )
     if ignore_index >= 0:
         raise ValueError(f"{op}: ignore_index is not supported for probability targets")
+    if class_weight is not None:
+        _refuse_coefficients_in_capture(op)
     return _probability_target_loss(input.log_softmax(class_dim), target_tensor.to(input.dtype),
                                     class_dim, class_weight, reduction, float(label_smoothing))
+
+
+def _refuse_coefficients_in_capture(op: str) -> None:
+    """Refuse, in a step being compiled by ``tinygrad_edu.jit``, the losses whose per-sample
+    coefficients (class weights, ignored targets, smoothing) are computed here with NumPy from
+    the targets, outside the ops: a replay would keep the first batch's coefficients."""
+    refuse_in_capture(
+        f"{op} with class weights, label smoothing or an ignored class target",
+        why="computes its per-sample coefficients from the targets outside the ops, and a "
+            "replay would keep those of the capture; in a jitted step, use plain class targets "
+            "(the fused cross-entropy) or probability targets without class weights")
 
 
 def _along_class_dim(values: np.ndarray, ndim: int, class_dim: int) -> np.ndarray:
@@ -116,18 +131,20 @@ def _along_class_dim(values: np.ndarray, ndim: int, class_dim: int) -> np.ndarra
     return values.reshape([values.size if axis == class_dim else 1 for axis in range(ndim)])
 
 
-def _without_unused_infinities(log_probabilities: Tensor, coefficients: np.ndarray) -> Tensor:
+def _without_unused_infinities(log_probabilities: Tensor,
+                               coefficients: Tensor | np.ndarray) -> Tensor:
     """``log_probabilities`` with 0 in place of -inf where the coefficient is 0.
 
     A class whose logit is -inf (masked out) has log p = -inf; with coefficient 0 its term
     a · log p counts as 0 rather than 0 · -inf = NaN (torch gives NaN there). Selected, not
     multiplied, so no NaN reaches the gradient either. Everywhere else nothing changes.
     """
-    unused = (coefficients == 0) & (log_probabilities._data == -np.inf)
-    if not unused.any():
-        return log_probabilities
+    if not isinstance(coefficients, Tensor):
+        coefficients = constant(coefficients)
+    # Ops rather than NumPy on the values, so that a jitted step recomputes the mask.
+    unused = (coefficients == 0) & (log_probabilities.detach() == -np.inf)
     zero = constant(np.zeros((), dtype=log_probabilities.dtype))
-    return ops.Where.apply(zero, log_probabilities, condition=unused)
+    return ops.Where.apply(zero, log_probabilities, condition=unused._data)
 
 
 def _mean(total: Tensor, count: float) -> Tensor:
@@ -191,7 +208,7 @@ def _probability_target_loss(log_probabilities: Tensor, target: Tensor, class_di
     if class_weight is not None:
         coefficients = coefficients * constant(
             _along_class_dim(class_weight, target.ndim, class_dim))
-    terms = _without_unused_infinities(log_probabilities, coefficients._data) * coefficients
+    terms = _without_unused_infinities(log_probabilities, coefficients.detach()) * coefficients
     losses = -terms.sum(class_dim)
     if reduction == "none":
         return losses
@@ -224,5 +241,6 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int =
         raise TypeError(f"{op}: target must hold integer class indices, got {labels.dtype}")
     _class_targets(labels, input, class_dim, ignore_index, op)
     class_weight = _class_weight(weight, input.shape[class_dim], input.dtype, op)
+    _refuse_coefficients_in_capture(op)
     return _class_target_loss(input, labels, class_dim, class_weight, ignore_index, reduction,
                               0.0)

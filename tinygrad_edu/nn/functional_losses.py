@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import ops
+from tinygrad_edu.capture_state import note_constant
 from tinygrad_edu.functional import where
 from tinygrad_edu.nn.functional_arguments import (
     check_reduction,
@@ -234,8 +235,13 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
                          f"size ({tuple(input.shape)})")
     extra: dict[str, np.ndarray | None] = {}
     for name, value in (("weight", weight), ("pos_weight", pos_weight)):
-        array = None if value is None else (
-            value._data if isinstance(value, Tensor) else np.asarray(value)).astype(input.dtype)
+        array = None
+        if isinstance(value, Tensor):
+            # A copy made by an op, so that a jitted step makes it again at every replay.
+            array = ops.Cast.apply(value.detach(), dtype=input.dtype)._data
+        elif value is not None:
+            array = np.asarray(value).astype(input.dtype)
+            note_constant(array)  # the caller's numbers (for tinygrad_edu.jit)
         if array is not None:
             try:
                 np.broadcast_shapes(array.shape, input.shape)

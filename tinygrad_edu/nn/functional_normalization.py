@@ -215,23 +215,24 @@ def batch_norm_named(input: Tensor, running_mean: Tensor | None, running_var: Te
                                                              eps=float(eps))
     count = input.numel() // channels if channels else 0  # m, the values per channel
     if running_mean is not None and running_var is not None and count > 0:
-        _update_running_statistics(running_mean, running_var, batch_mean._data.reshape(-1),
-                                   batch_variance._data.reshape(-1), count, float(momentum))
+        _update_running_statistics(running_mean, running_var, batch_mean.reshape(-1),
+                                   batch_variance.reshape(-1), count, float(momentum))
     return output
 
 
-def _update_running_statistics(running_mean: Tensor, running_var: Tensor, mean: np.ndarray,
-                               variance: np.ndarray, count: int, momentum: float) -> None:
+def _update_running_statistics(running_mean: Tensor, running_var: Tensor, mean: Tensor,
+                               variance: Tensor, count: int, momentum: float) -> None:
     """running = (1 - momentum) · running + momentum · batch, in place (torch's update).
 
     The running variance estimates the variance of the whole population, so it takes the
-    batch's unbiased variance, σ² m / (m - 1), while the normalisation itself used σ².
+    batch's unbiased variance, σ² m / (m - 1), while the normalisation itself used σ². Tensor
+    ops, not NumPy on the arrays, so that a step compiled with ``tinygrad_edu.jit`` replays the
+    update with each batch's statistics.
     """
-    unbiased = variance * (count / (count - 1))
     with no_grad():
+        unbiased = variance * (count / (count - 1))
         for running, batch in ((running_mean, mean), (running_var, unbiased)):
-            updated = (1 - momentum) * running._data + momentum * batch
-            running.copy_(constant(updated.astype(running.dtype, copy=False)))
+            running.copy_(running * (1 - momentum) + batch * momentum)
 
 
 # ------------------------------------------------------------------------------ layer norm

@@ -1,10 +1,12 @@
 """The primitive differentiable ops, one small ``Function`` subclass each."""
 
+from tinygrad_edu.ops.comparison import Comparison, IndexOfExtreme, Invert, Truth
 from tinygrad_edu.ops.convolution import Conv2d, Conv2dInputGradient, Conv2dWeightGradient
 from tinygrad_edu.ops.elementwise import (
     Abs,
     Add,
     Cast,
+    Clamp,
     Clone,
     Cos,
     Exp,
@@ -56,11 +58,11 @@ from tinygrad_edu.ops.average_pooling import (
 )
 from tinygrad_edu.ops.pooling import AdaptiveMaxPool2d, MaxPool2d, MaxPoolGradient
 from tinygrad_edu.ops.random import DropoutMask
-from tinygrad_edu.ops.reduce import Max, MaxDim, Sum
+from tinygrad_edu.ops.reduce import LogSumExpShift, Max, MaxDim, Sum
 
 __all__ = [
     "Abs", "Add", "BinaryCrossEntropy", "BinaryCrossEntropyGradient",
-    "BinaryCrossEntropyWithLogits", "Cast", "Cat", "Clone", "Cos", "CrossEntropy",
+    "BinaryCrossEntropyWithLogits", "Cast", "Cat", "Clamp", "Clone", "Cos", "CrossEntropy",
     "CrossEntropyGradient", "Exp", "Expand",
     "Gather", "GetItem", "IndexAdd", "Linear", "LinearParameterGradients", "Log", "Log1p",
     "LogSoftmax", "MatMul", "Max",
@@ -74,3 +76,4 @@ __all__ = [
 ]
 __all__ += ["Conv2d", "Conv2dInputGradient", "Conv2dWeightGradient"]
 __all__ += ["DropoutMask", "MinusOneHot", "OneHot"]  # ops with no gradient
+__all__ += ["Comparison", "IndexOfExtreme", "Invert", "LogSumExpShift", "Truth"]  # no gradient

@@ -147,10 +147,13 @@ class Pow(Function):
                     # torch: where(b == 0, 0, grad * (b * a ** (b - 1)))
                     # (b - 1 is a number exactly when b is: pass that on to the new Pow.)
                     power = Pow.apply(a, b - 1, number_exponent=ctx.number_exponent)
-                    grad_a = Where.apply(zero, grad_output * (b * power), condition=b._data == 0)
+                    # (The masks are ops, not NumPy on b's values: tinygrad_edu.jit replays
+                    # ops, and recomputes them from each step's values.)
+                    grad_a = Where.apply(zero, grad_output * (b * power),
+                                         condition=(b == 0)._data)
             if ctx.needs_input_grad[1]:
                 # torch: grad * where(a == 0 and b >= 0, 0, out * log(a))
-                zero_base = (a._data == 0) & (b._data >= 0)
+                zero_base = ((a == 0) & (b >= 0))._data
                 grad_b = grad_output * Where.apply(zero, output * a.log(), condition=zero_base)
         return grad_a, grad_b
 
@@ -412,9 +415,9 @@ class Maximum(Function):
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a_smaller, a_larger, tied = (saved._data for saved in ctx.saved_tensors)
         zero = zero_like(grad_output)
-        shared = grad_output
-        if tied.any():
-            shared = Where.apply(grad_output * 0.5, grad_output, condition=tied)
+        # (Selected even where nothing is tied, not behind a Python test of the values: a step
+        # compiled with tinygrad_edu.jit replays the ops, and the next batch may have ties.)
+        shared = Where.apply(grad_output * 0.5, grad_output, condition=tied)
         grad_a = Where.apply(zero, shared, condition=a_smaller) if ctx.needs_input_grad[0] else None
         grad_b = Where.apply(zero, shared, condition=a_larger) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
@@ -434,6 +437,29 @@ class Where(Function):
         grad_a = Where.apply(grad_output, zero, condition=ctx.condition)
         grad_b = Where.apply(zero, grad_output, condition=ctx.condition)
         return grad_a, grad_b
+
+
+class Clamp(Function):
+    """out = a limited to [low, high] (either bound may be None).   dout/da = 1[low <= a <= high].
+
+    The bounds themselves pass the gradient; NaN stays NaN with gradient 0 (NaN is not inside),
+    as in torch. Where a is inside, out is a itself (-0.0 stays -0.0).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, *, low: float | None,
+                high: float | None) -> np.ndarray:
+        inside = np.ones(a.shape, dtype=bool)
+        if low is not None:
+            inside &= a >= low
+        if high is not None:
+            inside &= a <= high
+        ctx.inside = inside
+        return np.where(inside, a, np.clip(a, low, high).astype(a.dtype))
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        return Where.apply(grad_output, zero_like(grad_output), condition=ctx.inside)
 
 
 class Cast(Function):

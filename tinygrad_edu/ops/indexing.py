@@ -18,7 +18,8 @@ assigning to it scatters, and ``np.add.at`` scatter-adds (adding every duplicate
 
 As in torch, a 0-d tensor counts as a vector of one element here, and ``src`` may be larger than
 the index: only its leading block of the index's shape is read. The arguments are checked by
-``check_index`` before an op runs, so ``forward`` can assume valid, in-range indices.
+``check_index`` before an op runs; ``forward`` checks the index values again
+(``check_index_values``), for a jitted step replays the ops without the checks around them.
 """
 
 from __future__ import annotations
@@ -121,6 +122,7 @@ class Gather(Function):
         ctx.dim, ctx.index, ctx.input_shape = dim, index, a.shape
         if index.size == 0:  # (its shape need not fit a's)
             return np.zeros(index.shape, dtype=a.dtype)
+        check_index_values("gather", dim, index, as_vector(a).shape[dim])
         return as_vector(a)[coordinates(index, dim)].reshape(index.shape)
 
     @staticmethod
@@ -144,6 +146,7 @@ class ScatterAdd(Function):
         output = a.copy()
         if index.size == 0:
             return output
+        check_index_values("scatter_add", dim, index, as_vector(a).shape[dim])
         np.add.at(as_vector(output), coordinates(index, dim), leading_block(src, index.shape))
         return output
 
@@ -174,6 +177,7 @@ class Scatter(Function):
         output = a.copy()
         if index.size == 0:
             return output
+        check_index_values("scatter", dim, index, as_vector(a).shape[dim])
         as_vector(output)[coordinates(index, dim)] = leading_block(src, index.shape)
         return output
 
@@ -240,7 +244,14 @@ def check_index(op: str, dim: int, index: np.ndarray, input_shape: tuple[int, ..
             f"{op}(): Index tensor must have the same number of dimensions as src tensor: "
             f"index has shape {tuple(index.shape)}, src {tuple(src_shape)}"
         )
-    size = shape[dim]
+    check_index_values(op, dim, index, shape[dim])
+
+
+def check_index_values(op: str, dim: int, index: np.ndarray, size: int) -> None:
+    """Raise torch's error unless every value of ``index`` lies in [0, size). ``check_index``
+    runs it before an op, with the name the user called; the ops run it again in ``forward``,
+    because a step compiled with ``tinygrad_edu.jit`` replays the ops on new indices without
+    the checks made around them (NumPy would read a negative index from the end)."""
     outside = (index < 0) | (index >= size)
     if np.any(outside):
         bad = int(index[outside].flat[0])

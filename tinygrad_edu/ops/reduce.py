@@ -131,3 +131,28 @@ class MaxDim(Function):
         (is_chosen,) = ctx.saved_tensors
         spread = grad_values.reshape(ctx.kept_shape).expand(ctx.input_shape)
         return Where.apply(spread, zero_like(grad_values), condition=is_chosen._data)
+
+
+class LogSumExpShift(Function):
+    """out = the maximum of a over ``axes`` (kept as size-1 axes), or 0 where that maximum is
+    ±inf or NaN: the m of a stable logsumexp, m + log Σ exp(a - m). No gradient: the identity
+    holds for any m, so logsumexp does not depend on it (it only keeps exp from overflowing).
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> LogSumExpShift.apply(tge.tensor([[1.0, 7.0], [float("-inf"), float("-inf")]]),
+        ...                      axes=(1,))
+        tensor([[7.],
+                [0.]])
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, *, axes: tuple[int, ...]) -> np.ndarray:
+        maximum = np.max(a, axis=axes, keepdims=True)
+        result = np.where(np.isfinite(maximum), maximum, 0).astype(a.dtype)
+        ctx.mark_non_differentiable(result)
+        return result
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> None:
+        return None  # not reached: the output is not differentiable

@@ -1,0 +1,108 @@
+"""Ops whose results carry no gradient: comparisons, logical and bitwise combinations, ``any``
+and ``all``, and the positions of maxima and minima (``argmax``, ``argmin``).
+
+Nothing flows back through them (a comparison is piecewise constant, an index is an integer),
+so each marks its output non-differentiable and its ``backward`` is never called. They are ops
+all the same, rather than NumPy calls on ``tensor._data``, so that every value a step computes
+passes through ``Function.apply``: a step compiled with ``tinygrad_edu.jit`` records them and
+computes them again from the new data at every replay (a mask computed outside the ops would be
+the capture's mask for ever).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from tinygrad_edu.function import Context, Function
+
+
+class Comparison(Function):
+    """out = ufunc(a, b), elementwise: a comparison (``np.less``, ``np.equal``...: bools) or a
+    logical or bitwise combination (``np.logical_and``, ``np.bitwise_or``...). No gradient.
+
+    Example:
+        >>> import numpy as np, tinygrad_edu as tge
+        >>> Comparison.apply(tge.tensor([1.0, 3.0]), tge.tensor(2.0), ufunc=np.less)
+        tensor([ True, False])
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray, *, ufunc: np.ufunc) -> np.ndarray:
+        result = np.asarray(ufunc(a, b))
+        ctx.mark_non_differentiable(result)
+        return result
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> tuple[None, None]:
+        return None, None  # not reached: the output is not differentiable
+
+
+class Invert(Function):
+    """out = ~a: logical not for bools, bitwise not for integers. No gradient.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> Invert.apply(tge.tensor([True, False]))
+        tensor([False,  True])
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        result = np.asarray(np.invert(a))
+        ctx.mark_non_differentiable(result)
+        return result
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> None:
+        return None  # not reached: the output is not differentiable
+
+
+class Truth(Function):
+    """out = reduce(a != 0) over all elements, ``reduce`` being ``np.any`` or ``np.all``: a 0-d
+    bool. No gradient.
+
+    Example:
+        >>> import numpy as np, tinygrad_edu as tge
+        >>> values = tge.tensor([0.0, 2.0])
+        >>> Truth.apply(values, reduce=np.any), Truth.apply(values, reduce=np.all)
+        (tensor(True), tensor(False))
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, *, reduce: Callable[..., Any]) -> np.ndarray:
+        result = np.asarray(reduce(a))
+        ctx.mark_non_differentiable(result)
+        return result
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> None:
+        return None  # not reached: the output is not differentiable
+
+
+class IndexOfExtreme(Function):
+    """out = find(a, axis) as int64, ``find`` being ``np.argmax`` or ``np.argmin``: the first
+    position of the maximum (minimum) along ``axis``, or in the flattened array for None. A NaN
+    counts as the extreme, as in torch. No gradient.
+
+    Example:
+        >>> import numpy as np, tinygrad_edu as tge
+        >>> IndexOfExtreme.apply(tge.tensor([[1.0, 5.0], [7.0, 2.0]]), find=np.argmax, axis=1,
+        ...                      keepdims=False)
+        tensor([1, 0])
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, *, find: Callable[..., Any], axis: int | None,
+                keepdims: bool) -> np.ndarray:
+        if axis is None:
+            result = np.asarray(find(a), dtype=np.int64)
+        else:
+            result = find(a, axis=axis, keepdims=keepdims).astype(np.int64)
+        ctx.mark_non_differentiable(result)
+        return result
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> None:
+        return None  # not reached: the output is not differentiable
