@@ -11,7 +11,8 @@ dtype and every bit), and raise the same error type; the jitted one may instead 
 derivative...), never a different answer.
 
 The tests after it pin, one by one, values that used to be computed outside the ops
-(comparisons, argmax, clamp, logsumexp's shift, masks in a backward, a gather's index): a replay
+(comparisons, argmax, clamp, logsumexp's shift, masks in a backward, a gather's index,
+cross-entropy's per-sample coefficients): a replay
 kept their capture-time values when both capture calls happened to agree (a wrong answer), and
 the capture was refused when they did not.
 """
@@ -421,18 +422,68 @@ def test_a_mask_computed_in_the_step_is_refused_as_an_index() -> None:
 
     with pytest.raises(tge.NotCapturableError, match="boolean mask computed in the step"):
         step(tge.tensor([1.0, -1.0]))
+    # A 0-d mask too: it adds an axis of length 1 or 0, depending on the value.
+    zero_d = tge.jit(lambda value: value[value < 1.0] * 2.0)
+    with pytest.raises(tge.NotCapturableError, match="boolean mask computed in the step"):
+        zero_d(tge.tensor(2.0))
     constant_mask = tge.jit(lambda values: values[tge.tensor([True, False])] * 2.0)
     results = [constant_mask(tge.tensor([value, 0.0])).item() for value in (1.0, 2.0, 3.0)]
     assert results == [2.0, 4.0, 6.0] and constant_mask.replays == 1
 
 
-def test_cross_entropy_with_class_weights_is_refused() -> None:
-    """Its per-sample coefficients are NumPy on the labels: refused, with what to use."""
-    logits = tge.tensor([[0.5, 1.0], [2.0, 0.0]], requires_grad=True)
+CLASS_TARGET_OPTIONS: list[dict[str, Any]] = [
+    {"weight": [1.0, 2.0, 0.5]}, {"ignore_index": 1},
+    {"weight": [1.0, 2.0, 0.5], "reduction": "none"}]
+SMOOTHING_OPTIONS: list[dict[str, Any]] = [  # cross_entropy only: nll_loss has no smoothing
+    {"label_smoothing": 0.2}, {"weight": [1.0, 2.0, 0.5], "label_smoothing": 0.1,
+                               "ignore_index": 2}]
 
-    @tge.jit
-    def step(labels: tge.Tensor) -> tge.Tensor:
-        return F.cross_entropy(logits, labels, weight=tge.tensor([1.0, 2.0]))
 
-    with pytest.raises(tge.NotCapturableError, match="plain class targets"):
-        step(tge.tensor([0, 1]))
+@pytest.mark.parametrize("loss_name, options", [
+    *[("cross_entropy", options) for options in CLASS_TARGET_OPTIONS + SMOOTHING_OPTIONS],
+    *[("nll_loss", options) for options in CLASS_TARGET_OPTIONS + [{"ignore_index": -100}]]],
+    ids=str)
+def test_cross_entropy_options_follow_each_batch(loss_name: str, options: dict[str, Any]) -> None:
+    """Class weights, ignore_index and label smoothing: their per-sample coefficients used to
+    be NumPy on the labels (frozen, or refused). The batches differ in which samples are ignored,
+    the last one ignores all of them (a NaN mean, as torch). A label out of range in a replay
+    raises."""
+    kept: list[Any] = []
+
+    def make() -> tuple[Callable[..., Any], Callable[[], None]]:
+        logits = tge.tensor([[0.5, 1.0, -1.0], [2.0, 0.0, 1.0], [0.0, 0.0, 3.0]],
+                            dtype=tge.float64, requires_grad=True)
+        change, gradients = gradients_of(logits)
+        kept.append(gradients)
+
+        def step(labels: tge.Tensor) -> tge.Tensor:
+            scores = logits if loss_name == "cross_entropy" else logits.log_softmax(1)
+            loss = getattr(F, loss_name)(scores, labels, **options)
+            loss.sum().backward()
+            return loss
+        return step, change
+    ignored = options.get("ignore_index", 1)
+    batches = ([0, 2, 0], [2, 2, 0], [1, 0, 2], [ignored, 1, 0], [0, ignored, ignored],
+               [ignored] * 3)
+    arguments = [[tge.tensor(labels)] for labels in batches]
+    assert_replays_match(make, arguments)
+    eager, jitted = kept
+    assert same_bits(jitted, eager)
+    step, _ = make()
+    compiled = tge.jit(step)
+    for labels in batches[:3]:
+        compiled(tge.tensor(labels))
+    with pytest.raises(RuntimeError, match="gather"):
+        compiled(tge.tensor([0, -7, 1]))
+
+
+def test_plain_cross_entropy_refuses_an_ignored_target_that_appears_in_a_replay() -> None:
+    """With no option, cross_entropy is the fused op, captured from batches without the default
+    ignore_index -100. A later batch holding -100 would need the composed loss: the replay
+    raises a clear error instead of taking -100 for a class."""
+    logits = tge.tensor([[0.5, 1.0, -1.0], [2.0, 0.0, 1.0]], requires_grad=True)
+    step = tge.jit(lambda labels: F.cross_entropy(logits, labels))
+    for labels in ([0, 2], [1, 1], [2, 0]):
+        step(tge.tensor(labels))
+    with pytest.raises(IndexError, match="ignore_index is not allowed in a step compiled"):
+        step(tge.tensor([0, -100]))

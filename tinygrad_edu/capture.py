@@ -25,7 +25,7 @@ every module the step called, and the requires_grad, dtype and shape of every te
 from outside. When one changed (``model.eval()``, a frozen layer), the call captures again and
 the new program joins the old one. Calls of one jitted function run one at a time (a lock).
 
-What a step may do: any ops, modules and losses (with the two exceptions below),
+What a step may do: any ops, modules and losses (with the exception below),
 ``loss.backward()``, ``optimizer.step()`` and ``zero_grad()`` of the built-in optimisers,
 dropout (its mask is drawn by an op, so each replay draws a fresh one from the same generator,
 exactly as eager steps would). Its arguments are
@@ -36,12 +36,13 @@ is always a detached copy, in the capture calls too.
 What it may not do (the capture raises ``NotCapturableError``): read a value into Python inside
 the step (``.item()``, ``.tolist()``, ``bool(t)``, ``if t > 0:``, ``.numpy()``), backward with
 ``create_graph=True``, ``retain_grad()`` on an intermediate, pass a closure to
-``optimizer.step``, set ``.data``, index with a boolean mask computed in the step
-(``x[x > 0]``: use ``tge.where``), or call cross-entropy with class weights, label smoothing or
-an ignored target. Every array that the step reads from outside the ops must be an argument, a
-tensor from outside (a parameter), or a constant made by a creation function or a Python number
-(``capture_state.note_constant``); anything else is refused, even when both capture calls saw
-the same values. Not detected, so do not: Python side effects inside the
+``optimizer.step``, set ``.data``, or index with a boolean mask computed in the step
+(``x[x > 0]``: use ``tge.where``). A replay raises an IndexError for a batch holding
+``ignore_index`` when plain ``cross_entropy`` (no weights, no smoothing, the default -100) was
+captured from batches without it. Every array that the step reads from outside the ops must be
+an argument, a tensor from outside (a parameter), or a constant made by a creation function or
+a Python number (``capture_state.note_constant``); anything else is refused, even when both
+capture calls saw the same values. Not detected, so do not: Python side effects inside the
 step (a ``print`` runs only in the two capture calls), Python numbers computed inside the step
 that change between calls (they are frozen at capture; an LR scheduler stepped outside the step
 is fine, the built-in optimisers read their learning rate at each replay), replacing a

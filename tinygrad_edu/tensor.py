@@ -159,12 +159,12 @@ def normalize_index(index: Any) -> Any:
             # The caller's own index (a list, a NumPy array, a tensor made by tge.tensor) is a
             # constant for a jitted step; a mask computed from the step's values is not.
             constant = recorder is not None and (not from_tensor or id(part) in recorder.constants)
+            if part.dtype.kind == "b" and recorder is not None and not constant:
+                refuse_in_capture(
+                    "indexing with a boolean mask computed in the step (x[x > 0])",
+                    why="picks a number of elements that depends on the values, which a replay "
+                        "cannot follow; select with tge.where(mask, x, 0) instead")
             if part.dtype.kind == "b" and part.ndim > 0:
-                if recorder is not None and not constant:
-                    refuse_in_capture(
-                        "indexing with a boolean mask computed in the step (x[x > 0])",
-                        why="picks a number of elements that depends on the values, which a "
-                            "replay cannot follow; select with tge.where(mask, x, 0) instead")
                 positions = np.nonzero(part)
                 if constant:
                     for array in positions:

@@ -10,22 +10,23 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import dtypes, ops
-from tinygrad_edu.capture_state import refuse_in_capture
 from tinygrad_edu.function import constant
+from tinygrad_edu.functional import where
 from tinygrad_edu.nn.functional_arguments import check_reduction
-from tinygrad_edu.ops.loss import label_positions, labels_within
+from tinygrad_edu.ops.loss import labels_within
 from tinygrad_edu.tensor import Tensor
 
 
-def _class_weight(weight: Any, classes: int, dtype: np.dtype, op: str) -> np.ndarray | None:
-    """The class weights as an array of the logits' dtype, checked to have C entries."""
+def _class_weight(weight: Any, classes: int, dtype: np.dtype, op: str) -> Tensor | None:
+    """The class weights as a new tensor of the logits' dtype, checked to have C entries (a
+    copy made by an op, so that a jitted step reads a weight tensor's values at each replay)."""
     if weight is None:
         return None
-    array = weight._data if isinstance(weight, Tensor) else np.asarray(weight)
-    if array.shape != (classes,):
+    tensor = weight if isinstance(weight, Tensor) else Tensor(np.asarray(weight))
+    if tensor._data.shape != (classes,):
         raise ValueError(f"{op}: weight should have one entry per class, shape ({classes},), "
-                         f"got {tuple(array.shape)}")
-    return array.astype(dtype)
+                         f"got {tuple(tensor._data.shape)}")
+    return ops.Cast.apply(tensor.detach(), dtype=dtype)
 
 
 def _class_targets(target: np.ndarray, input: Tensor, class_dim: int, ignore_index: int,
@@ -61,7 +62,8 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
     ``input``: logits of shape (C,), (N, C) or (N, C, d1, ...). ``target``: int class indices
     of shape (), (N,) or (N, d1, ...) (``ignore_index`` entries are skipped), or float
     probabilities of the input's shape. ``weight``: one weight per class. Plain class labels
-    (no weight, no smoothing, nothing ignored) run the fused ``CrossEntropy`` op: log-softmax with
+    (no weight, no smoothing, nothing ignored, ``ignore_index`` outside [0, C) as the default
+    -100 is) run the fused ``CrossEntropy`` op: log-softmax with
     the maximum shifted out, so any logits give a finite loss, and the gradient softmax − one-hot,
     the article's ``dZ2 = A2 − Y`` (divided by N for "mean"). Every other case is composed from
     ``log_softmax`` and Tensor ops, with torch's formulas.
@@ -91,14 +93,18 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
     labels = target_tensor._data
     if labels.dtype.kind in "iu":
         some_ignored = _class_targets(labels, input, class_dim, ignore_index, op)
-        if class_weight is None and label_smoothing == 0 and not some_ignored:
+        # The fused op when nothing needs coefficients. It refuses a label outside [0, C), so an
+        # ignore_index there (-100, the default) is never taken for a class, even in a jitted
+        # step replayed on a batch that holds it; one inside [0, C) always takes the composite.
+        classes = input._data.shape[class_dim]
+        if (class_weight is None and label_smoothing == 0 and not some_ignored
+                and not 0 <= ignore_index < classes):
             if labels.dtype != np.int64:
                 target_tensor = target_tensor.to(dtypes.int64)
             return ops.CrossEntropy.apply(input, target_tensor, class_dim=class_dim,
                                           reduction=reduction)
-        _refuse_coefficients_in_capture(op)
-        return _class_target_loss(input.log_softmax(class_dim), labels, class_dim, class_weight,
-                                  ignore_index, reduction, float(label_smoothing))
+        return _class_target_loss(input.log_softmax(class_dim), target_tensor, class_dim,
+                                  class_weight, ignore_index, reduction, float(label_smoothing))
     if target_tensor.dtype.kind != "f":
         raise TypeError(f"{op}: target must hold integer class indices or float probabilities, "
                         f"got dtype {target_tensor.dtype}")
@@ -109,26 +115,13 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
         )
     if ignore_index >= 0:
         raise ValueError(f"{op}: ignore_index is not supported for probability targets")
-    if class_weight is not None:
-        _refuse_coefficients_in_capture(op)
     return _probability_target_loss(input.log_softmax(class_dim), target_tensor.to(input.dtype),
                                     class_dim, class_weight, reduction, float(label_smoothing))
 
 
-def _refuse_coefficients_in_capture(op: str) -> None:
-    """Refuse, in a step being compiled by ``tinygrad_edu.jit``, the losses whose per-sample
-    coefficients (class weights, ignored targets, smoothing) are computed here with NumPy from
-    the targets, outside the ops: a replay would keep the first batch's coefficients."""
-    refuse_in_capture(
-        f"{op} with class weights, label smoothing or an ignored class target",
-        why="computes its per-sample coefficients from the targets outside the ops, and a "
-            "replay would keep those of the capture; in a jitted step, use plain class targets "
-            "(the fused cross-entropy) or probability targets without class weights")
-
-
-def _along_class_dim(values: np.ndarray, ndim: int, class_dim: int) -> np.ndarray:
+def _along_class_dim(values: Tensor, ndim: int, class_dim: int) -> Tensor:
     """Per-class ``values`` (shape (C,)) shaped to broadcast along ``class_dim`` of ndim axes."""
-    return values.reshape([values.size if axis == class_dim else 1 for axis in range(ndim)])
+    return values.reshape([values.numel() if axis == class_dim else 1 for axis in range(ndim)])
 
 
 def _without_unused_infinities(log_probabilities: Tensor,
@@ -154,8 +147,8 @@ def _mean(total: Tensor, count: float) -> Tensor:
     return total / count
 
 
-def _class_target_loss(log_probabilities: Tensor, labels: np.ndarray, class_dim: int,
-                       class_weight: np.ndarray | None, ignore_index: int, reduction: str,
+def _class_target_loss(log_probabilities: Tensor, labels: Tensor, class_dim: int,
+                       class_weight: Tensor | None, ignore_index: int, reduction: str,
                        label_smoothing: float) -> Tensor:
     """-Σ_c a_c log p_c per sample for class targets y, with torch's coefficients
     a_c = w_c ((1 - ε) one_hot(y)_c + ε / C), and a = 0 for a sample whose y is ``ignore_index``.
@@ -163,38 +156,46 @@ def _class_target_loss(log_probabilities: Tensor, labels: np.ndarray, class_dim:
     Composed as torch does: the label term -(1 - ε) w_y log p_y picks each label's entry (other
     classes never enter it), plus the smoothing term -(ε / C) Σ_c w_c log p_c. "mean" divides by
     Σ w_y over the samples not ignored (also for the smoothing term, as torch). Ignored samples
-    are selected away last, so they get exactly 0 even from an inf upstream gradient.
+    are selected away last, so they get exactly 0 even from an inf upstream gradient. Everything
+    that depends on the labels is a Tensor op, so that a jitted step recomputes it; the gathers
+    check the labels' range in the op itself.
     """
     classes = log_probabilities.shape[class_dim]
     dtype = log_probabilities.dtype
     valid = labels != ignore_index
-    safe_labels = np.where(valid, labels, 0)
-    weight = np.ones(classes, dtype=dtype) if class_weight is None else class_weight
-    sample_weight = np.where(valid, weight[safe_labels], 0).astype(dtype)  # w_y, 0 if ignored
+    safe_labels = where(valid, labels, 0)  # an ignored sample reads class 0, then counts 0
+    weight = class_weight if class_weight is not None else constant(np.ones(classes, dtype))
+    # w_y, 0 if ignored: one gather over the flattened labels (the op checks their range).
+    picked_weight = weight.gather(0, safe_labels.reshape(-1)).reshape(labels.shape)
+    sample_weight = where(valid, picked_weight, 0.0)
     terms = []
     if label_smoothing < 1:
-        coefficient = ((1 - label_smoothing) * sample_weight).astype(dtype)
-        # log p_y: integer-array indexing, which is twice differentiable.
-        picked = log_probabilities[label_positions(safe_labels, class_dim)]
-        terms.append(_without_unused_infinities(picked, coefficient) * constant(-coefficient))
+        coefficient = sample_weight * (1 - label_smoothing)
+        # log p_y: a gather along the class axis, which is twice differentiable.
+        picked = log_probabilities.gather(class_dim, safe_labels.unsqueeze(class_dim))
+        picked = picked.squeeze(class_dim)
+        terms.append(_without_unused_infinities(picked, coefficient) * -coefficient)
     if label_smoothing > 0:
         smoothing = _along_class_dim(weight * (label_smoothing / classes), labels.ndim + 1,
-                                     class_dim) * np.expand_dims(valid, class_dim)
-        smoothing = smoothing.astype(dtype)
-        spread = _without_unused_infinities(log_probabilities, smoothing) * constant(-smoothing)
+                                     class_dim) * valid.unsqueeze(class_dim)
+        spread = _without_unused_infinities(log_probabilities, smoothing) * -smoothing
         terms.append(spread.sum(class_dim))
     losses = terms[0] if len(terms) == 1 else terms[0] + terms[1]
-    if not valid.all():
-        losses = ops.Where.apply(losses, constant(np.zeros((), dtype=dtype)), condition=valid)
+    losses = ops.Where.apply(losses, constant(np.zeros((), dtype=dtype)), condition=valid._data)
     if reduction == "none":
         return losses
     if reduction == "sum":
         return losses.sum()
-    return _mean(losses.sum(), float(sample_weight.sum()))
+    # The mean over Σ w_y; for a count of 0 (every sample ignored) NaN with gradient 0, as
+    # torch, selected rather than tested in Python, so that a jitted step follows the labels.
+    count = sample_weight.sum()
+    empty = count == 0
+    mean = losses.sum() / where(empty, 1.0, count)
+    return where(empty, float("nan"), mean)
 
 
 def _probability_target_loss(log_probabilities: Tensor, target: Tensor, class_dim: int,
-                             class_weight: np.ndarray | None, reduction: str,
+                             class_weight: Tensor | None, reduction: str,
                              label_smoothing: float) -> Tensor:
     """-Σ_c a_c log p_c per sample for probability targets q, with torch's coefficients
     a = w_c ((1 - ε) q_c + ε / C); "mean" divides by the number of samples (N · d1 ⋯).
@@ -206,8 +207,7 @@ def _probability_target_loss(log_probabilities: Tensor, target: Tensor, class_di
     if label_smoothing > 0:
         coefficients = target * (1 - label_smoothing) + label_smoothing / classes
     if class_weight is not None:
-        coefficients = coefficients * constant(
-            _along_class_dim(class_weight, target.ndim, class_dim))
+        coefficients = coefficients * _along_class_dim(class_weight, target.ndim, class_dim)
     terms = _without_unused_infinities(log_probabilities, coefficients.detach()) * coefficients
     losses = -terms.sum(class_dim)
     if reduction == "none":
@@ -236,11 +236,11 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int =
         raise TypeError(f"{op}: input must be a floating point Tensor of log-probabilities "
                         "with at least one dimension")
     class_dim = 0 if input.ndim == 1 else 1
-    labels = target._data if isinstance(target, Tensor) else np.asarray(target)
+    target_tensor = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    labels = target_tensor._data
     if labels.dtype.kind not in "iu":
         raise TypeError(f"{op}: target must hold integer class indices, got {labels.dtype}")
     _class_targets(labels, input, class_dim, ignore_index, op)
     class_weight = _class_weight(weight, input.shape[class_dim], input.dtype, op)
-    _refuse_coefficients_in_capture(op)
-    return _class_target_loss(input, labels, class_dim, class_weight, ignore_index, reduction,
-                              0.0)
+    return _class_target_loss(input, target_tensor, class_dim, class_weight, ignore_index,
+                              reduction, 0.0)
