@@ -160,6 +160,18 @@ def retain_grad_then_in_place(T: Any) -> Any:
     return grad_list(y.grad), grad_list(x.grad)
 
 
+def comparisons_of_a_no_grad_view_after_its_base_changed(T: Any) -> Any:
+    """Found by the long fuzz run (seed 99) once comparisons became ops: a view made in no_grad
+    whose base then changed may not enter a differentiable op, but torch lets comparisons,
+    argmax and any (no gradient) read it."""
+    x = T.tensor(0.5, dtype=T.float64, requires_grad=True)
+    with T.no_grad():
+        view = x[()]
+        x[()] = view * 2
+    return ((view > 0.0).item(), (view == 1.0).item(), view.argmax().item(),
+            (view < 0).any().item(), (~(view > 2)).item())
+
+
 PROGRAMS: list[Callable[[Any], Any]] = [
     in_place_after_use_keeps_the_recorded_history,
     add_with_itself,
@@ -175,6 +187,7 @@ PROGRAMS: list[Callable[[Any], Any]] = [
     powers_at_zero,
     max_over_a_dim_of_0d_and_empty_tensors,
     retain_grad_then_in_place,
+    comparisons_of_a_no_grad_view_after_its_base_changed,
 ]
 
 

@@ -3,7 +3,8 @@
 Differential test: the random programs of the torch fuzzer (``tests/fuzz_generator.py``) become
 training-like steps. Their inputs that require grad are parameters, made once outside the step;
 the others are the step's arguments, with new values at every call. The same step runs eagerly
-and through ``tinygrad_edu.jit`` for ``CALLS`` calls (two captures, then replays), on two copies
+and through ``tinygrad_edu.jit`` for ``CALLS`` calls (two captures, then replays; in the
+program's threads, a worker or the main thread, with another one in no_grad), on two copies
 of the parameters, which are changed in place between calls (as an optimiser would). After every
 call both runs must show the same returned values, parameters, gradients and arguments (shape,
 dtype and every bit), and raise the same error type; the jitted one may instead raise
@@ -19,6 +20,7 @@ the capture was refused when they did not.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from typing import Any, Callable
 
@@ -30,9 +32,16 @@ pytest.importorskip("torch")
 
 import tinygrad_edu as tge  # noqa: E402
 from tinygrad_edu.nn import functional as F  # noqa: E402
-from tests.fuzz_compare import returned_objects  # noqa: E402
+from tests.fuzz_compare import returned_objects, run_beside_a_no_grad_thread  # noqa: E402
 from tests.fuzz_generator import programs  # noqa: E402
-from tests.fuzz_programs import OPS, Program, program_source, TINYGRAD  # noqa: E402
+from tests.fuzz_programs import (  # noqa: E402
+    MAIN_THREAD,
+    OPS,
+    TINYGRAD,
+    WORKER_WHILE_MAIN_IN_NO_GRAD,
+    Program,
+    program_source,
+)
 
 CALLS = 5  # two captures and three replays
 PROGRAMS_PER_RUN = 1000
@@ -109,9 +118,37 @@ def values_of(tensor: tge.Tensor | None) -> np.ndarray | None:
     return None if tensor is None else tensor.detach().numpy().copy()
 
 
+def in_threads(program: Program, body: Callable[[], Any]) -> Any:
+    """``body()`` in the threads the program's ``thread_mode`` asks for: here, in a worker
+    thread while this one sits in no_grad, or here while another thread sits in no_grad (grad
+    mode and the capture are per thread). Returns what ``body`` returned, raises what it
+    raised."""
+    outcome: list[Any] = []
+
+    def record() -> None:
+        try:
+            outcome.append(("returned", body()))
+        except BaseException as error:  # handed back to the caller below
+            outcome.append(("raised", error))
+
+    if program.thread_mode == MAIN_THREAD:
+        record()
+    elif program.thread_mode == WORKER_WHILE_MAIN_IN_NO_GRAD:
+        with tge.no_grad():
+            worker = threading.Thread(target=record)
+            worker.start()
+            worker.join()
+    else:
+        run_beside_a_no_grad_thread(TINYGRAD, record)
+    kind, value = outcome[0]
+    if kind == "raised":
+        raise value
+    return value
+
+
 def run_calls(program: Program, jitted: bool) -> list[Observation]:
-    """Call the step CALLS times (eagerly or jitted); what was observable after each call.
-    Stops at the first error, recorded as ("error", type name)."""
+    """Call the step CALLS times (eagerly or jitted), in the program's threads; what was
+    observable after each call. Stops at the first error, recorded as ("error", type name)."""
     parameters = make_parameters(program)
     step = make_step(program, parameters)
     if jitted:
@@ -122,7 +159,7 @@ def run_calls(program: Program, jitted: bool) -> list[Observation]:
         try:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                results = step(*arguments)
+                results = in_threads(program, lambda: step(*arguments))
         except tge.NotCapturableError:
             observations.append(("not capturable",))
             break
@@ -177,7 +214,7 @@ def check_jit_against_eager(program: Program) -> None:
 
 @settings(max_examples=PROGRAMS_PER_RUN, deadline=None, derandomize=True, database=None,
           phases=[Phase.generate], suppress_health_check=HEALTH_CHECKS)
-@given(programs(excluded_families={"threads"}))
+@given(programs())
 def test_random_programs_replay_like_eager_or_are_refused(program: Program) -> None:
     check_jit_against_eager(program)
 

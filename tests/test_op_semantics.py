@@ -225,6 +225,23 @@ def test_pow_scalar_base_zero_or_negative() -> None:
     compare_with_torch(lambda T, x: 1.0**x, [NAN, 2.0])
 
 
+def test_integer_powers_with_negative_exponents_follow_torch() -> None:
+    """A tensor of negative integer exponents gives torch's integer answer (1 / a rounded toward
+    zero: 1 for a = 1, ±1 for a = -1, 0 otherwise, 0 included), where NumPy refuses it; a
+    negative number as the exponent of integers is refused, as torch refuses it."""
+    bases, exponents = [2, 3, -1, -1, 1, 0, 5], [-1, 2, -3, -2, -7, -2, 0]
+    compare_values(lambda T: T.tensor(bases) ** T.tensor(exponents))
+    compare_values(lambda T: T.tensor(bases).pow_(T.tensor(exponents)))
+    compare_values(lambda T: 2 ** T.tensor([-1, 3]))
+    compare_values(lambda T: (-1) ** T.tensor([-1, -2, 5]))
+    compare_values(lambda T: T.tensor([2, 1], dtype=T.uint8) ** T.tensor([-1, -3]))
+    for library in (tinygrad_edu, torch):
+        with pytest.raises(RuntimeError, match="Integers to negative integer powers"):
+            library.tensor([2]) ** -1
+        with pytest.raises(RuntimeError, match="Integers to negative integer powers"):
+            library.tensor([2]).pow_(-2)
+
+
 def test_division_by_zero_like_torch_without_numpy_warnings() -> None:
     """1/0 = inf, -1/0 = -inf, 0/0 = NaN (ints divide as float32); no RuntimeWarning."""
     compare_values(lambda T: 1 / f64(T, [0.0, -0.0, 2.0]))

@@ -318,6 +318,27 @@ class Function:
         return returned
 
 
+class NoGradientFunction(Function):
+    """Base class of the ops whose outputs never carry a gradient (comparisons, ``argmax``...).
+
+    ``apply`` runs ``forward`` without recording, in any grad mode: no node, no edges, outputs
+    that do not require grad, and no look at a view's history (torch does not refuse a
+    comparison of a view whose base changed in place, as it refuses a differentiable op). A
+    capture by ``tinygrad_edu.jit`` still records the call, so a replay computes it again.
+    Subclasses define ``forward`` only.
+    """
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **params: Any) -> Any:
+        """Run ``forward`` on the inputs' data; the outputs do not require grad."""
+        return _run_unrecorded(cls, [tensor._data for tensor in inputs], params, inputs)
+
+    @staticmethod
+    def backward(ctx: Context, *grad_outputs: Any) -> None:
+        """Never called: nothing is recorded."""
+        raise RuntimeError("an op with no gradient was differentiated")
+
+
 class TensorFunction(Function):
     """A differentiable function written the way torch's ``torch.autograd.Function`` is; this
     is ``tinygrad_edu.autograd.Function``.

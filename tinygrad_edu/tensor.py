@@ -870,7 +870,10 @@ class Tensor:
 
     def __pow__(self, exponent: Any) -> Tensor:
         base, power = self._promoted(exponent)
-        if base.dtype.kind != "f" and np.any(power._data < 0):
+        if base.dtype.kind != "f" and not isinstance(exponent, Tensor) and np.any(
+                power._data < 0):
+            # torch refuses a negative number as the exponent of integers; a tensor of
+            # exponents gets torch's integer answer from the op (integer_power)
             raise RuntimeError(
                 "pow: Integers to negative integer powers are not allowed; convert the base "
                 "with .float() first"
@@ -1844,7 +1847,8 @@ class Tensor:
     def pow_(self, exponent: Any) -> Tensor:
         """self = self ** exponent, in place."""
         _, power = self._promoted(exponent)
-        if self.dtype.kind != "f" and np.any(power._data < 0):
+        if self.dtype.kind != "f" and not isinstance(exponent, Tensor) and np.any(
+                power._data < 0):
             raise RuntimeError(
                 "pow_: Integers to negative integer powers are not allowed; convert the base "
                 "with .float() first"

@@ -2,11 +2,11 @@
 and ``all``, and the positions of maxima and minima (``argmax``, ``argmin``).
 
 Nothing flows back through them (a comparison is piecewise constant, an index is an integer),
-so each marks its output non-differentiable and its ``backward`` is never called. They are ops
-all the same, rather than NumPy calls on ``tensor._data``, so that every value a step computes
-passes through ``Function.apply``: a step compiled with ``tinygrad_edu.jit`` records them and
-computes them again from the new data at every replay (a mask computed outside the ops would be
-the capture's mask for ever).
+so they are ``NoGradientFunction`` ops: run without recording a node, with outputs that never
+require grad, and no ``backward``. They are ops all the same, rather than NumPy calls on
+``tensor._data``, so that a step compiled with ``tinygrad_edu.jit`` records them and computes
+them again from the new data at every replay (a mask computed outside the ops would be the
+capture's mask for ever).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from tinygrad_edu.function import Context, Function
+from tinygrad_edu.function import Context, NoGradientFunction
 
 
-class Comparison(Function):
+class Comparison(NoGradientFunction):
     """out = ufunc(a, b), elementwise: a comparison (``np.less``, ``np.equal``...: bools) or a
     logical or bitwise combination (``np.logical_and``, ``np.bitwise_or``...). No gradient.
 
@@ -30,16 +30,10 @@ class Comparison(Function):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray, *, ufunc: np.ufunc) -> np.ndarray:
-        result = np.asarray(ufunc(a, b))
-        ctx.mark_non_differentiable(result)
-        return result
-
-    @staticmethod
-    def backward(ctx: Context, grad_output: Any) -> tuple[None, None]:
-        return None, None  # not reached: the output is not differentiable
+        return np.asarray(ufunc(a, b))
 
 
-class Invert(Function):
+class Invert(NoGradientFunction):
     """out = ~a: logical not for bools, bitwise not for integers. No gradient.
 
     Example:
@@ -50,16 +44,10 @@ class Invert(Function):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
-        result = np.asarray(np.invert(a))
-        ctx.mark_non_differentiable(result)
-        return result
-
-    @staticmethod
-    def backward(ctx: Context, grad_output: Any) -> None:
-        return None  # not reached: the output is not differentiable
+        return np.asarray(np.invert(a))
 
 
-class Truth(Function):
+class Truth(NoGradientFunction):
     """out = reduce(a != 0) over all elements, ``reduce`` being ``np.any`` or ``np.all``: a 0-d
     bool. No gradient.
 
@@ -72,16 +60,10 @@ class Truth(Function):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, *, reduce: Callable[..., Any]) -> np.ndarray:
-        result = np.asarray(reduce(a))
-        ctx.mark_non_differentiable(result)
-        return result
-
-    @staticmethod
-    def backward(ctx: Context, grad_output: Any) -> None:
-        return None  # not reached: the output is not differentiable
+        return np.asarray(reduce(a))
 
 
-class IndexOfExtreme(Function):
+class IndexOfExtreme(NoGradientFunction):
     """out = find(a, axis) as int64, ``find`` being ``np.argmax`` or ``np.argmin``: the first
     position of the maximum (minimum) along ``axis``, or in the flattened array for None. A NaN
     counts as the extreme, as in torch. No gradient.
@@ -97,12 +79,5 @@ class IndexOfExtreme(Function):
     def forward(ctx: Context, a: np.ndarray, *, find: Callable[..., Any], axis: int | None,
                 keepdims: bool) -> np.ndarray:
         if axis is None:
-            result = np.asarray(find(a), dtype=np.int64)
-        else:
-            result = find(a, axis=axis, keepdims=keepdims).astype(np.int64)
-        ctx.mark_non_differentiable(result)
-        return result
-
-    @staticmethod
-    def backward(ctx: Context, grad_output: Any) -> None:
-        return None  # not reached: the output is not differentiable
+            return np.asarray(find(a), dtype=np.int64)
+        return find(a, axis=axis, keepdims=keepdims).astype(np.int64)

@@ -100,6 +100,25 @@ class Neg(Function):
         return -grad_output
 
 
+def integer_power(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a ** b for integers, with torch's answer for a negative exponent (NumPy refuses it):
+    1 / a rounded toward zero, so 1 for a = 1, ±1 for a = -1 (by the exponent's parity) and 0
+    for every other base, 0 included. (A Python number as a negative exponent is refused
+    before the op, as torch refuses it.)
+
+    Example:
+        >>> integer_power(np.array([2, 1, -1, -1, 0, 3]), np.array([-1, -5, -3, -2, -1, 2]))
+        array([ 0,  1, -1,  1,  0,  9])
+    """
+    negative = b < 0
+    output = np.power(a, np.where(negative, 0, b))
+    if negative.any():  # (inside the op: a jitted step runs this again on each step's values)
+        odd = (b % 2) != 0
+        inverse = np.where(a == 1, 1, np.where(a == -1, np.where(odd, -1, 1), 0))
+        output = np.where(negative, inverse, output).astype(output.dtype)
+    return output
+
+
 class Pow(Function):
     """out = a ** b.   Local derivatives: dout/da = b * a ** (b - 1), dout/db = out * log(a).
 
@@ -126,6 +145,8 @@ class Pow(Function):
                 output = np.sqrt(a)
             elif b.ndim == 0 and b == -0.5:
                 output = 1 / np.sqrt(a)
+            elif b.dtype.kind == "i" and a.dtype.kind in "iu":
+                output = integer_power(a, b)
             else:
                 output = np.power(a, b)
         # The output is needed only for the exponent's gradient (as torch saves it): then

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tinygrad_edu.function import Context, Function
+from tinygrad_edu.function import Context, Function, NoGradientFunction
 from tinygrad_edu.ops.elementwise import Where, zero_like
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ class MaxDim(Function):
         return Where.apply(spread, zero_like(grad_values), condition=is_chosen._data)
 
 
-class LogSumExpShift(Function):
+class LogSumExpShift(NoGradientFunction):
     """out = the maximum of a over ``axes`` (kept as size-1 axes), or 0 where that maximum is
     ±inf or NaN: the m of a stable logsumexp, m + log Σ exp(a - m). No gradient: the identity
     holds for any m, so logsumexp does not depend on it (it only keeps exp from overflowing).
@@ -149,10 +149,4 @@ class LogSumExpShift(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, *, axes: tuple[int, ...]) -> np.ndarray:
         maximum = np.max(a, axis=axes, keepdims=True)
-        result = np.where(np.isfinite(maximum), maximum, 0).astype(a.dtype)
-        ctx.mark_non_differentiable(result)
-        return result
-
-    @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> None:
-        return None  # not reached: the output is not differentiable
+        return np.where(np.isfinite(maximum), maximum, 0).astype(a.dtype)
