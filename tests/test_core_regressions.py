@@ -172,6 +172,24 @@ def comparisons_of_a_no_grad_view_after_its_base_changed(T: Any) -> Any:
             (view < 0).any().item(), (~(view > 2)).item())
 
 
+def retained_view_after_a_no_grad_change_of_its_base(T: Any) -> Any:
+    """Found by the long fuzz run (seed 99): after its base changes in place, even under
+    no_grad, a view's history is made again from the base, so a view of a view (v[:1]) built
+    before the change no longer passes through the first view: its retained .grad stays None.
+    A product of the view built before the change still does."""
+    results = []
+    for second in (lambda view: view[:1], lambda view: view * 1):
+        x = leaf(T)
+        view = x.view(-1)
+        view.retain_grad()
+        out = second(view)
+        with T.no_grad():
+            x.mul_(2)
+        out.sum().backward()
+        results.append((grad_list(view.grad), grad_list(x.grad)))
+    return results
+
+
 PROGRAMS: list[Callable[[Any], Any]] = [
     in_place_after_use_keeps_the_recorded_history,
     add_with_itself,
@@ -188,6 +206,7 @@ PROGRAMS: list[Callable[[Any], Any]] = [
     max_over_a_dim_of_0d_and_empty_tensors,
     retain_grad_then_in_place,
     comparisons_of_a_no_grad_view_after_its_base_changed,
+    retained_view_after_a_no_grad_change_of_its_base,
 ]
 
 

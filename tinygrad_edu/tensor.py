@@ -222,7 +222,6 @@ def mark_view(view: Tensor, base: Tensor, make_view: Callable[[Tensor], Tensor],
         else:
             view._base = base._base
             view._view_fn = compose_views(base._view_fn, make_view)
-        view._view_base_node = view._base.grad_fn
     return view
 
 
@@ -328,7 +327,7 @@ class Tensor:
 
     __slots__ = (
         "_data", "grad", "grad_fn", "_output_nr", "_requires_grad", "_version_counter", "_base",
-        "_view_fn", "_view_version", "_view_base_node", "_made_in_no_grad", "_multi_output_view",
+        "_view_fn", "_view_version", "_made_in_no_grad", "_multi_output_view",
         "_hooks", "__weakref__",
     )
     # Make NumPy hand ``array * tensor`` over to Tensor.__rmul__ instead of looping over it.
@@ -350,10 +349,9 @@ class Tensor:
     # A piece of split/chunk/unbind (one of several views one op returned), or a view of one,
     # made with grad mode on: torch refuses to change it in place where that would be recorded.
     _multi_output_view: bool
-    # For a view: the version of the shared memory when its history was last made, and the
-    # base's node then. After an in-place change of the base the history is made again.
+    # For a view: the version of the shared memory when its history was last made. After an
+    # in-place change of the base the history is made again.
     _view_version: int
-    _view_base_node: Context | None
     _hooks: list[Callable[[Tensor], Tensor | None]] | None
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
@@ -393,7 +391,6 @@ class Tensor:
         self._made_in_no_grad = False
         self._multi_output_view = False
         self._view_version = 0
-        self._view_base_node = None
         self._hooks = None
 
     @staticmethod
@@ -418,7 +415,6 @@ class Tensor:
         tensor._made_in_no_grad = False
         tensor._multi_output_view = False
         tensor._view_version = 0
-        tensor._view_base_node = None
         tensor._hooks = None
         return tensor
 
@@ -496,10 +492,10 @@ class Tensor:
                 return  # an op under no_grad needs no history; torch does not refuse it
             raise multiple_views_error(
                 self, "its base or another view of its base has been modified inplace")
+        # Made again from the root base even when the change was made under no_grad and the
+        # base's history is the same, as torch does: the view's new node hangs from the base
+        # directly, so a retain_grad on an intermediate view no longer applies to it.
         self._view_version = self._version.value
-        if base.grad_fn is self._view_base_node:
-            return  # changed without recording (under no_grad): the history still holds
-        self._view_base_node = base.grad_fn
         with enable_grad():
             remade = self._view_fn(base)
         previous, previous_output = self.grad_fn, self._output_nr
@@ -1806,7 +1802,7 @@ class Tensor:
         self.grad_fn, self._output_nr = self._view_fn(base).grad_fn, 0
         self._requires_grad = True
         self._keep_retained_grad(previous, previous_output)
-        self._view_version, self._view_base_node = self._version.value, base.grad_fn
+        self._view_version = self._version.value
 
     def _inplace_binary(self, function: type[Function], other: Tensor, op: str,
                         **params: Any) -> Tensor:
