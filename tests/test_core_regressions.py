@@ -190,6 +190,17 @@ def retained_view_after_a_no_grad_change_of_its_base(T: Any) -> Any:
     return results
 
 
+def max_of_an_empty_no_grad_view_after_its_base_changed(T: Any) -> Any:
+    """Found by the long fuzz run (seed 31337): max over an empty dimension of a view made in
+    no_grad whose base then changed raises the view's error first, as torch (argmax, which has
+    no gradient, the empty-dimension error)."""
+    x = T.zeros((0,), dtype=T.float64, requires_grad=True)
+    with T.no_grad():
+        view = x[()]
+        x[()] = view
+    return outcome(lambda T: view.max(dim=0), T), outcome(lambda T: view.argmax(0), T)
+
+
 PROGRAMS: list[Callable[[Any], Any]] = [
     in_place_after_use_keeps_the_recorded_history,
     add_with_itself,
@@ -207,6 +218,7 @@ PROGRAMS: list[Callable[[Any], Any]] = [
     retain_grad_then_in_place,
     comparisons_of_a_no_grad_view_after_its_base_changed,
     retained_view_after_a_no_grad_change_of_its_base,
+    max_of_an_empty_no_grad_view_after_its_base_changed,
 ]
 
 

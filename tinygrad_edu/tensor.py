@@ -1213,6 +1213,11 @@ class Tensor:
         for max/min, IndexError for argmax/argmin, as in torch). Over ``axes``, only a reduced
         dimension of size 0 is an error; other empty dimensions just give an empty result.
         """
+        empty = self.numel() == 0 if axes is None else any(self.shape[axis] == 0 for axis in axes)
+        if empty and not op.startswith("arg") and self._view_fn is not None and GradMode.enabled:
+            # torch checks a view's history before max/min run (argmax has no gradient, and no
+            # such check): a view made in no_grad whose base changed raises that error first.
+            self._refresh_view()
         if axes is None:
             if self.numel() == 0:
                 error = IndexError if op.startswith("arg") else RuntimeError
