@@ -814,3 +814,21 @@ def test_grad_fn_of_a_view_is_remade_when_the_view_is_next_used() -> None:
                 use(pieces(lib)[1])
     with pytest.raises(RuntimeError, match="Output 0 of Split is a view and its base"):
         _ = pieces(torch)[1].grad_fn
+
+
+def test_retain_grad_on_a_piece_split_before_its_base_required_grad() -> None:
+    """A difference README.md lists: a piece of split made while its base did not require
+    grad, after the base was changed in place by a value that requires grad, refuses
+    retain_grad() here and accepts it in torch; an op on the piece raises in both."""
+    def piece_after_the_change(lib: ModuleType) -> Any:
+        base = lib.zeros(3, dtype=lib.float64)
+        piece = base.split(1, dim=0)[0]
+        base.add_(lib.tensor([1.0], dtype=lib.float64, requires_grad=True))
+        return piece
+
+    with pytest.raises(RuntimeError, match="can't retain_grad on Tensor that has requires_grad"):
+        piece_after_the_change(tge).retain_grad()
+    piece_after_the_change(torch).retain_grad()  # accepted
+    for lib in (tge, torch):
+        with pytest.raises(RuntimeError, match="view .*its base or another view of its base"):
+            _ = piece_after_the_change(lib) * 2
