@@ -277,7 +277,7 @@ def test_relu_of_nan_passes_the_gradient() -> None:
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_relu_gradient_is_torchs_bit_for_bit(dtype: str) -> None:
-    """relu's gradient selects with an AND of bits (``ops.elementwise.zero_where``): +0 where
+    """relu's gradient selects with an AND of bits (``ops.piecewise.zero_where``): +0 where
     x <= 0 whatever the upstream gradient is there (inf, -inf, NaN, -0), the upstream
     gradient's own bits elsewhere (a -0 stays -0, a NaN stays NaN), and at x = NaN the gradient
     passes; exactly torch's threshold_backward, compared as bits, in float32 and float64."""

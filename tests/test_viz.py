@@ -24,7 +24,7 @@ import pytest
 import tinygrad_edu as tge
 from tinygrad_edu import nn
 from tinygrad_edu.autograd import BackwardObservers
-from tinygrad_edu.ops.elementwise import Relu
+from tinygrad_edu.ops.piecewise import Relu
 from tinygrad_edu.viz import (
     INSTALL_HINT,
     BackwardRecord,

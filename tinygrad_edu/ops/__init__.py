@@ -3,28 +3,21 @@
 from tinygrad_edu.ops.comparison import Comparison, IndexOfExtreme, Invert, Truth
 from tinygrad_edu.ops.convolution import Conv2d, Conv2dInputGradient, Conv2dWeightGradient
 from tinygrad_edu.ops.elementwise import (
-    Abs,
     Add,
     Cast,
-    Clamp,
     Clone,
     Cos,
     Exp,
     Log,
     Log1p,
-    Maximum,
     Mul,
     Neg,
     Pow,
-    Relu,
-    ReluGradient,
     Sigmoid,
-    Sign,
     Sin,
     Softplus,
     Sqrt,
     Tanh,
-    Where,
 )
 from tinygrad_edu.ops.fused import Linear, LinearParameterGradients, LogSoftmax, Softmax
 from tinygrad_edu.ops.indexing import Gather, OneHot, Scatter, ScatterAdd
@@ -56,6 +49,7 @@ from tinygrad_edu.ops.average_pooling import (
     AvgPool2d,
     AvgPool2dGradient,
 )
+from tinygrad_edu.ops.piecewise import Abs, Clamp, Maximum, Relu, ReluGradient, Sign, Where
 from tinygrad_edu.ops.pooling import AdaptiveMaxPool2d, MaxPool2d, MaxPoolGradient
 from tinygrad_edu.ops.random import DropoutMask
 from tinygrad_edu.ops.reduce import LogSumExpShift, Max, MaxDim, Sum

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from tinygrad_edu.function import Context, Function, constant
-from tinygrad_edu.ops.elementwise import Where
+from tinygrad_edu.ops.piecewise import Where
 
 if TYPE_CHECKING:
     from tinygrad_edu.tensor import Tensor

@@ -34,7 +34,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from tinygrad_edu.function import Context, Function, constant
-from tinygrad_edu.ops.elementwise import Where, zero_like
+from tinygrad_edu.ops.piecewise import Where, zero_like
 from tinygrad_edu.ops.indexing import Gather
 from tinygrad_edu.ops.movement import Reshape
 

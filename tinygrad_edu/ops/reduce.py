@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tinygrad_edu.function import Context, Function, NoGradientFunction
-from tinygrad_edu.ops.elementwise import Where, zero_like
+from tinygrad_edu.ops.piecewise import Where, zero_like
 
 if TYPE_CHECKING:
     from tinygrad_edu.tensor import Tensor
