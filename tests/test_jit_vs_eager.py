@@ -261,22 +261,20 @@ def assert_replays_match(make: Callable[[], tuple[Callable[..., Any], Callable[[
         assert same_bits(ours, theirs), f"call {call}: jitted {ours}, eager {theirs}"
 
 
-def halving_parameter(values: list[float]) -> Callable[[], tuple[tge.Tensor, Callable[[], None]]]:
+def halving_parameter(values: list[float]) -> tuple[tge.Tensor, Callable[[], None]]:
     """A parameter and a change that halves it in place (as an optimiser step would)."""
-    def make() -> tuple[tge.Tensor, Callable[[], None]]:
-        parameter = tge.tensor(values, dtype=tge.float64, requires_grad=True)
+    parameter = tge.tensor(values, dtype=tge.float64, requires_grad=True)
 
-        def change() -> None:
-            with tge.no_grad():
-                parameter.mul_(0.5)
-        return parameter, change
-    return make
+    def change() -> None:
+        with tge.no_grad():
+            parameter.mul_(0.5)
+    return parameter, change
 
 
 def test_a_comparison_of_a_parameter_follows_its_new_values() -> None:
     """x < 0.5 was computed outside the ops: equal in both captures, frozen afterwards."""
     def make() -> tuple[Callable[..., Any], Callable[[], None]]:
-        parameter, change = halving_parameter([2.25, 2.0])()
+        parameter, change = halving_parameter([2.25, 2.0])
         return (lambda: (parameter < 0.5, parameter >= 1.0, ~(parameter > 0.75))), change
     assert_replays_match(make, [[]] * 5)
 
@@ -301,7 +299,7 @@ def test_clamp_and_logsumexp_follow_new_values() -> None:
     kept: list[Any] = []
 
     def make() -> tuple[Callable[..., Any], Callable[[], None]]:
-        parameter, halve = halving_parameter([3.0, -4.0, 0.25])()
+        parameter, halve = halving_parameter([3.0, -4.0, 0.25])
         keep, gradients = gradients_of(parameter)
         kept.append(gradients)
 

@@ -269,27 +269,33 @@ def agreed_kind(one: SlotSource, two: SlotSource, slot: int, steps: list[Step],
     second = two[1]._data if two[0] == "tensor" else two[1]
     if first is second:
         return "array"  # the same array object (a parameter's array, updated in place)
-    user = next((step.describe() for step in steps if type(step) is OperationStep
-                 and (slot in step.inputs or SlotReference(slot) in slot_references(step))),
-                "the step")
     if id(first) not in constants[0] or id(second) not in constants[1]:
         # Equal values prove nothing here: an array computed from the step's data outside the
         # ops may be equal in both capture calls by chance and differ in the next one.
         raise NotCapturableError(
-            f"an array read by {user} was computed from tensor values outside the ops, so a "
-            "replay could not follow new values. Compute it with tensor operations inside the "
-            "step, pass it as an argument of the step, or run this step without jit."
+            f"an array read by {reader(slot, steps)} was computed from tensor values outside "
+            "the ops, so a replay could not follow new values. Compute it with tensor "
+            "operations inside the step, pass it as an argument of the step, or run this step "
+            "without jit."
         )
     if (first.shape == second.shape and first.dtype == second.dtype
             and np.array_equal(first, second, equal_nan=first.dtype.kind in "fc")):
         return "constant"  # made anew each time with the same value
     raise NotCapturableError(
-        f"an array read by {user} was made outside the ops from values that changed between "
-        "the two capture calls (random numbers drawn with NumPy or tinygrad_edu.rand*, a "
-        "tensor copied from the inputs with tge.tensor(...)). A replay would reuse the old "
+        f"an array read by {reader(slot, steps)} was made outside the ops from values that "
+        "changed between the two capture calls (random numbers drawn with NumPy or "
+        "tinygrad_edu.rand*, a tensor copied from the inputs with tge.tensor(...)). A replay "
+        "would reuse the old "
         "values. Pass such data as an argument of the step (from_numpy shares memory), or use "
         "an op that makes it (nn.Dropout's mask is one)."
     )
+
+
+def reader(slot: int, steps: list[Step]) -> str:
+    """The first op that reads ``slot``, for error messages ("the step" if none does)."""
+    return next((step.describe() for step in steps if type(step) is OperationStep
+                 and (slot in step.inputs or SlotReference(slot) in slot_references(step))),
+                "the step")
 
 
 def slot_references(step: OperationStep) -> list[Any]:

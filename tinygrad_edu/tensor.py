@@ -26,7 +26,7 @@ import numpy as np
 
 from tinygrad_edu import devices, dtypes, ops, printing
 from tinygrad_edu.capture_state import CaptureState, refuse_in_capture
-from tinygrad_edu.function import Context, Function, _run_unrecorded_binary
+from tinygrad_edu.function import Context, Function, _run_unrecorded_binary, constant
 from tinygrad_edu.grad_mode import GradMode, enable_grad
 from tinygrad_edu.size import Size
 from tinygrad_edu.ops.indexing import check_index
@@ -802,9 +802,7 @@ class Tensor:
                 scalar = np.array(other, dtype=np.int64).astype(dtype)
             else:
                 scalar = np.array(other, dtype=dtype)
-            if CaptureState.recorder is not None:
-                CaptureState.recorder.note_constant(scalar)
-            return Tensor._wrap(scalar, False)
+            return constant(scalar)
         return Tensor(other)
 
     def _promoted(self, other: Any) -> tuple[Tensor, Tensor]:
@@ -814,10 +812,7 @@ class Tensor:
             if (type(other) is float or type(other) is int) and dtype.kind == "f":
                 # The common case (x * 2.0, x + 1 on a floating tensor), taken first: the
                 # number takes x's dtype, as ``_operand`` gives it, so nothing is left to promote.
-                scalar = np.array(other, dtype=dtype)
-                if CaptureState.recorder is not None:
-                    CaptureState.recorder.note_constant(scalar)
-                return self, Tensor._wrap(scalar, False)
+                return self, constant(np.array(other, dtype=dtype))
             other = self._operand(other)
         if self._data.dtype == other._data.dtype:
             return self, other
@@ -921,9 +916,7 @@ class Tensor:
     # --------------------------------------------------------- comparisons (no gradient)
     def _compare(self, other: Any, comparison: np.ufunc) -> Tensor:
         if not isinstance(other, Tensor):
-            other = Tensor._wrap(np.asarray(other), False)
-            if CaptureState.recorder is not None:
-                CaptureState.recorder.note_constant(other._data)
+            other = constant(np.asarray(other))
         try:
             return ops.Comparison.apply(self, other, ufunc=comparison)
         except ValueError:
@@ -1640,9 +1633,7 @@ class Tensor:
                     "as src instead"
                 )
             check_index(op, axis, positions, self.shape)
-            source = Tensor._wrap(np.full(positions.shape, value, dtype=self.dtype), False)
-            if CaptureState.recorder is not None:
-                CaptureState.recorder.note_constant(source._data)
+            source = constant(np.full(positions.shape, value, dtype=self.dtype))
             return axis, int64_copy(index), source
         if src.dtype != self.dtype:
             raise RuntimeError(
