@@ -1,12 +1,13 @@
-"""Twelve programs that once gave a wrong answer without any error, each now run in tinygrad_edu
-and in torch with the same code (``T`` is the library) and compared.
+"""Programs that once gave a wrong answer without any error, each now run in tinygrad_edu and
+in torch with the same code (``T`` is the library) and compared.
 
 They cover history rewritten by an in-place op, in-place ops that use their own target, the
 same output given twice, thread-local grad mode, elements as views, in-place through views of
 tensors without grad, in-place on matmul results, masks over saved values, infinite and NaN
 upstream gradients under masks, powers at zero, max/min over a dim of 0-d and empty tensors,
-and retain_grad across an in-place op. Each function returns what the program computed; the
-test compares the two libraries' results (None, lists of numbers, or an error type).
+retain_grad across an in-place op, and views whose base changed in place. Each function
+returns what the program computed; the test compares the two libraries' results (None, lists
+of numbers, or an error type).
 """
 
 from __future__ import annotations
@@ -201,6 +202,19 @@ def max_of_an_empty_no_grad_view_after_its_base_changed(T: Any) -> Any:
     return outcome(lambda T: view.max(dim=0), T), outcome(lambda T: view.argmax(0), T)
 
 
+def retain_grad_on_a_view_of_a_no_grad_view_after_its_base_changed(T: Any) -> Any:
+    """A view made in grad mode of a piece of split made in no_grad, then a change of the base
+    under no_grad: retain_grad() refuses, as torch does (it kept the gradient's place before;
+    found by the long fuzz run with seed 5150)."""
+    x = T.zeros(2, 2, dtype=T.float64, requires_grad=True)
+    with T.no_grad():
+        piece = x.split(1, dim=0)[0]
+    view = piece.transpose(0, 1)
+    with T.no_grad():
+        x.add_(1.0)
+    return outcome(lambda T: view.retain_grad(), T), view.requires_grad
+
+
 PROGRAMS: list[Callable[[Any], Any]] = [
     in_place_after_use_keeps_the_recorded_history,
     add_with_itself,
@@ -219,6 +233,7 @@ PROGRAMS: list[Callable[[Any], Any]] = [
     comparisons_of_a_no_grad_view_after_its_base_changed,
     retained_view_after_a_no_grad_change_of_its_base,
     max_of_an_empty_no_grad_view_after_its_base_changed,
+    retain_grad_on_a_view_of_a_no_grad_view_after_its_base_changed,
 ]
 
 

@@ -1755,6 +1755,43 @@ def test_grad_runs_the_hooks_of_its_outputs_even_when_no_input_is_reached() -> N
     run_both(program)
 
 
+def test_grad_of_a_hooked_intermediate_is_taken_before_its_hooks_when_its_node_runs_on() -> None:
+    """autograd.grad with respect to y, which has a hook that doubles its gradient: torch
+    returns y's gradient before the hook when y's node runs on towards another input (x here),
+    after the hook when y's node is not needed beyond y. x gets the doubled gradient either
+    way. (Found by the differential fuzzer.)"""
+    def program(library: Any) -> tuple[Any, ...]:
+        x = library.ones(2, dtype=library.float64, requires_grad=True)
+        seed = library.ones(2, dtype=library.float64)
+        results = []
+        for inputs in ("y and x", "y"):
+            y = x * 1
+            y.register_hook(lambda gradient: gradient * 2)
+            z = y * 3
+            wanted = [y, x] if inputs == "y and x" else [y]
+            results += library.autograd.grad([z], wanted, [seed], retain_graph=True)
+            results += library.autograd.grad([y], wanted, [seed])
+        return tuple(results)
+    run_both(program)
+
+
+def test_a_hook_on_a_view_does_not_see_the_gradient_of_the_value_a_write_replaced() -> None:
+    """A hook registered on a view before an in-place write through the view stays on the
+    view's old node: it doubles the gradient that reaches the old value through a use made
+    before the write (w), and not the gradient that the write sends back through the base, as
+    in torch. (Found by the long fuzz run with seed 5150: the write's gradient went through
+    the hooked node and was doubled.)"""
+    def program(library: Any) -> tuple[Any, ...]:
+        x = library.tensor([[1.0, 2.0]], dtype=library.float64, requires_grad=True)
+        product = x * 3
+        view = product[:, 0]
+        used_before = view * 5
+        view.register_hook(lambda gradient: gradient * 2)
+        view.mul_(x[:, 1])
+        (product.sum() + used_before.sum()).backward()
+        return (x.grad,)
+    run_both(program)
+
 # --------------------------------------------------------------------------------------------
 # The graph and Python's cyclic garbage collector (graph_gc.py).
 # --------------------------------------------------------------------------------------------

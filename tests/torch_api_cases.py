@@ -324,6 +324,15 @@ def retained(lib: ModuleType) -> Any:
     return middle.grad, middle.is_leaf
 
 
+def retains(lib: ModuleType) -> Any:
+    """retains_grad: False for a leaf and a plain result, True after retain_grad()."""
+    t = x(lib)
+    middle = t * 2
+    before = middle.retains_grad
+    middle.retain_grad()
+    return t.retains_grad, before, middle.retains_grad, (middle * 3).retains_grad
+
+
 def backward(lib: ModuleType) -> Any:
     """backward with and without ``gradient=``, accumulating into .grad."""
     t = x(lib)
@@ -583,6 +592,7 @@ CASES: dict[str, Case] = {
         lambda lib: (x(lib) * 2).requires_grad_(False),
     "torch.Tensor.reshape": lambda lib: (x(lib).reshape(3, 2), x(lib).reshape((-1,))),
     "torch.Tensor.retain_grad": retained,
+    "torch.Tensor.retains_grad": retains,
     "torch.Tensor.scatter": lambda lib: (
         x(lib).scatter(1, lib.tensor([[1], [2]]), y(lib)[:2, :1]),
         x(lib).scatter(0, lib.tensor([[1, 0, 1]]), 2.5)),

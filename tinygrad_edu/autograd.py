@@ -223,13 +223,17 @@ def run_backward(
                 continue
             if receives is not None and node not in receives:
                 continue  # off every path to ``inputs``: its hooks do not run
+            # autograd.grad with respect to an intermediate tensor: torch hands back its
+            # gradient before the tensor's hooks when its node runs on towards another input,
+            # after them when the node stops there.
+            runs_on = needed is None or node in needed
+            if targets and runs_on:
+                _capture(node, slots, targets, captured)
             if node.hooks is not None or node.retained is not None:  # (seldom: test it here)
                 _before_node(node, slots, create_graph)
-            if targets:  # autograd.grad with respect to an intermediate tensor
-                for index, grad in enumerate(slots):
-                    if grad is not None and (node, index) in targets:
-                        captured[(node, index)] = grad
-            if needed is not None and node not in needed:
+            if not runs_on:
+                if targets:
+                    _capture(node, slots, targets, captured)
                 continue
             input_grads = _call_backward(node, slots)
             if not retain_graph:
@@ -257,6 +261,14 @@ def run_backward(
                     recorder.note_leaf_gradient(leaf, grad)
                 _accumulate_into_leaf(leaf, grad, create_graph, not_adoptable)
     return captured
+
+
+def _capture(node: Context, slots: list[Tensor | None], targets: set[Edge],
+             captured: dict[Edge, Tensor]) -> None:
+    """Keep the gradients of the node's outputs that ``autograd.grad`` asked for."""
+    for index, grad in enumerate(slots):
+        if grad is not None and (node, index) in targets:
+            captured[(node, index)] = grad
 
 
 def _run_hooks(hooks: list[Callable[[Tensor], Tensor | None]], grad: Tensor) -> Tensor:

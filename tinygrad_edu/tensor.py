@@ -441,17 +441,11 @@ class Tensor:
     # ----------------------------------------------------------------- properties, conversion
     @property
     def requires_grad(self) -> bool:
-        """Whether backward computes a gradient for this tensor."""
-        if self._view_fn is not None:
-            if self._made_in_no_grad or self._multi_output_view:
-                # A view made in no_grad (or from such a view) or a piece of split: its history
-                # is not remade (see _refresh_view); it follows its base and never raises here,
-                # even where that history may no longer be used (torch's rule).
-                assert self._base is not None
-                return (self._requires_grad or self.grad_fn is not None
-                        or self._base._requires_grad)
-            self._refresh_view()
-        return self._requires_grad
+        """Whether backward computes a gradient for this tensor.
+
+        Reading it never makes a view's history again (nor raises): a view whose base was
+        changed in place since it was made follows its base, as in torch."""
+        return self._requires_grad_as_recorded()
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
@@ -502,6 +496,14 @@ class Tensor:
         self.grad_fn, self._output_nr = remade.grad_fn, remade._output_nr
         self._requires_grad = remade._requires_grad
         self._keep_retained_grad(previous, previous_output)
+
+    def _requires_grad_as_recorded(self) -> bool:
+        """``requires_grad`` without making a view's history again (torch's flag): a view
+        whose base was changed in place since it was made follows its base."""
+        if self._view_fn is None or self._view_version == self._version.value:
+            return self._requires_grad
+        assert self._base is not None
+        return self._requires_grad or self.grad_fn is not None or self._base._requires_grad
 
     @property
     def is_leaf(self) -> bool:
@@ -755,23 +757,48 @@ class Tensor:
         return self
 
     def retain_grad(self) -> None:
-        """Keep ``.grad`` on this computed (non-leaf) tensor after backward."""
-        if not self._requires_grad:
+        """Keep ``.grad`` on this computed (non-leaf) tensor after backward.
+
+        A leaf keeps its ``.grad`` anyway: nothing to do. So is a view made while its base did
+        not require grad, even after the base was changed in place by a value that does: as in
+        torch, it counts as a leaf until its history is made again at its next use.
+        """
+        if not self._requires_grad_as_recorded():
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self._multi_output_view:  # a piece of split whose base changed in place: refused
-            self._refresh_view(history_asked=True)
+        if self.grad_fn is None:
+            return
+        if self._view_fn is not None:  # the history from the base's newest version
+            self._refresh_view(history_asked=True)  # (a piece of split refuses: torch's rule)
         if self.grad_fn is not None:
             if self.grad_fn.retained is None:
                 self.grad_fn.retained = {}
             self.grad_fn.retained[self._output_nr] = weakref.ref(self)
 
+    @property
+    def retains_grad(self) -> bool:
+        """Whether ``retain_grad()`` made this computed tensor keep its ``.grad`` (False for a
+        leaf, which keeps it anyway).
+
+        Example:
+            >>> import tinygrad_edu as tge
+            >>> y = tge.ones(2, requires_grad=True) * 3
+            >>> y.retain_grad()
+            >>> y.retains_grad
+            True
+        """
+        node = self.grad_fn
+        if node is None or node.retained is None:
+            return False
+        reference = node.retained.get(self._output_nr)
+        return reference is not None and reference() is self
+
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned Tensor
         replaces the gradient."""
-        if not self._requires_grad:
+        if not self._requires_grad_as_recorded():
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self._multi_output_view:  # as in retain_grad
-            self._refresh_view(history_asked=True)
+        if self._view_fn is not None:  # the hook goes on the history from the base's newest
+            self._refresh_view(history_asked=True)  # version (a piece of split refuses)
         if self.grad_fn is None:
             if self._hooks is None:
                 self._hooks = []
@@ -1679,26 +1706,13 @@ class Tensor:
                 f"of the first ({a.shape[-1]}) must equal the "
                 f"{'second-to-last' if b.ndim > 1 else 'only'} dimension of the second"
             )
-        # A 1-D first operand is a row vector, a 1-D second operand a column vector; the added
-        # dimension is removed again from the result.
-        a_matrix = a.unsqueeze(0) if a.ndim == 1 else a
-        b_matrix = b.unsqueeze(-1) if b.ndim == 1 else b
-        try:
-            result = ops.MatMul.apply(a_matrix, b_matrix)
+        try:  # (1-D operands included: see MatMul)
+            return ops.MatMul.apply(a, b)
         except ValueError as error:
             raise RuntimeError(
                 f"matmul: batch dimensions of shapes {tuple(a.shape)} and {tuple(b.shape)} do not "
                 f"broadcast"
             ) from error
-        # The result is a tensor of its own in torch, not a view: reshaped by the op directly.
-        shape = list(result.shape)
-        if b.ndim == 1:
-            del shape[-1]
-        if a.ndim == 1:
-            del shape[-2 if b.ndim > 1 else -1]
-        if len(shape) != result.ndim:
-            result = ops.Reshape.apply(result, shape=tuple(shape))
-        return result
 
     # -------------------------------------------------------------------------- in-place ops
 
@@ -1743,6 +1757,13 @@ class Tensor:
             if recorder is not None:
                 recorder.note_clone(snapshot._data, self._data)
             snapshot.grad_fn = self.grad_fn
+            view_fn = self._view_fn
+            if base is not None and view_fn is not None and self.grad_fn is not None:
+                # The old value of a view, as a view of the base's history made anew (torch's
+                # CopySlices does the same): the hooks on the view's node do not see the
+                # gradient of the value this write replaces.
+                with enable_grad():
+                    snapshot.grad_fn = view_fn(base).grad_fn
             result = function.apply(snapshot, *others, **params)
         else:
             result = function.apply(self, *others, **params)
