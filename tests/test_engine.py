@@ -1792,6 +1792,26 @@ def test_a_hook_on_a_view_does_not_see_the_gradient_of_the_value_a_write_replace
         return (x.grad,)
     run_both(program)
 
+
+@pytest.mark.parametrize("shapes", [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2))])
+def test_a_product_s_gradient_depends_on_an_operand_set_to_require_grad_after_it(
+        shapes: tuple[tuple[int, ...], tuple[int, ...]]) -> None:
+    """a @ b, then b.requires_grad_(), then a's gradient with create_graph=True: it depends on
+    b, as in torch, for 1-D operands too (the product saves b itself, not a matrix view of it
+    made while b did not require grad; found by the differential fuzzer)."""
+    torch = pytest.importorskip("torch")
+    results = []
+    for library in (tinygrad_edu, torch):
+        a = library.ones(shapes[0], dtype=library.float64, requires_grad=True)
+        b = library.full(shapes[1], 2.0, dtype=library.float64)
+        product = (a @ b).sum()
+        b.requires_grad_()
+        (gradient,) = library.autograd.grad([product], [a], create_graph=True)
+        assert gradient.requires_grad
+        (gradient * gradient).sum().backward()
+        results.append(b.grad.detach().numpy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
+
 # --------------------------------------------------------------------------------------------
 # The graph and Python's cyclic garbage collector (graph_gc.py).
 # --------------------------------------------------------------------------------------------
