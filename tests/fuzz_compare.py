@@ -2,10 +2,11 @@
 
 ``run_program`` interprets a ``Program`` (``fuzz_programs.py``) with tinygrad_edu or torch and
 records a ``Trace``: after every step, the state of every program value (shape, dtype,
-``requires_grad``, ``is_leaf``, values and ``.grad``), which argument each step returned as its
-result (``y.add_(1) is y``), and the type of the error that stopped the program, if any.
-``compare_traces`` walks both traces step by step and reports the first step after which they
-differ; ``format_report`` prints that with the program as Python source for both libraries.
+``requires_grad``, ``is_leaf``, ``retains_grad``, values and ``.grad``), which argument each
+step returned as its result (``y.add_(1) is y``), and the type of the error that stopped the
+program, if any. ``compare_traces`` walks both traces step by step and reports the first step
+after which they differ; ``format_report`` prints that with the program as Python source for
+both libraries.
 
 The interpreter is the same code for both libraries: every op is written once against the
 module it receives (``lib`` is ``tinygrad_edu`` or ``torch``). Only a test that checks the
@@ -68,6 +69,7 @@ class ValueState:
     dtype: str = ""
     requires_grad: bool | str = False
     is_leaf: bool | str = True
+    retains_grad: bool | str = False
     values: np.ndarray | None = None
     grad: ValueState | None = None
 
@@ -143,6 +145,7 @@ def describe(value: Any, with_grad: bool = True) -> ValueState:
         dtype=dtype_name(value),
         requires_grad=read_flag(lambda: value.requires_grad),
         is_leaf=read_flag(lambda: value.is_leaf),
+        retains_grad=read_flag(lambda: value.retains_grad),
         values=to_numpy(value),
         grad=grad,
     )
@@ -334,7 +337,7 @@ def state_differences(
     if ours.kind != "tensor":
         return []
     found = []
-    for field_name in ("shape", "dtype", "requires_grad", "is_leaf"):
+    for field_name in ("shape", "dtype", "requires_grad", "is_leaf", "retains_grad"):
         mine = getattr(ours, field_name)
         other = getattr(theirs, field_name)
         if mine != other:

@@ -52,6 +52,8 @@ from tests.fuzz_state_drawers import (
     draw_inplace_arithmetic,
     draw_inplace_fill,
     draw_misuse,
+    draw_register_hook,
+    draw_requires_grad_,
     draw_retain_grad,
     draw_setitem,
 )
@@ -79,6 +81,8 @@ FAMILIES: dict[str, str] = {
     "inplace_fill": "zero_, fill_, copy_",
     "setitem": "t[index] = value (basic and advanced indices, masks, slices of t itself)",
     "retain_grad": "retain_grad, then .grad of the computed tensor",
+    "hooks": "register_hook with a hook that doubles the gradient, on leaves and computed values",
+    "requires_grad_": "requires_grad_() on a value that does not require grad yet",
     "backward": "Tensor.backward in the middle of a program (retain_graph None, True or False), "
                 "so that later backward calls go through a kept or a freed graph",
     "create_graph": "Tensor.backward(create_graph=True): gradients with a graph of their own",
@@ -123,6 +127,8 @@ DRAWERS: list[Drawer] = [
     Drawer("inplace_fill", draw_inplace_fill),
     Drawer("setitem", draw_setitem),
     Drawer("retain_grad", draw_retain_grad),
+    Drawer("hooks", draw_register_hook),
+    Drawer("requires_grad_", draw_requires_grad_),
     Drawer("backward", draw_backward),
     Drawer("create_graph", draw_create_graph_backward),
     Drawer("backward_many", draw_backward_many),

@@ -249,6 +249,14 @@ class OpSpec:
     same_object_compared: bool = True
 
 
+def double(gradient: Any) -> Any:
+    """The hook of ``register_hook`` steps: doubles every gradient that reaches the tensor."""
+    return gradient * 2
+
+
+DOUBLE_SOURCE = ["", "", "def double(gradient):", "    return gradient * 2", "", ""]
+
+
 def run_leaf(lib: Any, args: list[Any], params: dict[str, Any]) -> Any:
     """A new input tensor from the step's values."""
     dtype = params["dtype"].build(lib)
@@ -448,6 +456,10 @@ OP_SPECS: list[OpSpec] = [
     # Autograd.
     OpSpec("retain_grad", "retain_grad", "{0}.retain_grad()",
            lambda lib, a, p: a[0].retain_grad()),
+    OpSpec("register_hook", "hooks", "{0}.register_hook(double)",
+           lambda lib, a, p: a[0].register_hook(double)),
+    OpSpec("requires_grad_", "requires_grad_", "{0}.requires_grad_()",
+           lambda lib, a, p: a[0].requires_grad_()),
     OpSpec("backward", "backward",
            "{0}.backward({gradient}, retain_graph={retain_graph}, create_graph={create_graph})",
            run_backward),
@@ -502,6 +514,8 @@ def program_source(program: Program, library: Library, marked: int | None = None
     """The whole program as a runnable script for ``library`` (``marked``: the number of a step
     to point at with a comment)."""
     lines = [library.import_line]
+    if any(step.op == "register_hook" for step in program.steps):
+        lines += DOUBLE_SOURCE
     body = program_lines(program, library, marked)
     if program.thread_mode == MAIN_THREAD:
         return "\n".join(lines + body)

@@ -1,6 +1,6 @@
 """The fuzzer's drawers for steps that change state or run autograd: in-place ops, index
-assignment, retain_grad, backward (plain, with create_graph, of several outputs),
-``autograd.grad`` with a double backward, and the misuses torch refuses.
+assignment, retain_grad, hooks, requires_grad_(), backward (plain, with create_graph, of
+several outputs), ``autograd.grad`` with a double backward, and the misuses torch refuses.
 
 Like the drawers of ``fuzz_op_drawers.py``, each picks its values from a ``ProgramBuilder`` and
 adds zero or more steps.
@@ -197,6 +197,43 @@ def draw_retain_grad(draw: st.DrawFn, builder: ProgramBuilder) -> None:
     name = pick(draw, builder.requiring_grad())
     if name is not None:
         builder.add("retain_grad", [name], outputs=0, exact=builder.exact[name], writes=None)
+
+
+def draw_register_hook(draw: st.DrawFn, builder: ProgramBuilder) -> None:
+    """``v.register_hook(double)`` on a value that requires grad (leaves included): every later
+    gradient of v is doubled before it goes on (or, for a leaf, into ``.grad``)."""
+    name = pick(draw, builder.requiring_grad())
+    if name is None:
+        return
+    # torch 2.13 crashes the process on register_hook of a view whose base changed in place
+    # since its history was made. Reading is_leaf makes that history again, as the comparison
+    # does after every step (fuzz_compare.describe); a view that refuses it is not hooked.
+    try:
+        builder.values[name].is_leaf
+    except RuntimeError:
+        return
+    builder.add("register_hook", [name], outputs=0, exact=builder.exact[name], writes=None)
+
+
+def draw_requires_grad_(draw: st.DrawFn, builder: ProgramBuilder) -> None:
+    """``v.requires_grad_()`` on a float value that does not require grad (an input, a result
+    made in no_grad or from constants, a detached value) and shares memory with no other value:
+    a view made before its base requires grad is a difference README.md lists."""
+    candidates = [name for name in builder.floats()
+                  if not builder.values[name].requires_grad
+                  and not shares_memory_with_another_value(builder, name)]
+    name = pick(draw, candidates)
+    if name is not None:
+        builder.add("requires_grad_", [name], outputs=0, exact=builder.exact[name], writes=None)
+
+
+def shares_memory_with_another_value(builder: ProgramBuilder, name: str) -> bool:
+    """Whether torch's value ``name`` shares memory with another program value."""
+    pointer = builder.values[name].untyped_storage().data_ptr()
+    return pointer != 0 and any(
+        other != name and hasattr(value, "untyped_storage")
+        and value.untyped_storage().data_ptr() == pointer
+        for other, value in builder.values.items())
 
 
 def draw_gradient_for(draw: st.DrawFn, builder: ProgramBuilder, name: str) -> TensorLiteral | None:
