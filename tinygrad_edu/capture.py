@@ -43,7 +43,9 @@ captured from batches without it. Every array that the step reads from outside t
 an argument, a tensor from outside (a parameter), or a constant made by a creation function or
 a Python number (``capture_state.note_constant``); anything else is refused, even when both
 capture calls saw the same values. Not detected, so do not: Python side effects inside the
-step (a ``print`` runs only in the two capture calls), Python numbers computed inside the step
+step (a ``print`` runs only in the two capture calls; so does a hook from ``register_hook``,
+whose Tensor ops are recorded and replayed like the step's own, but whose other effects, a
+count or a log, happen in the capture calls only), Python numbers computed inside the step
 that change between calls (they are frozen at capture; an LR scheduler stepped outside the step
 is fine, the built-in optimisers read their learning rate at each replay), replacing a
 parameter tensor or its array from outside between calls (update it in place), setting
