@@ -228,12 +228,19 @@ def draw_requires_grad_(draw: st.DrawFn, builder: ProgramBuilder) -> None:
 
 
 def shares_memory_with_another_value(builder: ProgramBuilder, name: str) -> bool:
-    """Whether torch's value ``name`` shares memory with another program value."""
-    pointer = builder.values[name].untyped_storage().data_ptr()
-    return pointer != 0 and any(
-        other != name and hasattr(value, "untyped_storage")
-        and value.untyped_storage().data_ptr() == pointer
-        for other, value in builder.values.items())
+    """Whether torch's value ``name`` shares memory with another program value, or is a view
+    or has one (empty tensors share no memory, but a view of one is still a view)."""
+    value = builder.values[name]
+    if value._base is not None:
+        return True
+    pointer = value.untyped_storage().data_ptr()
+    for other_name, other in builder.values.items():
+        if other_name == name or not hasattr(other, "untyped_storage"):
+            continue
+        if other._base is value or (pointer != 0
+                                    and other.untyped_storage().data_ptr() == pointer):
+            return True
+    return False
 
 
 def draw_gradient_for(draw: st.DrawFn, builder: ProgramBuilder, name: str) -> TensorLiteral | None:
