@@ -219,6 +219,39 @@ def test_adagrad_and_adadelta_defaults_match_torch() -> None:
         assert our_defaults == {key: their_defaults[key] for key in our_defaults}
 
 
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta"])
+def test_a_0d_parameter_is_updated_like_torch(name: str) -> None:
+    """A parameter of shape () (a learnable scale): two steps as in torch. Adadelta raised a
+    TypeError here (a 0-d sum is a NumPy scalar, with no out=); found by test_optim_vs_torch."""
+    results = []
+    for library in (tge, torch):
+        parameter = library.tensor(0.5, dtype=library.float64, requires_grad=True)
+        optimizer = getattr(library.optim, name)([parameter], lr=0.1)
+        for gradient in (0.25, -1.5):
+            parameter.grad = library.tensor(gradient, dtype=library.float64)
+            optimizer.step()
+        results.append(parameter.item())
+    assert results[0] == pytest.approx(results[1], rel=1e-12, abs=1e-12)
+
+
+def test_centered_rmsprop_with_alpha_0_takes_the_step_of_a_zero_variance() -> None:
+    """A difference README.md lists: with alpha=0 and centered=True the variance estimate is
+    g² - g·g, exactly 0 here, so the step is lr·g/eps; torch computes it with a fused
+    multiply-add that keeps the rounding error of g², whose sign gives a NaN (torch 2.13 here)
+    or another huge step."""
+    gradient = 0.7
+    results = []
+    for library in (tge, torch):
+        parameter = library.tensor(0.0, dtype=library.float64, requires_grad=True)
+        optimizer = library.optim.RMSprop([parameter], lr=1e-3, alpha=0.0, eps=1e-8,
+                                          centered=True)
+        parameter.grad = library.tensor(gradient, dtype=library.float64)
+        optimizer.step()
+        results.append(parameter.item())
+    assert results[0] == pytest.approx(-1e-3 * gradient / 1e-8, rel=1e-12)
+    assert results[1] != pytest.approx(results[0], rel=1e-3)  # NaN or another step
+
+
 def test_first_steps_of_adagrad_and_adadelta_by_hand() -> None:
     """One step from zero state, g = 2θ for θ = (1, -2), so g = (2, -4):
 

@@ -98,9 +98,10 @@ class Adadelta(Optimizer):
                 acc_delta = state["acc_delta"]
                 square_avg *= rho
                 add_product_(square_avg, 1 - rho, grad, grad)
-                std = square_avg + eps
+                # (asarray: for a 0-d parameter the sum is a NumPy scalar, which has no out=.)
+                std = np.asarray(square_avg + eps)
                 np.sqrt(std, out=std)
-                delta = acc_delta + eps
+                delta = np.asarray(acc_delta + eps)
                 np.sqrt(delta, out=delta)
                 delta /= std
                 delta *= grad  # Δ = √(u + ε) / √(v + ε) · g
