@@ -5,9 +5,9 @@ They cover history rewritten by an in-place op, in-place ops that use their own 
 same output given twice, thread-local grad mode, elements as views, in-place through views of
 tensors without grad, in-place on matmul results, masks over saved values, infinite and NaN
 upstream gradients under masks, powers at zero, max/min over a dim of 0-d and empty tensors,
-retain_grad across an in-place op, and views whose base changed in place. Each function
-returns what the program computed; the test compares the two libraries' results (None, lists
-of numbers, or an error type).
+retain_grad across an in-place op, views whose base changed in place, and norms and standard
+deviations at zeros and ties. Each function returns what the program computed; the test
+compares the two libraries' results (None, lists of numbers, or an error type).
 """
 
 from __future__ import annotations
@@ -215,6 +215,29 @@ def retain_grad_on_a_view_of_a_no_grad_view_after_its_base_changed(T: Any) -> An
     return outcome(lambda T: view.retain_grad(), T), view.requires_grad
 
 
+def gradients_of(T: Any, values: Any, function: Callable[[Any], Any]) -> Any:
+    """``function(x)``'s values and the gradient of their sum, x a float64 leaf of ``values``."""
+    x = T.tensor(values, dtype=T.float64, requires_grad=True)
+    result = function(x)
+    result.sum().backward()
+    return result.tolist(), grad_list(x.grad)
+
+
+def norms_at_zeros_and_ties(T: Any) -> Any:
+    """Found by comparing norms with torch: the p-norm of zeros (p = 3) and at a zero element
+    (p = 0.5) had NaN gradients, torch 0; the inf-norm over a dim gave a tie's gradient to one
+    element, torch shares it."""
+    return (gradients_of(T, [0.0, 0.0], lambda x: x.norm(3)),
+            gradients_of(T, [0.0, 2.0], lambda x: x.norm(0.5)),
+            gradients_of(T, [[1.0, -1.0, 0.5]], lambda x: x.norm(float("inf"), dim=1)))
+
+
+def std_of_constant_values(T: Any) -> Any:
+    """The standard deviation of equal values: gradient 0 as in torch (it was NaN, 0 / 0)."""
+    return (gradients_of(T, [1.0, 1.0], lambda x: x.std()),
+            gradients_of(T, [[1.0, 1.0], [1.0, 2.0]], lambda x: x.std(dim=1)))
+
+
 PROGRAMS: list[Callable[[Any], Any]] = [
     in_place_after_use_keeps_the_recorded_history,
     add_with_itself,
@@ -234,6 +257,8 @@ PROGRAMS: list[Callable[[Any], Any]] = [
     retained_view_after_a_no_grad_change_of_its_base,
     max_of_an_empty_no_grad_view_after_its_base_changed,
     retain_grad_on_a_view_of_a_no_grad_view_after_its_base_changed,
+    norms_at_zeros_and_ties,
+    std_of_constant_values,
 ]
 
 

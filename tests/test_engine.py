@@ -1812,6 +1812,22 @@ def test_a_product_s_gradient_depends_on_an_operand_set_to_require_grad_after_it
         results.append(b.grad.detach().numpy())
     np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
 
+
+def test_a_hook_on_a_piece_that_got_no_gradient_is_called_with_none() -> None:
+    """As in torch: when backward runs a split's node, the hooks of the pieces that got no
+    gradient are called with None, and a hook may not replace that None with a tensor."""
+    torch = pytest.importorskip("torch")
+    for library in (tinygrad_edu, torch):
+        x = library.zeros(3, dtype=library.float64, requires_grad=True)
+        first, second, _ = x.split(1)
+        seen: list[Any] = []
+        second.register_hook(seen.append)
+        first.sum().backward(retain_graph=True)
+        assert seen == [None]
+        second.register_hook(lambda gradient: library.ones(1, dtype=library.float64))
+        with pytest.raises(RuntimeError, match="can't replace a None gradient"):
+            first.sum().backward()
+
 # --------------------------------------------------------------------------------------------
 # The graph and Python's cyclic garbage collector (graph_gc.py).
 # --------------------------------------------------------------------------------------------

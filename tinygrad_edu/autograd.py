@@ -17,7 +17,7 @@ Each step costs time proportional to the size of the graph.
 from __future__ import annotations
 
 import warnings
-from typing import Callable, Sequence, Union
+from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
@@ -271,22 +271,31 @@ def _capture(node: Context, slots: list[Tensor | None], targets: set[Edge],
             captured[(node, index)] = grad
 
 
-def _run_hooks(hooks: list[Callable[[Tensor], Tensor | None]], grad: Tensor) -> Tensor:
-    """Call each hook with the gradient; a hook that returns a Tensor replaces it."""
+def _run_hooks(hooks: list[Callable[[Any], Tensor | None]], grad: Any) -> Any:
+    """Call each hook with the gradient (a Tensor, or None for an output of a node with
+    several that got none); a hook that returns a Tensor replaces it."""
     for hook in hooks:
         replaced = hook(grad)
-        grad = grad if replaced is None else replaced
+        if replaced is not None:
+            if grad is None:
+                raise RuntimeError(
+                    "can't replace a None gradient with a non-None value: this hook's tensor "
+                    "got no gradient in this backward; return None when the hook gets None"
+                )
+            grad = replaced
     return grad
 
 
 def _before_node(node: Context, slots: list[Tensor | None], create_graph: bool) -> None:
     """The gradients of the node's outputs are complete: run the tensor hooks registered on
-    each output, and give it to a tensor that asked for ``retain_grad``."""
+    each output, and give it to a tensor that asked for ``retain_grad``. As in torch, the hooks
+    of an output that got no gradient (another piece of a split) are called with None; what
+    they return becomes its gradient."""
     for index, grad in enumerate(slots):
-        if grad is None:
-            continue
         if node.hooks is not None and index in node.hooks:
             grad = slots[index] = _run_hooks(node.hooks[index], grad)
+        if grad is None:
+            continue
         reference = None if node.retained is None else node.retained.get(index)
         retained = None if reference is None else reference()
         if retained is not None:

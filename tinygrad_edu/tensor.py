@@ -1195,14 +1195,20 @@ class Tensor:
             >>> tge.tensor([[1.0, 2.0], [3.0, 6.0]]).std(0, False)
             tensor([1., 2.])
         """
-        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+        variance = self.var(dim, unbiased, keepdim, correction=correction)
+        # Where the variance is 0 (constant values) the gradient is 0, as in torch, not the
+        # 0 / 0 of sqrt's derivative: a where picks it, as in norm.
+        nonzero = variance != 0
+        return variance.where(nonzero, 1.0).sqrt().where(nonzero, 0.0)
 
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
         """The p-norm over ``dim`` (all elements by default): (Σ |x|^p)^(1/p); p=2 ("fro") is
         the Euclidean length, p=1 the sum of magnitudes, p=inf the largest magnitude.
 
         The 2-norm is sqrt(Σ x²), with gradient x / norm; where the norm is 0 the gradient is
-        0, as in torch (a ``where`` picks it, so no 0 / 0 is computed).
+        0, as in torch (a ``where`` picks it, so no 0 / 0 is computed). So for any p: 0 where the
+        norm is 0, and at zero elements. The inf-norm shares its gradient equally among tied
+        largest magnitudes, as torch's does (``max(dim)`` would give it to one of them).
 
         Example:
             >>> import tinygrad_edu as tge
@@ -1219,12 +1225,22 @@ class Tensor:
         if p == 1:
             return self.abs().sum(dim, keepdim)
         if p == math.inf:
-            if dim is None:
-                return self.abs().max()
-            return self.abs().max(dim, keepdim).values
+            axes = normalize_dims(dim, self.ndim, "norm")
+            if any(self.shape[axis] == 0 for axis in axes):
+                raise RuntimeError(
+                    f"linalg.vector_norm cannot compute the inf norm on an empty tensor because "
+                    f"the operation does not have an identity (shape {tuple(self.shape)}, dim "
+                    f"{dim}); reduce over dimensions that are not empty"
+                )
+            return ops.Max.apply(self.abs(), axes=axes, keepdim=keepdim, spread_ties=True)
         if isinstance(p, str) or p <= 0:
             raise ValueError(f"norm: p must be 'fro' or a number > 0 (got {p!r})")
-        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+        magnitudes = self.abs()
+        nonzero_elements = magnitudes != 0  # |0|^p, and its derivative for p < 1, would be 0/inf
+        powers = (magnitudes.where(nonzero_elements, 1.0) ** p).where(nonzero_elements, 0.0)
+        total = powers.sum(dim, keepdim)
+        nonzero = total != 0
+        return (total.where(nonzero, 1.0) ** (1.0 / p)).where(nonzero, 0.0)
 
     def _check_reducible(self, axes: tuple[int, ...] | None, op: str) -> None:
         """Raise torch's errors for a max/min/argmax/argmin over nothing.
@@ -1532,8 +1548,14 @@ class Tensor:
         if self.ndim == 0:
             raise IndexError("unbind: Dimension specified as 0 but tensor has no dimensions")
         (axis,) = normalize_dims(dim, self.ndim, "unbind")
-        pieces = self._split_into(axis, (1,) * self.shape[axis])
-        return tuple([piece.squeeze(axis) for piece in pieces])
+        if self.shape[axis] == 0:
+            return ()
+        slices: tuple[Tensor, ...] = ops.Unbind.apply(self, dim=axis)
+        leading = (slice(None),) * axis
+        for index, piece in enumerate(slices):
+            mark_view(piece, self, view_of_region(leading + (index, Ellipsis)),
+                      one_of_several=True)
+        return slices
 
     def _split_into(self, axis: int, sizes: tuple[int, ...]) -> tuple[Tensor, ...]:
         """The pieces of ``sizes`` elements along ``axis``, one ``Split`` op, each a view."""

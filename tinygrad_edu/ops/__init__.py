@@ -40,6 +40,7 @@ from tinygrad_edu.ops.movement import (
     Reshape,
     SetItem,
     Split,
+    Unbind,
     WriteView,
 )
 from tinygrad_edu.ops.normalization import Normalize
@@ -63,7 +64,7 @@ __all__ = [
     "MaxDim", "Maximum", "Mul", "Neg", "Pad", "Permute", "Pow", "Relu", "ReluGradient", "Reshape",
     "Normalize",
     "Scatter", "ScatterAdd", "SetItem", "Sigmoid", "Sign", "Sin", "Softmax", "Softplus", "Split",
-    "Sqrt", "Sum", "Tanh", "Where", "WriteView",
+    "Sqrt", "Sum", "Tanh", "Unbind", "Where", "WriteView",
     # pooling
     "AdaptiveAvgPool2d", "AdaptiveAvgPool2dGradient", "AdaptiveMaxPool2d", "AvgPool2d",
     "AvgPool2dGradient", "MaxPool2d", "MaxPoolGradient",

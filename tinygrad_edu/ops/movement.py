@@ -236,6 +236,29 @@ class Split(Function):
         return Cat.apply(*grad_outputs, dim=ctx.dim)
 
 
+class Unbind(Function):
+    """(out_0, out_1, ...) = the slices of a along ``dim``, with that dim removed: one output
+    per index, each a view of a (no copy). ``x.unbind(0)`` is ``(x[0], x[1], ...)`` made by one
+    op, as in torch, so that the slices are the outputs of one node, like ``Split``'s pieces.
+
+    dout_k/da = 1 on slice k of a and 0 elsewhere, so the gradient of a is the slices'
+    gradients stacked back along ``dim`` (a slice that got none gets zeros from the engine).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, *, dim: int) -> tuple[np.ndarray, ...]:
+        ctx.dim = dim
+        leading = (slice(None),) * dim
+        # (The Ellipsis keeps a slice of a vector a 0-d view, not a NumPy scalar copy.)
+        return tuple([a[leading + (index, Ellipsis)] for index in range(a.shape[dim])])
+
+    @staticmethod
+    def backward(ctx: Context, *grad_outputs: Tensor) -> Tensor:
+        # da = the slices' gradients, each given back its dim, joined along dim (Cat and
+        # unsqueeze are differentiable, so double backward works).
+        return Cat.apply(*[grad.unsqueeze(ctx.dim) for grad in grad_outputs], dim=ctx.dim)
+
+
 class Pad(Function):
     """out = a surrounded by ``value``; ``widths`` is NumPy's ((before, after), ...) per axis.
 
