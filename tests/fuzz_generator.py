@@ -63,7 +63,8 @@ FAMILIES: dict[str, str] = {
     "pow": "x ** scalar (exponents 0 to 3, fractional, negative), scalar ** x, x ** y, sqrt",
     "transcendental": "exp, log, log1p, tanh, sigmoid, sin, cos",
     "piecewise": "relu, abs, sign, clamp, maximum, minimum, comparisons (> <) and where",
-    "reduction": "sum, mean, var (correction 0 and 1), logsumexp, max(), min(); dim and keepdim",
+    "reduction": "sum, mean, var and std (correction 0 and 1), norm (p = 0.5, 1, 2, 3, inf), "
+                 "logsumexp, max(), min(); dim and keepdim",
     "max_dim": "max(dim) and min(dim): two outputs, (values, indices)",
     "softmax": "softmax and log_softmax",
     "view": "reshape, transpose, permute, T, unsqueeze, squeeze, expand, flatten, detach, clone",

@@ -187,20 +187,25 @@ def draw_where(draw: st.DrawFn, builder: ProgramBuilder, name: str) -> None:
 
 
 def draw_reduction(draw: st.DrawFn, builder: ProgramBuilder) -> None:
-    """sum, mean, var, logsumexp, max(), min()."""
+    """sum, mean, var, std, norm (p = 0.5, 1, 2, 3, inf), logsumexp, max(), min()."""
     name = pick(draw, builder.floats())
     if name is None:
         return
     ndim = len(builder.shape(name))
-    kind = draw(st.sampled_from(("sum_all", "sum", "mean", "mean_all", "var", "logsumexp",
-                                 "max_all", "min_all")))
+    kind = draw(st.sampled_from(("sum_all", "sum", "mean", "mean_all", "var", "std", "norm",
+                                 "logsumexp", "max_all", "min_all")))
     keepdim = draw(st.booleans())
     if kind in ("sum_all", "mean_all"):
         builder.add(kind, [name])
     elif kind in ("max_all", "min_all"):
         if builder.without_near_ties(name):
             builder.add(kind, [name], exact=builder.exact[name])
-    elif kind == "var":
+    elif kind == "norm":
+        dim = None if rarely(draw, 3) else draw_dims(draw, ndim)
+        p = draw(st.sampled_from((0.5, 1, 2, 3, math.inf)))
+        if p != math.inf or builder.without_near_ties(name):
+            builder.add(kind, [name], {"p": p, "dim": dim, "keepdim": keepdim})
+    elif kind in ("var", "std"):
         dim = None if rarely(draw, 3) else draw_dims(draw, ndim)
         correction = draw(st.sampled_from((1, 0)))
         if (dim is None or ndim == 0) and math.prod(builder.shape(name)) <= correction:

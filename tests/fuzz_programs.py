@@ -13,6 +13,7 @@ This module imports torch: import it after ``pytest.importorskip("torch")``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -171,6 +172,8 @@ def param_source(value: Any, lib_name: str) -> str:
         return repr(value.tolist())
     if isinstance(value, list):
         return "[" + ", ".join(param_source(item, lib_name) for item in value) + "]"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"float({str(value)!r})"  # inf and nan are no Python literals
     return repr(value)
 
 
@@ -375,6 +378,11 @@ OP_SPECS: list[OpSpec] = [
     OpSpec("var", "reduction", "{0}.var(dim={dim}, keepdim={keepdim}, correction={correction})",
            lambda lib, a, p: a[0].var(dim=p["dim"], keepdim=p["keepdim"],
                                       correction=p["correction"])),
+    OpSpec("std", "reduction", "{0}.std(dim={dim}, keepdim={keepdim}, correction={correction})",
+           lambda lib, a, p: a[0].std(dim=p["dim"], keepdim=p["keepdim"],
+                                      correction=p["correction"])),
+    OpSpec("norm", "reduction", "{0}.norm(p={p}, dim={dim}, keepdim={keepdim})",
+           lambda lib, a, p: a[0].norm(p=p["p"], dim=p["dim"], keepdim=p["keepdim"])),
     OpSpec("logsumexp", "reduction", "{0}.logsumexp(dim={dim}, keepdim={keepdim})",
            lambda lib, a, p: a[0].logsumexp(dim=p["dim"], keepdim=p["keepdim"])),
     OpSpec("max_all", "reduction", "{0}.max()", lambda lib, a, p: a[0].max()),
