@@ -289,8 +289,8 @@ def _run_hooks(hooks: list[Callable[[Any], Tensor | None]], grad: Any) -> Any:
 def _before_node(node: Context, slots: list[Tensor | None], create_graph: bool) -> None:
     """The gradients of the node's outputs are complete: run the tensor hooks registered on
     each output, and give it to a tensor that asked for ``retain_grad``. As in torch, the hooks
-    of an output that got no gradient (another piece of a split) are called with None; what
-    they return becomes its gradient."""
+    of an output that got no gradient (another piece of a split) are called with None, and
+    must return None (``_run_hooks`` refuses a tensor there)."""
     for index, grad in enumerate(slots):
         if node.hooks is not None and index in node.hooks:
             grad = slots[index] = _run_hooks(node.hooks[index], grad)
