@@ -238,6 +238,14 @@ def std_of_constant_values(T: Any) -> Any:
             gradients_of(T, [[1.0, 1.0], [1.0, 2.0]], lambda x: x.std(dim=1)))
 
 
+def argmax_of_all_elements_with_keepdim(T: Any) -> Any:
+    """argmax/argmin over all elements with keepdim=True keep every dim with size 1, as in
+    torch (the result was 0-d; found by the differential fuzzer)."""
+    x = T.tensor([[[0.5, 2.0], [-1.0, 3.0]]], dtype=T.float64)
+    return [(list(result.shape), result.tolist())
+            for result in (x.argmax(dim=None, keepdim=True), x.argmin(keepdim=True))]
+
+
 PROGRAMS: list[Callable[[Any], Any]] = [
     in_place_after_use_keeps_the_recorded_history,
     add_with_itself,
@@ -259,6 +267,7 @@ PROGRAMS: list[Callable[[Any], Any]] = [
     retain_grad_on_a_view_of_a_no_grad_view_after_its_base_changed,
     norms_at_zeros_and_ties,
     std_of_constant_values,
+    argmax_of_all_elements_with_keepdim,
 ]
 
 

@@ -1306,9 +1306,9 @@ class Tensor:
 
         NumPy, like torch, returns the first extreme, and the first NaN if there is one.
         """
-        if dim is None:
+        if dim is None:  # keepdim: every dim kept with size 1, as torch does
             self._check_reducible(None, op)
-            return ops.IndexOfExtreme.apply(self, find=find, axis=None, keepdims=False)
+            return ops.IndexOfExtreme.apply(self, find=find, axis=None, keepdims=keepdim)
         axes = normalize_dims(dim, self.ndim, op)
         if not axes:  # a 0-d tensor: its one element is at index 0
             return ops.IndexOfExtreme.apply(self, find=find, axis=None, keepdims=False)

@@ -79,5 +79,5 @@ class IndexOfExtreme(NoGradientFunction):
     def forward(ctx: Context, a: np.ndarray, *, find: Callable[..., Any], axis: int | None,
                 keepdims: bool) -> np.ndarray:
         if axis is None:
-            return np.asarray(find(a), dtype=np.int64)
+            return np.asarray(find(a, keepdims=keepdims), dtype=np.int64)
         return find(a, axis=axis, keepdims=keepdims).astype(np.int64)
