@@ -62,12 +62,13 @@ FAMILIES: dict[str, str] = {
     "arithmetic": "+ - * / and unary minus, with tensors (broadcasting) and Python scalars",
     "pow": "x ** scalar (exponents 0 to 3, fractional, negative), scalar ** x, x ** y, sqrt",
     "transcendental": "exp, log, log1p, tanh, sigmoid, sin, cos",
-    "piecewise": "relu, abs, sign, clamp, maximum, minimum, comparisons (> <) and where",
+    "piecewise": "relu, abs, sign, sgn, clamp, maximum, minimum, comparisons (> <) and where",
     "reduction": "sum, mean, var and std (correction 0 and 1), norm (p = 0.5, 1, 2, 3, inf), "
                  "logsumexp, max(), min(); dim and keepdim",
-    "max_dim": "max(dim) and min(dim): two outputs, (values, indices)",
+    "max_dim": "max(dim) and min(dim): two outputs, (values, indices); argmax and argmin",
     "softmax": "softmax and log_softmax",
-    "view": "reshape, transpose, permute, T, unsqueeze, squeeze, expand, flatten, detach, clone",
+    "view": "reshape, transpose, permute, T, t(), unsqueeze, squeeze, expand, flatten, detach, "
+            "clone",
     "noop_view": "view ops that map every element to itself: reshape(x.shape), transpose(0, 0), "
                  "squeeze of a dim that is not 1, T of a vector...",
     "view_method": "Tensor.view (torch refuses to view memory that is not contiguous)",

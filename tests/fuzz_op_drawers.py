@@ -128,15 +128,15 @@ def draw_comparison(draw: st.DrawFn, builder: ProgramBuilder, name: str) -> str 
 
 
 def draw_piecewise(draw: st.DrawFn, builder: ProgramBuilder) -> None:
-    """relu, abs, sign, clamp, maximum, minimum, comparisons and where."""
+    """relu, abs, sign, sgn, clamp, maximum, minimum, comparisons and where."""
     name = pick(draw, builder.floats())
     if name is None:
         return
     shape = builder.shape(name)
     exact = builder.exact[name]
-    kind = draw(st.sampled_from(("relu", "where", "abs", "sign", "clamp", "maximum", "minimum",
-                                 "compare")))
-    if kind in ("relu", "abs", "sign"):
+    kind = draw(st.sampled_from(("relu", "where", "abs", "sign", "sgn", "clamp", "maximum",
+                                 "minimum", "compare")))
+    if kind in ("relu", "abs", "sign", "sgn"):
         if builder.away_from(name, [0.0]):
             builder.add(kind, [name], exact=exact)
     elif kind == "clamp":
@@ -218,11 +218,16 @@ def draw_reduction(draw: st.DrawFn, builder: ProgramBuilder) -> None:
 
 
 def draw_max_dim(draw: st.DrawFn, builder: ProgramBuilder) -> None:
-    """``values, indices = x.max(dim)`` (or min)."""
+    """``values, indices = x.max(dim)`` (or min), and ``x.argmax(dim)`` (or argmin, over all
+    elements when dim is None)."""
     name = pick(draw, builder.floats())
     if name is None or not builder.without_near_ties(name):
         return
-    kind = draw(st.sampled_from(("max_dim", "min_dim")))
+    kind = draw(st.sampled_from(("max_dim", "min_dim", "argmax", "argmin")))
+    if kind in ("argmax", "argmin"):
+        dim = None if rarely(draw, 3) else draw_dim(draw, len(builder.shape(name)))
+        builder.add(kind, [name], {"dim": dim, "keepdim": draw(st.booleans())}, exact=True)
+        return
     params = {"dim": draw_dim(draw, len(builder.shape(name))), "keepdim": draw(st.booleans())}
     builder.add(kind, [name], params, outputs=2, exact=builder.exact[name])
 
@@ -254,7 +259,7 @@ def is_identity_view(kind: str, params: dict[str, Any], shape: tuple[int, ...]) 
         return params["dim0"] % max(ndim, 1) == params["dim1"] % max(ndim, 1)
     if kind == "permute":
         return list(params["dims"]) == list(range(ndim))
-    if kind == "T":
+    if kind in ("T", "t"):
         return ndim <= 1
     if kind == "squeeze_all":
         return 1 not in shape
@@ -281,7 +286,7 @@ def draw_view_params(
         return {"dim0": draw_dim(draw, ndim), "dim1": draw_dim(draw, ndim)}
     if kind == "permute":
         return {"dims": tuple(draw(st.permutations(range(ndim))))}
-    if kind == "T":
+    if kind in ("T", "t"):
         return {} if ndim <= 2 else None
     if kind == "unsqueeze":
         return {"dim": draw(st.integers(-ndim - 1, ndim))}
@@ -300,13 +305,13 @@ def draw_view_params(
     return {}
 
 
-VIEW_KINDS = ("reshape", "transpose", "flatten", "permute", "T", "unsqueeze", "clone",
+VIEW_KINDS = ("reshape", "transpose", "flatten", "permute", "T", "t", "unsqueeze", "clone",
               "squeeze_all", "squeeze", "expand", "detach")
 
 
 def draw_view(draw: st.DrawFn, builder: ProgramBuilder) -> None:
-    """reshape, transpose, permute, T, unsqueeze, squeeze, expand, flatten, detach, clone
-    (identity views are the family ``noop_view``)."""
+    """reshape, transpose, permute, T, t(), unsqueeze, squeeze, expand, flatten, detach,
+    clone (identity views are the family ``noop_view``)."""
     name = pick(draw, builder.tensors())
     if name is None:
         return
