@@ -246,6 +246,19 @@ def argmax_of_all_elements_with_keepdim(T: Any) -> Any:
             for result in (x.argmax(dim=None, keepdim=True), x.argmin(keepdim=True))]
 
 
+def a_bad_dim_of_a_stale_piece_of_split(T: Any) -> Any:
+    """A piece of split whose base then changed in place under no_grad: an op on it with a bad
+    dim raises the view's error first, as torch does (it raised the dim's IndexError; found
+    by the long fuzz run with seed 9090)."""
+    x = T.zeros(1, 1, dtype=T.float64, requires_grad=True)
+    (piece,) = x.split(1, dim=0)
+    with T.no_grad():
+        x.zero_()
+    return [outcome(use, T) for use in (lambda T: piece.sum(dim=2),
+                                        lambda T: piece.transpose(0, 5),
+                                        lambda T: piece.squeeze(4))]
+
+
 PROGRAMS: list[Callable[[Any], Any]] = [
     in_place_after_use_keeps_the_recorded_history,
     add_with_itself,
@@ -268,6 +281,7 @@ PROGRAMS: list[Callable[[Any], Any]] = [
     norms_at_zeros_and_ties,
     std_of_constant_values,
     argmax_of_all_elements_with_keepdim,
+    a_bad_dim_of_a_stale_piece_of_split,
 ]
 
 

@@ -505,6 +505,14 @@ class Tensor:
         assert self._base is not None
         return self._requires_grad or self.grad_fn is not None or self._base._requires_grad
 
+    def _dims(self, dim: Any, op: str) -> tuple:
+        """``normalize_dims`` for this tensor's dims. torch checks a view's history before an
+        op's other arguments: with grad mode on, a view whose base changed in place gets its
+        history made again (or refused, with torch's error) before a bad ``dim`` is reported."""
+        if GradMode.enabled and self._view_fn is not None:
+            self._refresh_view()
+        return normalize_dims(dim, self.ndim, op)
+
     @property
     def is_leaf(self) -> bool:
         """True for tensors made by the user rather than computed by a recorded op."""
@@ -1116,7 +1124,7 @@ class Tensor:
     # --------------------------------------------------------------------------- reductions
     def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """Sum over ``dim`` (an int, a tuple, or None for all dimensions)."""
-        axes = normalize_dims(dim, self.ndim, "sum")
+        axes = self._dims(dim, "sum")
         return ops.Sum.apply(self, axes=axes, keepdim=keepdim)
 
     def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
@@ -1126,7 +1134,7 @@ class Tensor:
                 f"mean(): could not infer output dtype. Input dtype must be either a floating "
                 f"point or complex dtype. Got: {self.dtype}; convert with .float() first"
             )
-        axes = normalize_dims(dim, self.ndim, "mean")
+        axes = self._dims(dim, "mean")
         count = math.prod([self.shape[axis] for axis in axes])
         total = ops.Sum.apply(self, axes=axes, keepdim=keepdim)
         if count == 0:
@@ -1169,7 +1177,7 @@ class Tensor:
                 f"var: std and var only support floating point and complex dtypes, got "
                 f"{self.dtype}; convert with .float() first"
             )
-        axes = normalize_dims(dim, self.ndim, "var")
+        axes = self._dims(dim, "var")
         count = math.prod([self.shape[axis] for axis in axes])
         # torch's "reduction factor": input numel / output numel, 0 when the output is empty.
         output_numel = math.prod([size for axis, size in enumerate(self.shape) if axis not in axes])
@@ -1225,7 +1233,7 @@ class Tensor:
         if p == 1:
             return self.abs().sum(dim, keepdim)
         if p == math.inf:
-            axes = normalize_dims(dim, self.ndim, "norm")
+            axes = self._dims(dim, "norm")
             if any(self.shape[axis] == 0 for axis in axes):
                 raise RuntimeError(
                     f"linalg.vector_norm cannot compute the inf norm on an empty tensor because "
@@ -1277,7 +1285,7 @@ class Tensor:
                                  spread_ties=True)
         if isinstance(dim, Tensor):
             return self.maximum(dim)
-        axes = normalize_dims(dim, self.ndim, op)
+        axes = self._dims(dim, op)
         self._check_reducible(axes, op)
         axis = axes[0] if axes else 0
         values, indices = ops.MaxDim.apply(self, dim=axis, keepdim=keepdim)
@@ -1392,7 +1400,7 @@ class Tensor:
         """Merge dimensions start_dim..end_dim into one."""
         if self.ndim == 0:
             return self.reshape(1)
-        start, end = (normalize_dims(dim, self.ndim, "flatten")[0] for dim in (start_dim, end_dim))
+        start, end = (self._dims(dim, "flatten")[0] for dim in (start_dim, end_dim))
         if start > end:
             raise RuntimeError(
                 f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim}"
@@ -1419,8 +1427,8 @@ class Tensor:
         if self.ndim == 0:
             normalize_dims((dim0, dim1), 0, "transpose")
             return self.reshape(())
-        axis0 = normalize_dims(dim0, self.ndim, "transpose")[0]
-        axis1 = normalize_dims(dim1, self.ndim, "transpose")[0]
+        axis0 = self._dims(dim0, "transpose")[0]
+        axis1 = self._dims(dim1, "transpose")[0]
         order = list(range(self.ndim))
         order[axis0], order[axis1] = order[axis1], order[axis0]
         return self.permute(order)
@@ -1447,7 +1455,7 @@ class Tensor:
         if self.ndim == 0:
             normalize_dims(dim, 0, "squeeze")
             return self.reshape(())
-        (axis,) = normalize_dims(dim, self.ndim, "squeeze")
+        (axis,) = self._dims(dim, "squeeze")
         if self.shape[axis] != 1:
             return self.reshape(self.shape)  # a new view, as in torch
         return self.reshape(self.shape[:axis] + self.shape[axis + 1:])
@@ -1492,7 +1500,7 @@ class Tensor:
         if isinstance(sizes, int) and sizes < 0:
             raise RuntimeError(f"split expects split_size be non-negative, but got "
                                f"split_size={sizes}")
-        (axis,) = normalize_dims(dim, self.ndim, "split")
+        (axis,) = self._dims(dim, "split")
         size = self.shape[axis]
         if isinstance(sizes, int):
             if sizes == 0 and size != 0:
@@ -1530,7 +1538,7 @@ class Tensor:
             raise RuntimeError("chunk expects at least a 1-dimensional tensor (got a 0-d one)")
         if chunks <= 0:
             raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-        (axis,) = normalize_dims(dim, self.ndim, "chunk")
+        (axis,) = self._dims(dim, "chunk")
         size = self.shape[axis]
         if size == 0:
             return self._split_into(axis, (0,) * int(chunks))
@@ -1547,7 +1555,7 @@ class Tensor:
         """
         if self.ndim == 0:
             raise IndexError("unbind: Dimension specified as 0 but tensor has no dimensions")
-        (axis,) = normalize_dims(dim, self.ndim, "unbind")
+        (axis,) = self._dims(dim, "unbind")
         if self.shape[axis] == 0:
             return ()
         slices: tuple[Tensor, ...] = ops.Unbind.apply(self, dim=axis)
