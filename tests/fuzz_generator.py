@@ -74,12 +74,13 @@ FAMILIES: dict[str, str] = {
     "view_method": "Tensor.view (torch refuses to view memory that is not contiguous)",
     "basic_indexing": "ints, slices with steps, None and Ellipsis",
     "advanced_indexing": "int arrays (with repeats), constant bool masks, masks from comparisons",
-    "matmul": "@ with 1-D, 2-D and batched operands, both orders",
+    "matmul": "@ with 1-D, 2-D and batched operands, both orders; mm of two matrices",
     "join": "cat and stack",
     "split": "split (an int size or sections), chunk and unbind: several views of one tensor, "
              "one name each",
     "integer_dtypes": "int64, uint8 and bool inputs: sums, promotion, .double() and .float()",
-    "inplace_arithmetic": "add_, sub_, mul_, div_ with tensors (views, self) and scalars",
+    "inplace_arithmetic": "add_, sub_, mul_, div_ with tensors (views, self) and scalars; "
+                          "pow_ of 2 or 3",
     "inplace_fill": "zero_, fill_, copy_",
     "setitem": "t[index] = value (basic and advanced indices, masks, slices of t itself)",
     "retain_grad": "retain_grad, then .grad of the computed tensor",

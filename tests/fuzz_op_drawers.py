@@ -453,7 +453,8 @@ def draw_advanced_indexing(draw: st.DrawFn, builder: ProgramBuilder) -> None:
 
 
 def draw_matmul(draw: st.DrawFn, builder: ProgramBuilder) -> None:
-    """``a @ b`` with 1-D, 2-D and batched operands, the drawn value on either side."""
+    """``a @ b`` with 1-D, 2-D and batched operands, the drawn value on either side
+    (``a.mm(b)`` for two matrices, some of the time)."""
     name = pick(draw, [other for other in builder.floats() if 1 <= len(builder.shape(other))])
     if name is None:
         return
@@ -480,7 +481,8 @@ def draw_matmul(draw: st.DrawFn, builder: ProgramBuilder) -> None:
                               and len(builder.shape(right)) >= 3)
     if single_row_times_batch and not builder.grad_enabled:
         return  # in torch a view made in no_grad: a difference README.md lists
-    builder.add("matmul", [left, right])
+    two_matrices = len(builder.shape(left)) == 2 and len(builder.shape(right)) == 2
+    builder.add("mm" if two_matrices and draw(st.booleans()) else "matmul", [left, right])
 
 
 def same_except(shape: tuple[int, ...], axis: int) -> Callable[[tuple[int, ...]], bool]:

@@ -408,6 +408,7 @@ OP_SPECS: list[OpSpec] = [
     OpSpec("transpose", "view", "{0}.transpose({dim0}, {dim1})",
            lambda lib, a, p: a[0].transpose(p["dim0"], p["dim1"])),
     OpSpec("permute", "view", "{0}.permute({dims})", lambda lib, a, p: a[0].permute(p["dims"])),
+    OpSpec("mm", "matmul", "{0}.mm({1})", lambda lib, a, p: a[0].mm(a[1])),
     OpSpec("T", "view", "{0}.T", lambda lib, a, p: a[0].T),
     OpSpec("t", "view", "{0}.t()", lambda lib, a, p: a[0].t()),
     OpSpec("unsqueeze", "view", "{0}.unsqueeze({dim})",
@@ -458,6 +459,8 @@ OP_SPECS: list[OpSpec] = [
            lambda lib, a, p: a[0].mul_(p["scalar"])),
     OpSpec("div_scalar_", "inplace_arithmetic", "{0}.div_({scalar})",
            lambda lib, a, p: a[0].div_(p["scalar"])),
+    OpSpec("pow_scalar_", "inplace_arithmetic", "{0}.pow_({scalar})",
+           lambda lib, a, p: a[0].pow_(p["scalar"])),
     # In-place fills and copies.
     OpSpec("zero_", "inplace_fill", "{0}.zero_()", lambda lib, a, p: a[0].zero_()),
     OpSpec("fill_", "inplace_fill", "{0}.fill_({scalar})",

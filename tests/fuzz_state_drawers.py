@@ -96,13 +96,20 @@ def draw_operand_for(
 
 
 def draw_inplace_arithmetic(draw: st.DrawFn, builder: ProgramBuilder) -> None:
-    """add_, sub_, mul_, div_ with a tensor (possibly the target or a view of it) or a scalar."""
+    """add_, sub_, mul_, div_ with a tensor (possibly the target or a view of it) or a scalar;
+    pow_ with the exponent 2 or 3."""
     target = draw_inplace_target(draw, builder)
     if target is None:
         return
     shape = builder.shape(target)
     kind = draw(st.sampled_from(("add_", "sub_scalar_", "mul_", "add_alpha_", "sub_",
-                                 "add_scalar_", "mul_scalar_", "div_", "div_scalar_")))
+                                 "add_scalar_", "mul_scalar_", "div_", "div_scalar_",
+                                 "pow_scalar_")))
+    if kind == "pow_scalar_":
+        exponent = draw(st.sampled_from((2.0, 3.0)))
+        builder.add(kind, [target], {"scalar": exponent}, outputs=0, exact=exponent == 2.0,
+                    writes=target)
+        return
     if kind.endswith("scalar_"):
         scalars = NONZERO_SCALARS if kind == "div_scalar_" else SCALARS
         builder.add(kind, [target], {"scalar": draw(st.sampled_from(scalars))}, outputs=0,
