@@ -445,6 +445,8 @@ class Tensor:
 
         Reading it never makes a view's history again (nor raises): a view whose base was
         changed in place since it was made follows its base, as in torch."""
+        if self._view_fn is None:  # (not a view: the flag itself, without a call)
+            return self._requires_grad
         return self._requires_grad_as_recorded()
 
     @requires_grad.setter
@@ -467,7 +469,7 @@ class Tensor:
         made again from the base's new one (torch does the same). A view made in no_grad may
         not be used once its base's history changed that way (torch's error), nor may a piece
         of split that has a history: an op refuses it with grad mode on; ``history_asked``
-        (``is_leaf``, backward) refuses it in any mode."""
+        (``is_leaf``, ``retain_grad``, ``register_hook``, backward) refuses it in any mode."""
         base = self._base
         if base is None or self._view_fn is None or self._view_version == self._version.value:
             return
