@@ -33,7 +33,7 @@ from tinygrad_edu import (
     set_grad_enabled,
     tensor,
 )
-from tinygrad_edu.function import NUMBER_CONSTANTS, NUMBER_CONSTANTS_KEPT, Context, Function
+from tinygrad_edu.function import Context, Function
 
 # Python's own default recursion limit: the 150,000-op chain must run backward under it.
 PYTHON_DEFAULT_RECURSION_LIMIT = 1000
@@ -1827,59 +1827,6 @@ def test_a_hook_on_a_piece_that_got_no_gradient_is_called_with_none() -> None:
         second.register_hook(lambda gradient: library.ones(1, dtype=library.float64))
         with pytest.raises(RuntimeError, match="can't replace a None gradient"):
             first.sum().backward()
-
-# --------------------------------------------------------------------------------------------
-# Python numbers in arithmetic: one shared constant per number and dtype (number_constant).
-# --------------------------------------------------------------------------------------------
-
-
-def test_a_number_used_in_every_op_of_a_chain_is_one_read_only_constant() -> None:
-    x = float64_tensor([1.0, 2.0], requires_grad=True)
-    y = x
-    for _ in range(50):
-        y = y * 1.5
-    constants = set()
-    node = y.grad_fn
-    while node is not None:  # down the chain: each node's inputs are (previous value, 1.5)
-        previous, number = node.inputs
-        assert number._data.flags.writeable is False
-        constants.add(id(number))
-        node = previous.grad_fn
-    assert len(constants) == 1
-    y.sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), [1.5 ** 50] * 2)
-
-
-def test_zero_and_minus_zero_stay_different_numbers() -> None:
-    """-0.0 == 0.0 (and they hash alike): the sign of a zero is part of the shared key."""
-    x = float64_tensor([1.0, -2.0], requires_grad=False)
-    assert np.signbit((x * 0.0).numpy()).tolist() == [False, True]
-    assert np.signbit((x * -0.0).numpy()).tolist() == [True, False]
-    assert np.signbit((x * 0.0).numpy()).tolist() == [False, True]
-    assert (x + 0).dtype == tinygrad_edu.float64 and (x * 2).tolist() == [2.0, -4.0]
-
-
-def test_the_shared_number_constants_are_bounded_and_stay_correct() -> None:
-    x = float64_tensor([1.0], requires_grad=False)
-    for number in range(NUMBER_CONSTANTS_KEPT + 10):
-        assert (x + float(number)).item() == 1.0 + number
-    assert len(NUMBER_CONSTANTS) <= NUMBER_CONSTANTS_KEPT
-    assert np.isnan((x * float("nan")).item()) and np.isnan((x * float("nan")).item())
-    assert (x.float() * 3.0).dtype == tinygrad_edu.float32
-
-
-def test_in_place_arithmetic_with_a_number_leaves_the_shared_constant_alone() -> None:
-    x = float64_tensor([1.0, 2.0], requires_grad=True)
-    y = x * 2.0
-    y.mul_(2.0)
-    y.add_(2.0)
-    z = x.detach().clone()
-    z.mul_(2.0)
-    assert y.tolist() == [6.0, 10.0] and z.tolist() == [2.0, 4.0]
-    assert (float64_tensor([1.0], requires_grad=False) * 2.0).item() == 2.0
-    y.sum().backward()
-    assert x.grad.tolist() == [4.0, 4.0]
-
 
 # --------------------------------------------------------------------------------------------
 # The graph and Python's cyclic garbage collector (graph_gc.py).

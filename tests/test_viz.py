@@ -241,12 +241,11 @@ def test_to_dot_walks_a_long_chain_without_recursion() -> None:
     y = x
     for _ in range(3000):  # three times Python's default recursion limit
         y = y * 1.0
-    # Structure only: laying out 3,000 nodes takes Graphviz many seconds, and every kind of
+    # Structure only: laying out 6,000 nodes takes Graphviz many seconds, and every kind of
     # line in this text is already passed through `dot` by the tests above.
     nodes, edges = parse_dot(to_dot(y), check_with_dot=False)
     assert sum(label.startswith("MulBackward") for label in nodes.values()) == 3000
-    # Each op, x, and the number 1.0: one constant that every op shares (number_constant).
-    assert len(nodes) == 3000 + 1 + 1
+    assert len(nodes) == 3000 + 3000 + 1  # each op, its constant 1.0, and x
     assert len(edges) == 2 * 3000
 
 

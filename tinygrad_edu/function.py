@@ -19,7 +19,6 @@ backward cheap when it records nothing, so no op needs an array-level shortcut o
 
 from __future__ import annotations
 
-import math
 import weakref
 from typing import TYPE_CHECKING, Any, Callable, Sequence, Union
 
@@ -552,43 +551,6 @@ def constant(array: np.ndarray) -> Tensor:
     if CaptureState.recorder is not None:
         CaptureState.recorder.note_constant(array)
     return tensor_module.Tensor._wrap(array, False)
-
-
-# The constants made by ``number_constant``, by (number, dtype, is -0.0); emptied when full.
-NUMBER_CONSTANTS: dict[tuple[float, np.dtype, bool], Tensor] = {}
-NUMBER_CONSTANTS_KEPT = 256
-
-
-def number_constant(number: float, dtype: np.dtype) -> Tensor:
-    """A Python number in arithmetic (``y * 1.0001``, ``x + 1``) as a constant of ``dtype``.
-
-    Every call with the same number and dtype returns the same Tensor over one read-only
-    0-d array, made once: a loop of ``y = y * 1.0001`` then records one op per step rather
-    than an op and a new array and Tensor for the number (about 13 % of the time to build a
-    long chain, and nearly a quarter of its memory). Read-only, the shared array can never be
-    changed by mistake; nothing in the library writes into an op's inputs. -0.0 equals 0.0 as
-    a dictionary key, so the sign of a zero is part of the key. At most
-    ``NUMBER_CONSTANTS_KEPT`` constants are kept; when full, the cache starts afresh.
-
-    Example:
-        >>> import numpy as np
-        >>> two = number_constant(2.0, np.dtype("float32"))
-        >>> two is number_constant(2.0, np.dtype("float32")), two._data.flags.writeable
-        (True, False)
-        >>> number_constant(-0.0, np.dtype("float64")).item()
-        -0.0
-    """
-    key = (number, dtype, number == 0 and math.copysign(1.0, number) < 0)
-    tensor = NUMBER_CONSTANTS.get(key)
-    if tensor is None:
-        array = np.array(number, dtype=dtype)
-        array.setflags(write=False)
-        if len(NUMBER_CONSTANTS) >= NUMBER_CONSTANTS_KEPT:
-            NUMBER_CONSTANTS.clear()
-        tensor = NUMBER_CONSTANTS[key] = tensor_module.Tensor._wrap(array, False)
-    if CaptureState.recorder is not None:
-        CaptureState.recorder.note_constant(tensor._data)
-    return tensor
 
 
 # Imported last because tensor.py imports the ops, which import this module; only the module

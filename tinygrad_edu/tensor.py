@@ -26,8 +26,7 @@ import numpy as np
 
 from tinygrad_edu import devices, dtypes, ops, printing
 from tinygrad_edu.capture_state import CaptureState, refuse_in_capture
-from tinygrad_edu.function import (Context, Function, _run_unrecorded_binary, constant,
-                                   number_constant)
+from tinygrad_edu.function import Context, Function, _run_unrecorded_binary, constant
 from tinygrad_edu.grad_mode import GradMode, enable_grad
 from tinygrad_edu.size import Size
 from tinygrad_edu.ops.indexing import check_index
@@ -850,7 +849,7 @@ class Tensor:
             if (type(other) is float or type(other) is int) and dtype.kind == "f":
                 # The common case (x * 2.0, x + 1 on a floating tensor), taken first: the
                 # number takes x's dtype, as ``_operand`` gives it, so nothing is left to promote.
-                return self, number_constant(other, dtype)
+                return self, constant(np.array(other, dtype=dtype))
             other = self._operand(other)
         if self._data.dtype == other._data.dtype:
             return self, other
