@@ -154,6 +154,19 @@ def test_a_short_last_batch_gets_a_program_of_its_own() -> None:
     assert step.replays == 3 * 7 - 4
 
 
+def test_minus_zero_and_zero_as_arguments_get_programs_of_their_own() -> None:
+    """-0.0 == 0.0 (and they hash alike), but x * -0.0 and x * 0.0 differ in their zeros' signs."""
+    x = tge.tensor([1.0, -2.0])
+    scale = tge.jit(lambda values, factor: values * factor)
+    scale_by_first = tge.jit(lambda values, factors: values * factors[0])
+    for factor in (0.0, 0.0, 0.0, -0.0, -0.0, -0.0, 0.0):
+        expected = np.signbit((x * factor).numpy()).tolist()
+        assert np.signbit(scale(x, factor).numpy()).tolist() == expected
+        assert np.signbit(scale_by_first(x, (factor, 1.0)).numpy()).tolist() == expected
+    assert scale.programs == 2 and scale.replays == 3
+    assert scale_by_first.programs == 2 and scale_by_first.replays == 3
+
+
 def test_results_are_detached_copies_that_later_calls_do_not_overwrite() -> None:
     model = make_model(0)
     step = tge.jit(classification_step(model, make_optimizer("sgd", model)))

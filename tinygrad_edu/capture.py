@@ -28,10 +28,11 @@ the new program joins the old one. Calls of one jitted function run one at a tim
 What a step may do: any ops, modules and losses (with the exception below),
 ``loss.backward()``, ``optimizer.step()`` and ``zero_grad()`` of the built-in optimisers,
 dropout (its mask is drawn by an op, so each replay draws a fresh one from the same generator,
-exactly as eager steps would). Its arguments are
-Tensors or NumPy arrays that do not require grad (the data), or hashable Python values (part of
-the signature). It returns a Tensor, None, or a tuple, list or dict of Tensors; what it returns
-is always a detached copy, in the capture calls too.
+exactly as eager steps would). Its arguments are Tensors or NumPy arrays that do not require
+grad (the data), or hashable Python values (part of the signature: a new value captures again;
+numbers are told apart by how they are written too, so -0.0 and 0.0 get a program each). It
+returns a Tensor, None, or a tuple, list or dict of Tensors; what it returns is always a
+detached copy, in the capture calls too.
 
 What it may not do (the capture raises ``NotCapturableError``): read a value into Python inside
 the step (``.item()``, ``.tolist()``, ``bool(t)``, ``if t > 0:``, ``.numpy()``), backward with
@@ -187,13 +188,31 @@ def _signature(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, list
                     f"a jitted function's arguments are Tensors, NumPy arrays or hashable "
                     f"values (part of the cache key); got an unhashable {type(value).__name__}"
                 ) from None
-            key.append((name, "value", type(value), value))
+            key.append((name, "value", type(value), value, _spelling(value)))
             continue
         # Which earlier array argument this one is (the same object), if any.
         same_as = next((index for index, earlier in enumerate(arrays) if earlier is array), None)
         key.append((name, "array", array.shape, array.dtype.str, array.strides, same_as))
         arrays.append(array)
     return tuple(key), arrays
+
+
+def _spelling(value: Any) -> str | None:
+    """The repr of a number or of a tuple or frozenset (that may hold numbers), None otherwise.
+
+    Two argument values that compare equal share a program, but -0.0 == 0.0, and ``x * -0.0``
+    and ``x * 0.0`` differ in the signs of their zeros. Their reprs differ, so a float, complex
+    or NumPy number, or a tuple or frozenset of them at any depth, is also keyed by its repr.
+    (Two equal tuples or frozensets may be spelled differently: that costs a capture, nothing
+    else.)
+
+    Example:
+        >>> _spelling(-0.0), _spelling((1, 0.0)), _spelling("mean")
+        ('-0.0', '(1, 0.0)', None)
+    """
+    if isinstance(value, (float, complex, np.number, tuple, frozenset)):
+        return repr(value)
+    return None
 
 
 def jit(function: Callable[..., Any]) -> JittedFunction:
