@@ -549,6 +549,25 @@ def test_known_surface_differences_from_torch() -> None:
         tge.ones(2).norm(0)
 
 
+def test_float16_arithmetic_with_a_number_casts_the_number_to_float16_first() -> None:
+    # README, known differences: torch computes x * 1e5 in float32 and rounds once.
+    values = [1e-3, -2e-3]
+    with np.errstate(over="ignore"):
+        ours = (tge.tensor(values, dtype=tge.float16) * 1e5).tolist()
+    theirs = (torch.tensor(values, dtype=torch.float16) * 1e5).tolist()
+    assert ours == [np.inf, -np.inf]
+    assert theirs == [100.0625, -200.125]
+    # A number that float16 cannot hold exactly: a last bit apart.
+    assert (tge.tensor([4.81], dtype=tge.float16) * 0.1).tolist() == [0.480712890625]
+    assert (torch.tensor([4.81], dtype=torch.float16) * 0.1).tolist() == [0.48095703125]
+    # The way around it, and tensor-with-tensor arithmetic, agree with torch.
+    assert (tge.tensor(values, dtype=tge.float16).float() * 1e5).half().tolist() == theirs
+    assert (tge.tensor([4.81], dtype=tge.float16).float() * 0.1).half().tolist() == [0.48095703125]
+    assert (tge.tensor(values, dtype=tge.float16) * tge.tensor(3.0, dtype=tge.float16)).tolist() \
+        == (torch.tensor(values, dtype=torch.float16) * torch.tensor(3.0, dtype=torch.float16)
+            ).tolist()
+
+
 @pytest.mark.parametrize("exponent", [0, 0.0, "tensor"])
 def test_power_assignment_by_zero_has_torch_second_derivative(exponent: Any) -> None:
     # x ** 0 has a constant zero gradient only for a number exponent (torch's two formulas).
