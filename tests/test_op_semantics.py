@@ -903,3 +903,28 @@ def test_zero_power_gradient_is_constant_only_for_a_number_exponent() -> None:
             (gradient,) = module.autograd.grad(x ** power, x, create_graph=True)
             results.append((gradient.item(), gradient.requires_grad))
         assert results[0] == results[1], f"{exponent}: torch {results[0]}, ours {results[1]}"
+
+
+# A comparison with a Python number or a tensor of another dtype is made in the promoted dtype.
+COMPARED_DTYPES = ["float16", "float32", "float64", "int32", "int64", "uint8", "bool"]
+COMPARED_VALUES = [0.0, 0.1, 1.0, 16777217.0, 0.0999755859375, 1.5, -1.0, 255.0, 200.0]
+
+
+@pytest.mark.parametrize("dtype", COMPARED_DTYPES)
+@pytest.mark.parametrize("operator", ["__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"])
+def test_comparisons_promote_as_torch_does(dtype: str, operator: str) -> None:
+    """``tensor([0.1]) == 0.1`` is True in torch (0.1 becomes float32 first); comparing in
+    float64, as NumPy alone would, gives False. Numbers and 0-d and 1-d tensors of every dtype."""
+    with np.errstate(all="ignore"):
+        values = np.array(COMPARED_VALUES).astype(dtype)
+    ours, theirs = tinygrad_edu.tensor(values), torch.tensor(values)
+    numbers = [0, 1, -1, 255, 256, 0.1, 0.5, 1e5, 16777216.0, 2 ** 40, True, False,
+               float("inf"), float("nan"), -0.0, 3.3e38]
+    with np.errstate(all="ignore"):  # NumPy's overflow warnings of casts (torch is silent)
+        for number in numbers:
+            assert (getattr(ours, operator)(number).tolist()
+                    == getattr(theirs, operator)(number).tolist()), number
+        for other_dtype in COMPARED_DTYPES:
+            for other in (np.array(1.0).astype(other_dtype), np.ones(len(values), other_dtype)):
+                assert (getattr(ours, operator)(tinygrad_edu.tensor(other)).tolist()
+                        == getattr(theirs, operator)(torch.tensor(other)).tolist()), other.dtype

@@ -963,23 +963,33 @@ class Tensor:
                 "together"
             ) from None
 
+    def _compare_promoted(self, other: Any, comparison: np.ufunc) -> Tensor:
+        """A comparison (<, ==, ...) made in the dtype torch makes it in, the dtype arithmetic
+        would give (``_promoted``): ``x == 0.1`` compares a float32 x with 0.1 rounded to
+        float32, and an int32 tensor with a float32 one compares in float32. NumPy alone would
+        compare in float64, and ``tensor([0.1]) == 0.1`` would be False."""
+        if isinstance(other, (Tensor, bool, int, float, np.bool_, np.integer, np.floating)):
+            a, b = self._promoted(other)
+            return a._compare(b, comparison)
+        return self._compare(other, comparison)
+
     def __lt__(self, other: Any) -> Tensor:
-        return self._compare(other, np.less)
+        return self._compare_promoted(other, np.less)
 
     def __le__(self, other: Any) -> Tensor:
-        return self._compare(other, np.less_equal)
+        return self._compare_promoted(other, np.less_equal)
 
     def __gt__(self, other: Any) -> Tensor:
-        return self._compare(other, np.greater)
+        return self._compare_promoted(other, np.greater)
 
     def __ge__(self, other: Any) -> Tensor:
-        return self._compare(other, np.greater_equal)
+        return self._compare_promoted(other, np.greater_equal)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return self._compare(other, np.equal)
+        return self._compare_promoted(other, np.equal)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return self._compare(other, np.not_equal)
+        return self._compare_promoted(other, np.not_equal)
 
     def eq(self, other: Any) -> Tensor:
         """self == other, elementwise (a bool tensor)."""
