@@ -40,15 +40,16 @@ from tests.fuzz_programs import OPS, ArrayIndex, DType, Index
 
 
 def draw_arithmetic(draw: st.DrawFn, builder: ProgramBuilder) -> None:
-    """+ - * / with a tensor or a scalar, or unary minus."""
+    """+ - * / % with a tensor or a scalar, or unary minus."""
     name = pick(draw, builder.floats())
     if name is None:
         return
     shape = builder.shape(name)
     kind = draw(st.sampled_from(("add", "mul", "sub", "add_scalar", "mul_scalar", "neg",
-                                 "rsub_scalar", "div", "div_scalar", "rdiv_scalar")))
-    if kind in ("add", "mul", "sub", "div"):
-        divisor = kind == "div"
+                                 "rsub_scalar", "div", "div_scalar", "rdiv_scalar",
+                                 "remainder", "remainder_scalar")))
+    if kind in ("add", "mul", "sub", "div", "remainder"):
+        divisor = kind in ("div", "remainder")
         partner = draw_partner(
             draw, builder, lambda other: broadcasts(shape, other),
             lambda: draw_broadcast_shape(draw, shape),
@@ -63,7 +64,7 @@ def draw_arithmetic(draw: st.DrawFn, builder: ProgramBuilder) -> None:
         builder.add(kind, args, exact=exact)
     elif kind == "neg":
         builder.add("neg", [name], exact=builder.exact[name])
-    elif kind == "div_scalar":
+    elif kind in ("div_scalar", "remainder_scalar"):
         scalar = draw(st.sampled_from(NONZERO_SCALARS))
         builder.add(kind, [name], {"scalar": scalar})
     elif kind == "rdiv_scalar":

@@ -339,6 +339,9 @@ OP_SPECS: list[OpSpec] = [
     OpSpec("mul_scalar", "arithmetic", "{0} * {scalar}", lambda lib, a, p: a[0] * p["scalar"]),
     OpSpec("div_scalar", "arithmetic", "{0} / {scalar}", lambda lib, a, p: a[0] / p["scalar"]),
     OpSpec("rdiv_scalar", "arithmetic", "{scalar} / {0}", lambda lib, a, p: p["scalar"] / a[0]),
+    OpSpec("remainder", "arithmetic", "{0} % {1}", lambda lib, a, p: a[0] % a[1]),
+    OpSpec("remainder_scalar", "arithmetic", "{0} % {scalar}",
+           lambda lib, a, p: a[0] % p["scalar"]),
     # Powers.
     OpSpec("pow_scalar", "pow", "{0} ** {exponent}", lambda lib, a, p: a[0] ** p["exponent"]),
     OpSpec("rpow_scalar", "pow", "{base} ** {0}", lambda lib, a, p: p["base"] ** a[0]),

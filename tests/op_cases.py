@@ -119,6 +119,23 @@ def differences_away_from(*kinks: float) -> ElementStrategy:
     return st.one_of(*positive, *negative)
 
 
+# The remainder a % b jumps where a / b crosses an integer. Dividends k/4 + u (k odd, |u| at
+# most 0.05) with divisors ±0.5, ±1, ±2 (and the number 1.5 of the scalar case) keep
+# a / b at least 0.1 from an integer, so central differences never straddle a jump.
+REMAINDER_DIVISORS = (-2.0, -1.0, -0.5, 0.5, 1.0, 2.0)
+
+
+def remainder_dividends() -> ElementStrategy:
+    """Floats k/4 + u with k odd in [-11, 11] and |u| <= 0.05 (see ``REMAINDER_DIVISORS``)."""
+    return st.builds(lambda k, u: k / 4 + u, st.sampled_from(range(-11, 12, 2)),
+                     real_values(-0.05, 0.05))
+
+
+def remainder_divisors() -> ElementStrategy:
+    """One of ``REMAINDER_DIVISORS``."""
+    return st.sampled_from(REMAINDER_DIVISORS)
+
+
 # ---------------------------------------------------------------------------------------------
 # Shapes and arrays
 # ---------------------------------------------------------------------------------------------
@@ -405,6 +422,18 @@ ELEMENTWISE_CASES = [
         unary_inputs(real_values(-2.0, 2.0)),
     ),
     OpCase("neg", lambda a: -a, lambda torch, a: -a, unary_inputs()),
+    OpCase(
+        "remainder",
+        lambda a, b: a % b,
+        lambda torch, a, b: a % b,
+        binary_inputs(remainder_dividends(), remainder_divisors()),
+    ),
+    OpCase(
+        "remainder_scalar",
+        lambda a: a % 1.5,
+        lambda torch, a: a % 1.5,
+        unary_inputs(remainder_dividends()),
+    ),
     OpCase(
         "abs",
         lambda a: a.abs(),

@@ -835,6 +835,64 @@ CASES: dict[str, Case] = {
 }
 
 
+# ------------------------------------------------- rounding division, bitwise ops and shifts
+INTEGERS = [[12, -7, 5], [-128, 0, 3]]
+
+
+def integers(lib: ModuleType, dtype: str = "int64") -> Any:
+    """The 2x3 integers ``INTEGERS`` in ``dtype`` (wrapped around for unsigned ones)."""
+    return lib.tensor(INTEGERS).to(getattr(lib, dtype))
+
+
+def masks(lib: ModuleType) -> Any:
+    """A 2x3 bool tensor."""
+    return lib.tensor([[True, False, True], [False, False, True]])
+
+
+def changed(tensor: Any, name: str, *args: Any) -> Any:
+    """``tensor.name(*args)`` (an in-place method): its result, whether it is the same object,
+    and the tensor afterwards."""
+    result = getattr(tensor, name)(*args)
+    return result, result is tensor, tensor
+
+
+CASES.update({
+    "torch.floor_divide": lambda lib: (lib.floor_divide(const(lib), 0.75),
+                                       lib.floor_divide(integers(lib), -5),
+                                       lib.floor_divide(7, integers(lib, "int8") + 200)),
+    "torch.floor_divide (by zero)": lambda lib: lib.floor_divide(integers(lib), 0),
+    "torch.floor_divide (backward)": lambda lib: lib.floor_divide(x(lib), 0.5).sum().backward(),
+    "torch.remainder": lambda lib: (lib.remainder(x(lib), positive(lib)),
+                                    lib.remainder(integers(lib), -5),
+                                    lib.remainder(const(lib), -0.75)),
+    "torch.remainder (by zero)": lambda lib: lib.remainder(integers(lib, "int32"), 0),
+    "torch.bitwise_and": lambda lib: (lib.bitwise_and(integers(lib), 10),
+                                      lib.bitwise_and(masks(lib), lib.tensor(True)),
+                                      lib.bitwise_and(masks(lib), integers(lib, "int8"))),
+    "torch.bitwise_and (float)": lambda lib: lib.bitwise_and(integers(lib), 0.5),
+    "torch.bitwise_or": lambda lib: (lib.bitwise_or(integers(lib, "uint8"), 3),
+                                     lib.bitwise_or(masks(lib), ~masks(lib))),
+    "torch.bitwise_xor": lambda lib: (lib.bitwise_xor(integers(lib, "int16"), -1),
+                                      lib.bitwise_xor(masks(lib), True)),
+    "torch.bitwise_not": lambda lib: (lib.bitwise_not(integers(lib, "int8")),
+                                      lib.bitwise_not(masks(lib))),
+    "torch.Tensor.floor_divide": lambda lib: (const(lib).floor_divide(-0.5),
+                                              integers(lib).floor_divide(integers(lib) + 200)),
+    "torch.Tensor.floor_divide_": lambda lib: changed(const(lib), "floor_divide_", 0.75),
+    "torch.Tensor.remainder": lambda lib: (positive(lib).remainder(x(lib)),
+                                           integers(lib, "uint8").remainder(7)),
+    "torch.Tensor.remainder_": lambda lib: changed(integers(lib, "int16"), "remainder_", -3),
+    "torch.Tensor.bitwise_and": lambda lib: integers(lib).bitwise_and(integers(lib, "int8")),
+    "torch.Tensor.bitwise_and_": lambda lib: changed(integers(lib, "uint8"), "bitwise_and_",
+                                                     integers(lib)),
+    "torch.Tensor.bitwise_or": lambda lib: masks(lib).bitwise_or(False),
+    "torch.Tensor.bitwise_or_": lambda lib: changed(masks(lib), "bitwise_or_", ~masks(lib)),
+    "torch.Tensor.bitwise_xor": lambda lib: integers(lib).bitwise_xor(6),
+    "torch.Tensor.bitwise_xor_": lambda lib: changed(integers(lib, "int32"), "bitwise_xor_", 6),
+    "torch.Tensor.bitwise_not": lambda lib: integers(lib, "uint8").bitwise_not(),
+})
+
+
 # --------------------------------------------------------------------------- convolutions
 # Two images of two channels (4x5) and two signals of two channels (length 6), float64, with
 # values that are not all alike; weights a recorded leaf too.
@@ -884,9 +942,18 @@ SCATTER_OVERLOADS = ("torch's two overloads, (dim, index, src) and (dim, index, 
                      "value, as in torch); value= and reduce= (refused: deprecated in torch) by "
                      "keyword")
 
+NO_DOCUMENTED_PARAMETER = ("torch's docstring shows no parameter (bitwise_and() -> Tensor); "
+                           "torch takes the other operand by position, as ours does")
+
 # Where our parameters differ from torch's (as inspect.signature or torch's docstring shows
 # them): on purpose, or because torch's docstring names a parameter differently from torch.
 SIGNATURE_DIFFERENCES: dict[str, str] = {
+    "torch.Tensor.bitwise_and": NO_DOCUMENTED_PARAMETER,
+    "torch.Tensor.bitwise_and_": NO_DOCUMENTED_PARAMETER,
+    "torch.Tensor.bitwise_or": NO_DOCUMENTED_PARAMETER,
+    "torch.Tensor.bitwise_or_": NO_DOCUMENTED_PARAMETER,
+    "torch.Tensor.bitwise_xor": NO_DOCUMENTED_PARAMETER,
+    "torch.Tensor.bitwise_xor_": NO_DOCUMENTED_PARAMETER,
     "torch.arange": BY_POSITION.format("dtype (device, requires_grad)"),
     "torch.empty_like": BY_POSITION.format("dtype (device, requires_grad)"),
     "torch.eye": BY_POSITION.format("dtype (device, requires_grad)"),

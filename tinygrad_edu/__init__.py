@@ -68,11 +68,16 @@ from tinygrad_edu.free_functions import (
     add,
     argmax,
     argmin,
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
     clamp,
     cos,
     div,
     exp,
     flatten,
+    floor_divide,
     gather,
     log,
     log1p,
@@ -84,6 +89,7 @@ from tinygrad_edu.free_functions import (
     mul,
     pow,
     relu,
+    remainder,
     reshape,
     scatter,
     scatter_add,
@@ -156,6 +162,7 @@ __all__ += [
     "matmul", "max", "mean", "min", "mm", "normal", "pow", "randint", "relu", "reshape",
     "scatter", "scatter_add", "sigmoid", "sin", "sqrt", "squeeze", "sum", "tanh", "transpose",
     "unsqueeze",
+    "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "floor_divide", "remainder",
 ]
 
 # torch's convolutions as functions of the package (torch.conv2d is torch.nn.functional.conv2d).

@@ -97,3 +97,25 @@ def result_dtype(
     if (first_ndim == 0) != (second_ndim == 0):
         return second if first_ndim == 0 else first
     return np.promote_types(first, second)
+
+
+def can_cast_in_place(source: np.dtype, target: np.dtype) -> bool:
+    """Whether a result of dtype ``source`` may be written into a tensor of dtype ``target``
+    (an in-place op, ``out=``), by torch's rule: integers go into any integer dtype (wrapping
+    around: a uint8 tensor ``+=`` an int64 one stays uint8), floats into any float dtype; a float
+    never goes into integers, nor anything but a bool into bools. (NumPy's "same_kind" casting
+    also refuses int64 into uint8.)
+
+    Example:
+        >>> can_cast_in_place(np.dtype("int64"), np.dtype("uint8"))
+        True
+        >>> can_cast_in_place(np.dtype("float32"), np.dtype("int64"))
+        False
+    """
+    if target.kind == "b":
+        return source.kind == "b"
+    if target.kind in "iu":
+        return source.kind in "biu"
+    if target.kind == "f":
+        return source.kind in "biuf"
+    return True  # complex takes every number

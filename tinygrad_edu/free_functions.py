@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_edu import dtypes
 from tinygrad_edu.grad_mode import is_grad_enabled, no_grad
 from tinygrad_edu.tensor import Tensor
 
@@ -148,7 +149,7 @@ def write_out(result: Tensor, out: Tensor | None, op: str, inputs: tuple[Any, ..
             f"{op}(): Expected out tensor to have dtype {result.dtype}, but got {out.dtype} "
             "instead; a matrix product writes only into an out tensor of its own dtype"
         )
-    if not np.can_cast(result.dtype, out.dtype, casting="same_kind"):
+    if not dtypes.can_cast_in_place(result._data.dtype, out._data.dtype):
         raise RuntimeError(
             f"{op}(): result type {result.dtype} can't be cast to the desired output type "
             f"{out.dtype}; pass an out tensor of a wider dtype, or convert the inputs"
@@ -198,6 +199,47 @@ def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
 def div(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     """input / other, elementwise with broadcasting (``Tensor.div``)."""
     return write_out(tensor_input(input, "div").div(other), out, "div", (input, other))
+
+
+def floor_divide(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
+    """input // other, rounded toward -inf (``Tensor.floor_divide``)."""
+    return write_out(tensor_input(input, "floor_divide").floor_divide(other), out,
+                     "floor_divide", (input, other))
+
+
+def remainder(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
+    """input % other, with the sign of other (``Tensor.remainder``).
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> tge.remainder(tge.tensor([-7, 7]), 3)
+        tensor([2, 1])
+    """
+    return write_out(tensor_input(input, "remainder").remainder(other), out, "remainder",
+                     (input, other))
+
+
+def bitwise_and(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
+    """input & other, for integer and bool tensors (``Tensor.bitwise_and``)."""
+    return write_out(tensor_input(input, "bitwise_and").bitwise_and(other), out, "bitwise_and",
+                     (input, other))
+
+
+def bitwise_or(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
+    """input | other, for integer and bool tensors (``Tensor.bitwise_or``)."""
+    return write_out(tensor_input(input, "bitwise_or").bitwise_or(other), out, "bitwise_or",
+                     (input, other))
+
+
+def bitwise_xor(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
+    """input ^ other, for integer and bool tensors (``Tensor.bitwise_xor``)."""
+    return write_out(tensor_input(input, "bitwise_xor").bitwise_xor(other), out, "bitwise_xor",
+                     (input, other))
+
+
+def bitwise_not(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """~input, for integer and bool tensors (``Tensor.bitwise_not``)."""
+    return write_out(input.bitwise_not(), out, "bitwise_not", (input,))
 
 
 def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:

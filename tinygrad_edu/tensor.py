@@ -870,12 +870,74 @@ class Tensor:
         return apply_binary(ops.Add, a, b, "add")
 
     def __sub__(self, other: Any) -> Tensor:
+        self._refuse_bool_subtraction(other)
         a, b = self._promoted(other)
         return apply_binary(ops.Add, a, ops.Neg.apply(b), "sub")
 
     def __rsub__(self, other: Any) -> Tensor:
+        self._refuse_bool_subtraction(other)
         b, a = self._promoted(other)
         return apply_binary(ops.Add, a, ops.Neg.apply(b), "sub")
+
+    def _refuse_bool_subtraction(self, other: Any) -> None:
+        """torch refuses ``-`` with a bool operand (tensor or number), whatever the other is."""
+        if (self._data.dtype.kind == "b" or isinstance(other, (bool, np.bool_))
+                or (isinstance(other, Tensor) and other._data.dtype.kind == "b")):
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with a bool tensor or number is not supported "
+                "(as in torch). To invert a mask use `~` or `^ True`; to count, convert the "
+                "bools first with .long() or .float()"
+            )
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        a, b = self._division_operands(other, "floor_divide (//)")
+        return apply_binary(ops.FloorDivide, a, b, "floor_divide")
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        b, a = self._division_operands(other, "floor_divide (//)")
+        return apply_binary(ops.FloorDivide, a, b, "floor_divide")
+
+    def __mod__(self, other: Any) -> Tensor:
+        a, b = self._division_operands(other, "remainder (%)")
+        return apply_binary(ops.Remainder, a, b, "remainder")
+
+    def __rmod__(self, other: Any) -> Tensor:
+        b, a = self._division_operands(other, "remainder (%)")
+        return apply_binary(ops.Remainder, a, b, "remainder")
+
+    def _division_operands(self, other: Any, op: str) -> tuple[Tensor, Tensor]:
+        """Self and other promoted for ``//`` or ``%``, which torch does not define for bools."""
+        a, b = self._promoted(other)
+        if a.dtype.kind == "b":
+            raise NotImplementedError(
+                f"{op}: not defined for two bool operands (as in torch); convert them first "
+                "with .long()"
+            )
+        return a, b
+
+    def floor_divide(self, value: Any) -> Tensor:
+        """self // value: the quotient rounded toward -inf, as Python rounds it. Integers
+        divided by 0 raise; floats give inf or NaN. No derivative: a backward through it raises,
+        as in torch.
+
+        Example:
+            >>> import tinygrad_edu as tge
+            >>> tge.tensor([7, -7]) // 2, tge.tensor([7.5]) // -2
+            (tensor([ 3, -4]), tensor([-4.]))
+        """
+        return self // value
+
+    def remainder(self, divisor: Any) -> Tensor:
+        """self % divisor = self - (self // divisor) * divisor: the remainder with the
+        divisor's sign, as Python's. Its gradient is 1 for self and -(self // divisor) for the
+        divisor.
+
+        Example:
+            >>> import tinygrad_edu as tge
+            >>> tge.tensor([7, -7]) % 3, tge.tensor([7.5]) % -2
+            (tensor([1, 2]), tensor([-0.5000]))
+        """
+        return self % divisor
 
     def __mul__(self, other: Any) -> Tensor:
         a, b = self._promoted(other)
@@ -896,7 +958,32 @@ class Tensor:
         with np.errstate(invalid="ignore"):
             return apply_binary(ops.Mul, a._floating(), b ** -1, "div")
 
+    def _check_exponent(self, exponent: Any, op: str) -> None:
+        """torch's checks of ``self ** exponent`` before computing it: a Python integer as the
+        exponent of an integer tensor must be >= 0 and fit in its dtype (NumPy would wrap it
+        around: uint8 ** -2 would be uint8 ** 254), and bools have no power of a bool tensor."""
+        if (isinstance(exponent, (int, np.integer)) and not isinstance(exponent, (bool, np.bool_))
+                and self._data.dtype.kind in "iu"):
+            if exponent < 0:
+                raise RuntimeError(
+                    f"{op}: Integers to negative integer powers are not allowed; convert the "
+                    "base with .float() first"
+                )
+            if exponent > np.iinfo(self._data.dtype).max:
+                raise RuntimeError(
+                    f"{op}: the exponent {exponent} does not fit in the base's dtype "
+                    f"{self.dtype} (value cannot be converted without overflow); convert the "
+                    "base with .long() or .float() first"
+                )
+        if (isinstance(exponent, Tensor) and exponent._data.dtype.kind == "b"
+                and self._data.dtype.kind == "b"):
+            raise NotImplementedError(
+                f"{op}: a bool tensor has no power of a bool tensor (as in torch); convert one "
+                "of them with .long() first"
+            )
+
     def __pow__(self, exponent: Any) -> Tensor:
+        self._check_exponent(exponent, "pow")
         base, power = self._promoted(exponent)
         if base.dtype.kind != "f" and not isinstance(exponent, Tensor) and np.any(
                 power._data < 0):
@@ -910,10 +997,20 @@ class Tensor:
                             number_exponent=not isinstance(exponent, Tensor))
 
     def __rpow__(self, base: Any) -> Tensor:
+        if isinstance(base, (bool, np.bool_)) and self._data.dtype.kind == "b":
+            raise NotImplementedError(
+                "pow: a bool has no power of a bool tensor (as in torch); convert the tensor "
+                "with .long() first"
+            )
         power, base_tensor = self._promoted(base)
         return apply_binary(ops.Pow, base_tensor, power, "pow")
 
     def __neg__(self) -> Tensor:
+        if self._data.dtype.kind == "b":
+            raise RuntimeError(
+                "Negation, the `-` operator, on a bool tensor is not supported (as in torch); "
+                "to invert a mask use `~`"
+            )
         return ops.Neg.apply(self)
 
     # torch's method spellings of the operators, for code that writes ``x.add(y)``.
@@ -923,6 +1020,7 @@ class Tensor:
 
     def sub(self, other: Any, alpha: float = 1) -> Tensor:
         """self - alpha * other."""
+        self._refuse_bool_subtraction(other)
         return self - (other if alpha == 1 else self._operand(other) * alpha)
 
     def mul(self, other: Any) -> Tensor:
@@ -1015,14 +1113,97 @@ class Tensor:
         """self >= other, elementwise (a bool tensor)."""
         return self >= other
 
+    # ------------------------------------------- bitwise ops and shifts (no gradient)
+    def _integer_operands(self, other: Any, op: str, bool_allowed: bool = True
+                          ) -> tuple[Tensor, Tensor]:
+        """Self and other in their promoted dtype, for an op that exists only for integers (and
+        bools, where ``bool_allowed``): torch raises NotImplementedError for the others."""
+        a, b = self._promoted(other)
+        if a.dtype.kind not in ("biu" if bool_allowed else "iu"):
+            other_kind = other.dtype if isinstance(other, Tensor) else type(other).__name__
+            allowed = "integer or bool" if bool_allowed else "integer"
+            raise NotImplementedError(
+                f"{op}: defined for {allowed} tensors only; the operands ({self.dtype} and "
+                f"{other_kind}) compute in {a.dtype}. Convert them first, e.g. with .long()"
+            )
+        return a, b
+
     def __invert__(self) -> Tensor:
+        if self.dtype.kind not in "biu":
+            raise TypeError(
+                f"~ (bitwise_not) is defined for integer and bool tensors only, got {self.dtype}; "
+                "for a mask of a float tensor compare it first (x == 0)"
+            )
         return ops.Invert.apply(self)
 
+    def bitwise_not(self) -> Tensor:
+        """~self: logical not of bools, bitwise not of integers (no gradient)."""
+        return ~self
+
+    def _bitwise(self, other: Any, ufunc: np.ufunc, op: str, reflected: bool = False) -> Tensor:
+        """``ufunc(self, other)`` (``ufunc(other, self)`` when ``reflected``): &, | or ^ of
+        integer or bool operands in their promoted dtype."""
+        a, b = self._integer_operands(other, op)
+        if reflected:
+            a, b = b, a
+        return apply_binary(ops.Comparison, a, b, op, ufunc=ufunc)
+
+    def _shift(self, other: Any, function: type[Function], op: str,
+               reflected: bool = False) -> Tensor:
+        """``function`` (``LeftShift`` or ``RightShift``) of self by other (other by self when
+        ``reflected``), integers only, in their promoted dtype."""
+        a, b = self._integer_operands(other, op, bool_allowed=False)
+        if reflected:
+            a, b = b, a
+        return apply_binary(function, a, b, op)
+
     def __and__(self, other: Any) -> Tensor:
-        return self._compare(other, np.logical_and if self.dtype.kind == "b" else np.bitwise_and)
+        return self._bitwise(other, np.bitwise_and, "bitwise_and (&)")
+
+    def __rand__(self, other: Any) -> Tensor:
+        return self._bitwise(other, np.bitwise_and, "bitwise_and (&)", reflected=True)
 
     def __or__(self, other: Any) -> Tensor:
-        return self._compare(other, np.logical_or if self.dtype.kind == "b" else np.bitwise_or)
+        return self._bitwise(other, np.bitwise_or, "bitwise_or (|)")
+
+    def __ror__(self, other: Any) -> Tensor:
+        return self._bitwise(other, np.bitwise_or, "bitwise_or (|)", reflected=True)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return self._bitwise(other, np.bitwise_xor, "bitwise_xor (^)")
+
+    def __rxor__(self, other: Any) -> Tensor:
+        return self._bitwise(other, np.bitwise_xor, "bitwise_xor (^)", reflected=True)
+
+    def __lshift__(self, other: Any) -> Tensor:
+        return self._shift(other, ops.LeftShift, "bitwise_left_shift (<<)")
+
+    def __rlshift__(self, other: Any) -> Tensor:
+        return self._shift(other, ops.LeftShift, "bitwise_left_shift (<<)", reflected=True)
+
+    def __rshift__(self, other: Any) -> Tensor:
+        return self._shift(other, ops.RightShift, "bitwise_right_shift (>>)")
+
+    def __rrshift__(self, other: Any) -> Tensor:
+        return self._shift(other, ops.RightShift, "bitwise_right_shift (>>)", reflected=True)
+
+    def bitwise_and(self, other: Any) -> Tensor:
+        """self & other: logical and of bools, bitwise and of integers (no gradient)."""
+        return self & other
+
+    def bitwise_or(self, other: Any) -> Tensor:
+        """self | other: logical or of bools, bitwise or of integers (no gradient)."""
+        return self | other
+
+    def bitwise_xor(self, other: Any) -> Tensor:
+        """self ^ other: logical xor of bools, bitwise xor of integers (no gradient).
+
+        Example:
+            >>> import tinygrad_edu as tge
+            >>> tge.tensor([True, True]) ^ tge.tensor([True, False]), tge.tensor([6]) ^ 3
+            (tensor([False,  True]), tensor([5]))
+        """
+        return self ^ other
 
     def any(self) -> Tensor:
         """True if any element is nonzero (no gradient)."""
@@ -1815,13 +1996,14 @@ class Tensor:
                 f"match the "
                 f"broadcast shape {tuple(result.shape)}"
             )
-        if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
+        if not dtypes.can_cast_in_place(result._data.dtype, self._data.dtype):
             raise RuntimeError(
                 f"in-place {function.__name__}: result type {result.dtype} can't be cast to the "
                 f"desired output type {self.dtype}"
             )
         if self._data.size > 0:  # an empty expanded view is read-only, with nothing to write
-            np.copyto(self._data, result._data, casting="same_kind")
+            # (checked just above, by torch's rule: int64 into uint8 wraps around)
+            np.copyto(self._data, result._data, casting="unsafe")
             if recorder is not None:
                 recorder.note_write(self, result._data)
         self._version.value += 1
@@ -1887,7 +2069,11 @@ class Tensor:
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         """self -= alpha * other, in place."""
-        return self.add_(-self._operand(other), alpha)
+        self._refuse_bool_subtraction(other)
+        # Negated in the promoted dtype: -other in other's own dtype could wrap around
+        # (a uint8 255 would become 1, an int8 -128 stay -128).
+        _, other = self._promoted(other)
+        return self.add_(-other, alpha)
 
     def mul_(self, other: Any) -> Tensor:
         """self *= other, in place."""
@@ -1901,7 +2087,8 @@ class Tensor:
 
     def pow_(self, exponent: Any) -> Tensor:
         """self = self ** exponent, in place."""
-        _, power = self._promoted(exponent)
+        self._check_exponent(exponent, "pow_")
+        power = self._in_place_operand(exponent, "pow_")
         if self.dtype.kind != "f" and not isinstance(exponent, Tensor) and np.any(
                 power._data < 0):
             raise RuntimeError(
@@ -1928,6 +2115,76 @@ class Tensor:
 
     def __ipow__(self, exponent: Any) -> Tensor:
         return self.pow_(exponent)
+
+    def _in_place_operand(self, other: Any, op: str) -> Tensor:
+        """``other`` promoted with self, once torch's first check of an in-place op holds: the
+        promoted dtype must be writable into self's (``can_cast_in_place``)."""
+        promoted, other = self._promoted(other)
+        if not dtypes.can_cast_in_place(promoted._data.dtype, self._data.dtype):
+            raise RuntimeError(
+                f"{op}: result type {promoted.dtype} can't be cast to the desired output type "
+                f"{self.dtype}; use the operator out of place (x = x op y) to get the wider dtype"
+            )
+        return other
+
+    def floor_divide_(self, value: Any) -> Tensor:
+        """self //= value, in place."""
+        other = self._in_place_operand(value, "floor_divide_ (//=)")
+        self._division_operands(other, "floor_divide_ (//=)")
+        return self._inplace_binary(ops.FloorDivide, other, "floor_divide_")
+
+    def remainder_(self, divisor: Any) -> Tensor:
+        """self %= divisor, in place."""
+        other = self._in_place_operand(divisor, "remainder_ (%=)")
+        self._division_operands(other, "remainder_ (%=)")
+        return self._inplace_binary(ops.Remainder, other, "remainder_")
+
+    def _in_place_bitwise(self, other: Any, function: type[Function], op: str,
+                          bool_allowed: bool = True, **params: Any) -> Tensor:
+        """An in-place &, |, ^ (``Comparison`` with a ufunc) or shift: torch's cast check, then
+        the integer check, then the op on self's array. (Computed in self's dtype: the bits a
+        wider dtype would keep above self's width are cut off when written back anyway.)"""
+        other = self._in_place_operand(other, op)
+        self._integer_operands(other, op, bool_allowed)
+        return self._inplace_binary(function, other, op, **params)
+
+    def bitwise_and_(self, other: Any) -> Tensor:
+        """self &= other, in place."""
+        return self._in_place_bitwise(other, ops.Comparison, "bitwise_and_ (&=)",
+                                      ufunc=np.bitwise_and)
+
+    def bitwise_or_(self, other: Any) -> Tensor:
+        """self |= other, in place."""
+        return self._in_place_bitwise(other, ops.Comparison, "bitwise_or_ (|=)",
+                                      ufunc=np.bitwise_or)
+
+    def bitwise_xor_(self, other: Any) -> Tensor:
+        """self ^= other, in place."""
+        return self._in_place_bitwise(other, ops.Comparison, "bitwise_xor_ (^=)",
+                                      ufunc=np.bitwise_xor)
+
+    def __ifloordiv__(self, other: Any) -> Tensor:
+        return self.floor_divide_(other)
+
+    def __imod__(self, other: Any) -> Tensor:
+        return self.remainder_(other)
+
+    def __iand__(self, other: Any) -> Tensor:
+        return self.bitwise_and_(other)
+
+    def __ior__(self, other: Any) -> Tensor:
+        return self.bitwise_or_(other)
+
+    def __ixor__(self, other: Any) -> Tensor:
+        return self.bitwise_xor_(other)
+
+    def __ilshift__(self, other: Any) -> Tensor:
+        return self._in_place_bitwise(other, ops.LeftShift, "bitwise_left_shift_ (<<=)",
+                                      bool_allowed=False)
+
+    def __irshift__(self, other: Any) -> Tensor:
+        return self._in_place_bitwise(other, ops.RightShift, "bitwise_right_shift_ (>>=)",
+                                      bool_allowed=False)
 
     def fill_(self, value: Any) -> Tensor:
         """Set every element to ``value``, in place."""

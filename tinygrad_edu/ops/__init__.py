@@ -1,7 +1,10 @@
 """The primitive differentiable ops, one small ``Function`` subclass each."""
 
-from tinygrad_edu.ops.comparison import Comparison, IndexOfExtreme, Invert, Truth
+from tinygrad_edu.ops.comparison import (
+    Comparison, IndexOfExtreme, Invert, LeftShift, RightShift, Truth,
+)
 from tinygrad_edu.ops.convolution import Conv2d, Conv2dInputGradient, Conv2dWeightGradient
+from tinygrad_edu.ops.division import FloorDivide, Remainder
 from tinygrad_edu.ops.elementwise import (
     Add,
     Cast,
@@ -71,4 +74,6 @@ __all__ = [
 ]
 __all__ += ["Conv2d", "Conv2dInputGradient", "Conv2dWeightGradient"]
 __all__ += ["DropoutMask", "MinusOneHot", "OneHot"]  # ops with no gradient
-__all__ += ["Comparison", "IndexOfExtreme", "Invert", "LogSumExpShift", "Truth"]  # no gradient
+__all__ += ["Comparison", "IndexOfExtreme", "Invert", "LeftShift", "LogSumExpShift", "RightShift",
+            "Truth"]  # no gradient
+__all__ += ["FloorDivide", "Remainder"]

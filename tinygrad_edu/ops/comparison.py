@@ -1,5 +1,5 @@
-"""Ops whose results carry no gradient: comparisons, logical and bitwise combinations, ``any``
-and ``all``, and the positions of maxima and minima (``argmax``, ``argmin``).
+"""Ops whose results carry no gradient: comparisons, logical and bitwise combinations, bit
+shifts, ``any`` and ``all``, and the positions of maxima and minima (``argmax``, ``argmin``).
 
 Nothing flows back through them (a comparison is piecewise constant, an index is an integer),
 so they are ``NoGradientFunction`` ops: run without recording a node, with outputs that never
@@ -45,6 +45,51 @@ class Invert(NoGradientFunction):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
         return np.asarray(np.invert(a))
+
+
+def shift_counts(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The shift counts of ``a << b`` / ``a >> b`` as a's dtype, and where they lie outside
+    [0, bits of a's dtype): there C (and NumPy) leave the result undefined, torch defines it."""
+    bits = a.dtype.itemsize * 8
+    outside = (b < 0) | (b >= bits)
+    return np.where(outside, 0, b).astype(a.dtype, copy=False), outside
+
+
+class LeftShift(NoGradientFunction):
+    """out = a << b = a · 2^b, elementwise, for integers (bits pushed past the top are lost).
+    No gradient. A count that is negative or at least the number of bits gives 0, as in torch.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> LeftShift.apply(tge.tensor([1, -3]), tge.tensor([4, 64]))
+        tensor([16,  0])
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        counts, outside = shift_counts(a, b)
+        return np.asarray(np.where(outside, 0, np.left_shift(a, counts)).astype(a.dtype))
+
+
+class RightShift(NoGradientFunction):
+    """out = a >> b = floor(a / 2^b), elementwise, for integers (the sign bit is copied in).
+    No gradient. A count that is negative or at least the number of bits gives what all the
+    bits shifted out would: 0, or -1 for a negative a, as in torch.
+
+    Example:
+        >>> import tinygrad_edu as tge
+        >>> RightShift.apply(tge.tensor([100, -100]), tge.tensor([3, 70]))
+        tensor([12, -1])
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        counts, outside = shift_counts(a, b)
+        if a.dtype.kind == "i":
+            all_out = np.right_shift(a, a.dtype.itemsize * 8 - 1)  # 0, or -1 where a < 0
+        else:
+            all_out = np.zeros_like(a)  # unsigned: no sign bit to copy in
+        return np.asarray(np.where(outside, all_out, np.right_shift(a, counts)).astype(a.dtype))
 
 
 class Truth(NoGradientFunction):

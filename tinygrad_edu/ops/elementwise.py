@@ -114,6 +114,8 @@ class Pow(Function):
                 output = 1 / np.sqrt(a)
             elif b.dtype.kind == "i" and a.dtype.kind in "iu":
                 output = integer_power(a, b)
+            elif a.dtype.kind == "b" and b.dtype.kind == "b":
+                output = np.power(a, b).astype(np.bool_)  # a ** True = a, a ** False = True
             else:
                 output = np.power(a, b)
         # The output is needed only for the exponent's gradient (as torch saves it): then
