@@ -928,3 +928,63 @@ def test_comparisons_promote_as_torch_does(dtype: str, operator: str) -> None:
             for other in (np.array(1.0).astype(other_dtype), np.ones(len(values), other_dtype)):
                 assert (getattr(ours, operator)(tinygrad_edu.tensor(other)).tolist()
                         == getattr(theirs, operator)(torch.tensor(other)).tolist()), other.dtype
+
+
+def test_abs_of_bools_raises_and_sign_of_bools_is_themselves_like_torch() -> None:
+    """torch has no abs of bools (NotImplementedError); the sign of a bool is the bool."""
+    for library in (tinygrad_edu, torch):
+        with pytest.raises(NotImplementedError):
+            library.tensor([True, False]).abs()
+    ours, theirs = tinygrad_edu.tensor([True, False]).sign(), torch.tensor([True, False]).sign()
+    assert ours.tolist() == theirs.tolist() == [True, False]
+    assert str(ours.dtype) == "bool" and theirs.dtype == torch.bool
+
+
+def test_any_and_all_of_uint8_are_uint8_like_torch() -> None:
+    """torch answers any()/all() of a uint8 tensor with a uint8 0 or 1 (bool for the rest)."""
+    for values in ([0, 7, 255], [0, 0], [3, 4]):
+        for name in ("any", "all"):
+            ours = getattr(tinygrad_edu.tensor(values, dtype=tinygrad_edu.uint8), name)()
+            theirs = getattr(torch.tensor(values, dtype=torch.uint8), name)()
+            assert ours.item() == theirs.item() and str(ours.dtype) == "uint8", (values, name)
+    assert str(tinygrad_edu.tensor([1, 0]).any().dtype) == "bool"
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_of_integers_raises_like_torch(name: str) -> None:
+    """torch has no softmax of integer or bool tensors; converting them silently to float32
+    (as this library did) answered where torch raises."""
+    for values in ([1, 2, 3], [True, False]):
+        with pytest.raises(NotImplementedError, match=name):
+            getattr(tinygrad_edu.tensor(values), name)(0)
+        with pytest.raises(NotImplementedError):
+            getattr(torch.tensor(values), name)(0)
+
+
+def test_float16_var_std_and_norm_are_computed_in_float32_like_torch() -> None:
+    """A float16 square overflows from 256 on: torch computes these reductions in float32 and
+    rounds once (here they were inf). Values equal torch's; gradients to float16's last bit
+    (the five outputs' contributions are added in float16, in another order than torch's)."""
+    values = [[1.5, 2.25, 300.0], [7.0, -3.0, 0.5]]
+    results = []
+    for library in (tinygrad_edu, torch):
+        x = library.tensor(values, dtype=library.float16, requires_grad=True)
+        outputs = [x.std(1), x.var(0, False), x.norm(), x.norm(dim=0), x.std()]
+        sum(output.sum() for output in outputs).backward()
+        results.append(([output.tolist() for output in outputs], x.grad.tolist()))
+    assert results[0][0] == results[1][0]
+    assert np.allclose(results[0][1], results[1][1], rtol=2e-3, atol=0)
+    assert np.isfinite(results[0][1]).all()
+
+
+def test_std_of_float32_beyond_the_range_of_squares_is_inf_where_torch_is_finite() -> None:
+    """Known difference (README): float32 deviations above about 1.8e19 square to inf, so std
+    is inf here; torch computes in float64 and rounds the root to float32 (var is inf in
+    both)."""
+    values = [-2.5, 0.0, 1e30]
+    with np.errstate(over="ignore"):  # NumPy's overflow warning (torch is silent)
+        ours = tinygrad_edu.tensor(values).std()
+        our_variance = tinygrad_edu.tensor(values).var()
+    theirs = torch.tensor(values).std()
+    assert ours.item() == INF and theirs.item() == pytest.approx(5.7735e29, rel=1e-4)
+    assert our_variance.item() == torch.tensor(values).var().item() == INF

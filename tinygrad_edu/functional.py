@@ -208,6 +208,16 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return ops.Linear.apply(input, weight, bias)
 
 
+def refuse_integers(input: Tensor, op: str) -> None:
+    """torch has no softmax of integers or bools (NotImplementedError): refuse them too, rather
+    than convert them silently."""
+    if input.dtype.kind != "f":
+        raise NotImplementedError(
+            f"{op}: not implemented for {input.dtype} tensors (as in torch); convert the input "
+            "with .float() first"
+        )
+
+
 def log_softmax(input: Tensor, dim: int) -> Tensor:
     """log(softmax(input)) over ``dim``, as one fused op that cannot overflow.
 
@@ -217,6 +227,7 @@ def log_softmax(input: Tensor, dim: int) -> Tensor:
         tensor([-0.6931, -0.6931])
     """
     (axis,) = normalize_dims(dim, input.ndim, "log_softmax") or (0,)
+    refuse_integers(input, "log_softmax")
     if input.ndim == 0:  # one element: the op over a 1-element vector (0, or NaN for ±inf)
         return ops.Reshape.apply(ops.LogSoftmax.apply(input._floating().reshape(1), dim=0),
                                  shape=())
@@ -232,6 +243,7 @@ def softmax(input: Tensor, dim: int) -> Tensor:
         tensor([0.5000, 0.5000])
     """
     (axis,) = normalize_dims(dim, input.ndim, "softmax") or (0,)
+    refuse_integers(input, "softmax")
     if input.ndim == 0:  # one element: the op over a 1-element vector (1, or NaN for ±inf)
         return ops.Reshape.apply(ops.Softmax.apply(input._floating().reshape(1), dim=0),
                                  shape=())

@@ -1206,11 +1206,13 @@ class Tensor:
         return self ^ other
 
     def any(self) -> Tensor:
-        """True if any element is nonzero (no gradient)."""
+        """True if any element is nonzero (no gradient); for uint8, 1 or 0 as uint8, as in
+        torch."""
         return ops.Truth.apply(self, reduce=np.any)
 
     def all(self) -> Tensor:
-        """True if every element is nonzero (no gradient)."""
+        """True if every element is nonzero (no gradient); for uint8, 1 or 0 as uint8, as in
+        torch."""
         return ops.Truth.apply(self, reduce=np.all)
 
     # ----------------------------------------------------------------- elementwise functions
@@ -1255,6 +1257,9 @@ class Tensor:
 
     def abs(self) -> Tensor:
         """|self|, elementwise."""
+        if self._data.dtype.kind == "b":
+            raise NotImplementedError(
+                "abs: not implemented for bool tensors (as in torch); convert with .long() first")
         return ops.Abs.apply(self)
 
     def sign(self) -> Tensor:
@@ -1265,6 +1270,8 @@ class Tensor:
             >>> tge.tensor([-2.0, 0.0, 3.0]).sign()
             tensor([-1.,  0.,  1.])
         """
+        if self._data.dtype.kind == "b":  # the sign of True is True, as in torch
+            return self.clone()
         return ops.Sign.apply(self)
 
     def sgn(self) -> Tensor:
@@ -1370,6 +1377,9 @@ class Tensor:
                 f"var: std and var only support floating point and complex dtypes, got "
                 f"{self.dtype}; convert with .float() first"
             )
+        if self._data.dtype == np.float16:
+            # As torch, in float32 (a float16 square overflows from 256 on), rounded once.
+            return self.float().var(dim, keepdim=keepdim, correction=correction).half()
         axes = self._dims(dim, "var")
         count = math.prod([self.shape[axis] for axis in axes])
         # torch's "reduction factor": input numel / output numel, 0 when the output is empty.
@@ -1396,6 +1406,8 @@ class Tensor:
             >>> tge.tensor([[1.0, 2.0], [3.0, 6.0]]).std(0, False)
             tensor([1., 2.])
         """
+        if self._data.dtype == np.float16:  # in float32, as var
+            return self.float().std(dim, unbiased, keepdim, correction=correction).half()
         variance = self.var(dim, unbiased, keepdim, correction=correction)
         # Where the variance is 0 (constant values) the gradient is 0, as in torch, not the
         # 0 / 0 of sqrt's derivative: a where picks it, as in norm.
@@ -1419,6 +1431,8 @@ class Tensor:
         if self.dtype.kind != "f":
             raise RuntimeError(f"linalg.vector_norm: Expected a floating point tensor as input "
                                f"(got {self.dtype}); convert with .float() first")
+        if self._data.dtype == np.float16:  # in float32 (300² overflows float16), as in torch
+            return self.float().norm(p, dim, keepdim).half()
         if p == "fro" or p == 2:
             squares = (self * self).sum(dim, keepdim)
             nonzero = squares != 0

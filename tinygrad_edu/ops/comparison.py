@@ -94,7 +94,7 @@ class RightShift(NoGradientFunction):
 
 class Truth(NoGradientFunction):
     """out = reduce(a != 0) over all elements, ``reduce`` being ``np.any`` or ``np.all``: a 0-d
-    bool. No gradient.
+    bool (uint8 for uint8 input, as in torch). No gradient.
 
     Example:
         >>> import numpy as np, tinygrad_edu as tge
@@ -105,7 +105,8 @@ class Truth(NoGradientFunction):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, *, reduce: Callable[..., Any]) -> np.ndarray:
-        return np.asarray(reduce(a))
+        # torch keeps uint8 for uint8 input (its answer from before it had bools); bool else.
+        return np.asarray(reduce(a), dtype=np.uint8 if a.dtype == np.uint8 else np.bool_)
 
 
 class IndexOfExtreme(NoGradientFunction):
