@@ -988,3 +988,25 @@ def test_std_of_float32_beyond_the_range_of_squares_is_inf_where_torch_is_finite
     theirs = torch.tensor(values).std()
     assert ours.item() == INF and theirs.item() == pytest.approx(5.7735e29, rel=1e-4)
     assert our_variance.item() == torch.tensor(values).var().item() == INF
+
+
+def test_a_write_at_array_indices_of_a_value_in_the_same_memory_is_refused() -> None:
+    """``x[[1, 0]] = x`` would read x while overwriting it: torch refuses it, and so does
+    tinygrad_edu (which wrote a copy of the old x). With the value an expanded view of all of
+    x (the fuzzer's program below), torch's layout rule lets the write through and its answer
+    depends on the order of the writes (the zeros below); tinygrad_edu refuses that too."""
+    for module in (torch, tinygrad_edu):
+        x = f64(module, [1.0, 2.0])
+        with pytest.raises(RuntimeError, match="refer to a single memory location"):
+            x[[1, 0]] = x
+    outcomes = {}
+    for module in (torch, tinygrad_edu):
+        target = module.maximum(f64(module, [[[0.0, 0.0]], [[0.0, 0.0]]]),
+                                f64(module, [[[0.0, 0.25]]]))
+        try:
+            target[:, module.tensor([[0, 0], [0, 0]]), 1:] = target[..., None]
+            outcomes[module.__name__] = target.tolist()
+        except RuntimeError as error:
+            assert "refer to a single memory location" in str(error)
+            outcomes[module.__name__] = "refused"
+    assert outcomes == {"torch": [[[0.0, 0.0]], [[0.0, 0.0]]], "tinygrad_edu": "refused"}

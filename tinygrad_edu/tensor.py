@@ -2271,10 +2271,20 @@ class Tensor:
                 f"the value first with .to({self.dtype})"
             )
         if has_array_index(normalized):
-            target: np.ndarray = self._data
+            # Writes at array indices (torch's index_put) are scattered: a value in self's own
+            # memory, even all of it (x[[1, 0]] = x), would be read while it is overwritten, so
+            # torch refuses it too, except where its memory-layout rule cannot tell.
+            if np.may_share_memory(self._data, value_tensor._data) and np.shares_memory(
+                    self._data, value_tensor._data):
+                raise RuntimeError(
+                    "unsupported operation: some elements of the input tensor and the written-to "
+                    "tensor refer to a single memory location. Please clone() the tensor before "
+                    "performing the operation (the value of a write at array indices is read "
+                    "from the memory being written)."
+                )
         else:
             target = self._data[normalized] if normalized else self._data
-        refuse_overlap(target, value_tensor._data)
+            refuse_overlap(target, value_tensor._data)
         self._assign(normalized, value_tensor)
 
     # ``type`` and the dtype shortcuts come last: inside the class body their names would hide
