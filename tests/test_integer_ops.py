@@ -264,3 +264,19 @@ def test_a_remainder_whose_quotient_overflows_is_the_exact_one() -> None:
     assert ours.tolist() == [0.0] * 9
     theirs = torch.remainder(torch.tensor([1.0], dtype=torch.float64), 5e-324)
     assert theirs.tolist() == [0.0]
+
+
+def test_the_divisors_gradient_made_with_create_graph_is_differentiable_like_torch() -> None:
+    """torch differentiates the quotient in b's gradient -g·floor(a / b) as 0, but it is an op
+    on a and b: with ``create_graph=True`` b's gradient requires grad even where the upstream
+    gradient does not (found by the long fuzz run: here it was a constant), and its own
+    gradient with respect to a and b is 0."""
+    results = []
+    for library in (tge, torch):
+        a = library.tensor([0.0, 3.5], dtype=library.float64, requires_grad=True)
+        b = library.tensor(1.5, dtype=library.float64, requires_grad=True)
+        (grad_b,) = library.autograd.grad((a % b).sum(), (b,), create_graph=True)
+        (second_a, second_b) = library.autograd.grad(grad_b, (a, b))
+        results.append((grad_b.item(), grad_b.requires_grad, second_a.tolist(),
+                        second_b.item()))
+    assert results[0] == results[1] == (-2.0, True, [0.0, 0.0], 0.0)

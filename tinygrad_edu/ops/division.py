@@ -61,12 +61,15 @@ def floor_remainder(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 class FloorDivide(Function):
-    """out = a // b = floor(a / b).   No derivative, as in torch.
+    """out = a // b = floor(a / b).   No derivative, as in torch (or, with ``zero_gradient``,
+    the derivative 0).
 
     The quotient is a step function of a and b: its derivative is 0 almost everywhere and does
-    not exist at the steps. torch records the op and raises when a backward reaches it (it has
-    no formula for ``floor_divide``); so does this op. Where a zero gradient is meant, divide
-    detached values: ``a.detach() // b.detach()``.
+    not exist at the steps. torch records ``a // b`` and raises when a backward reaches it (it
+    has no formula for ``floor_divide``); so does this op. Where a zero gradient is meant,
+    divide detached values: ``a.detach() // b.detach()``. ``zero_gradient=True`` is the
+    quotient inside ``Remainder``'s backward, which torch differentiates as 0 (its
+    ``div(rounding_mode="floor")``).
 
     Example:
         >>> import tinygrad_edu as tge
@@ -75,16 +78,23 @@ class FloorDivide(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray, *,
+                zero_gradient: bool = False) -> np.ndarray:
+        ctx.zero_gradient = zero_gradient
+        ctx.shapes = (a.shape, b.shape)
         return floor_quotient(a, b)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
-        raise RuntimeError(
-            "derivative for floor_divide (//) is not implemented, as in torch: the quotient is "
-            "a step function. Compute it from detached values (a.detach() // b) if a zero "
-            "gradient is meant"
-        )
+        if not ctx.zero_gradient:
+            raise RuntimeError(
+                "derivative for floor_divide (//) is not implemented, as in torch: the quotient "
+                "is a step function. Compute it from detached values (a.detach() // b) if a "
+                "zero gradient is meant"
+            )
+        a_shape, b_shape = ctx.shapes
+        return (constant(np.zeros(a_shape, dtype=grad_output.dtype)),
+                constant(np.zeros(b_shape, dtype=grad_output.dtype)))
 
 
 class Remainder(Function):
@@ -93,8 +103,8 @@ class Remainder(Function):
 
     Between the jumps (where a / b crosses an integer) the quotient q = floor(a / b) is
     constant, so out = a - q b is linear in a and b. torch's backward uses these same two
-    formulas, and treats q as a constant when differentiated again; so does this op (q is a
-    constant in the graph of the gradient).
+    formulas, and differentiates q again as 0: here q is a ``FloorDivide`` with a zero
+    gradient, so that b's gradient made with ``create_graph=True`` requires grad as torch's does.
 
     Example:
         >>> import tinygrad_edu as tge
@@ -108,9 +118,7 @@ class Remainder(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if ctx.needs_input_grad[1]:
-            # q, read by b's gradient (kept on the context: a replay by tinygrad_edu.jit
-            # computes it again on each step's values)
-            ctx.quotient = floor_quotient(a, b)
+            ctx.save_for_backward(a, b)  # for q = a // b in b's gradient, as torch saves them
         return floor_remainder(a, b)
 
     @staticmethod
@@ -118,5 +126,7 @@ class Remainder(Function):
         grad_a = grad_output if ctx.needs_input_grad[0] else None
         grad_b = None
         if ctx.needs_input_grad[1]:
-            grad_b = -(grad_output * constant(ctx.quotient))
+            a, b = ctx.saved_tensors
+            quotient = FloorDivide.apply(a, b, zero_gradient=True)
+            grad_b = -(grad_output * quotient)
         return grad_a, grad_b
