@@ -1952,3 +1952,17 @@ def test_the_pause_keeps_a_threshold_the_program_set_meanwhile() -> None:
         assert gc.get_threshold() == (800, 11, 12)
     finally:
         gc.set_threshold(*threshold)
+
+
+def test_an_input_named_twice_in_autograd_grad_gets_the_same_gradient_tensor_like_torch() -> None:
+    """torch returns one tensor for both places (so ``g1.requires_grad_()`` shows in g2);
+    found by the long fuzz run, where each place got a detached copy of its own."""
+    torch = pytest.importorskip("torch")
+    for create_graph in (False, True):
+        results = []
+        for library in (tinygrad_edu, torch):
+            x = library.tensor([1.0, 2.0], dtype=library.float64, requires_grad=True)
+            first, second = library.autograd.grad((x * x).sum(), [x, x],
+                                                  create_graph=create_graph)
+            results.append((first is second, first.tolist()))
+        assert results[0] == results[1] == (True, [2.0, 4.0])

@@ -489,6 +489,7 @@ def grad(
         retain_graph = create_graph
     captured = run_backward(output_list, gradients, retain_graph, create_graph, input_list)
     results: list[Tensor | None] = []
+    detached: dict[Any, Tensor] = {}  # an input named twice gets the same tensor twice, as in torch
     for index, tensor in enumerate(input_list):
         edge = edge_to(tensor)
         result = None if edge is None else captured.get(edge)
@@ -498,7 +499,9 @@ def grad(
                 "in the graph. Set allow_unused=True if this is the desired behavior."
             )
         if result is not None and not create_graph:
-            result = result.detach()
+            if edge not in detached:
+                detached[edge] = result.detach()
+            result = detached[edge]
         results.append(result)
     return tuple(results)
 
