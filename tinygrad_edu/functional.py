@@ -229,9 +229,9 @@ def log_softmax(input: Tensor, dim: int) -> Tensor:
     (axis,) = normalize_dims(dim, input.ndim, "log_softmax") or (0,)
     refuse_integers(input, "log_softmax")
     if input.ndim == 0:  # one element: the op over a 1-element vector (0, or NaN for ±inf)
-        return ops.Reshape.apply(ops.LogSoftmax.apply(input._floating().reshape(1), dim=0),
+        return ops.Reshape.apply(ops.LogSoftmax.apply(input.reshape(1), dim=0),
                                  shape=())
-    return ops.LogSoftmax.apply(input._floating(), dim=axis)
+    return ops.LogSoftmax.apply(input, dim=axis)
 
 
 def softmax(input: Tensor, dim: int) -> Tensor:
@@ -245,9 +245,9 @@ def softmax(input: Tensor, dim: int) -> Tensor:
     (axis,) = normalize_dims(dim, input.ndim, "softmax") or (0,)
     refuse_integers(input, "softmax")
     if input.ndim == 0:  # one element: the op over a 1-element vector (1, or NaN for ±inf)
-        return ops.Reshape.apply(ops.Softmax.apply(input._floating().reshape(1), dim=0),
+        return ops.Reshape.apply(ops.Softmax.apply(input.reshape(1), dim=0),
                                  shape=())
-    return ops.Softmax.apply(input._floating(), dim=axis)
+    return ops.Softmax.apply(input, dim=axis)
 
 
 def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:

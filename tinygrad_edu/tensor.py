@@ -890,30 +890,20 @@ class Tensor:
             )
 
     def __floordiv__(self, other: Any) -> Tensor:
-        a, b = self._division_operands(other, "floor_divide (//)")
+        a, b = self._operands_of_kinds(other, "floor_divide (//)", "iuf")
         return apply_binary(ops.FloorDivide, a, b, "floor_divide")
 
     def __rfloordiv__(self, other: Any) -> Tensor:
-        b, a = self._division_operands(other, "floor_divide (//)")
+        b, a = self._operands_of_kinds(other, "floor_divide (//)", "iuf")
         return apply_binary(ops.FloorDivide, a, b, "floor_divide")
 
     def __mod__(self, other: Any) -> Tensor:
-        a, b = self._division_operands(other, "remainder (%)")
+        a, b = self._operands_of_kinds(other, "remainder (%)", "iuf")
         return apply_binary(ops.Remainder, a, b, "remainder")
 
     def __rmod__(self, other: Any) -> Tensor:
-        b, a = self._division_operands(other, "remainder (%)")
+        b, a = self._operands_of_kinds(other, "remainder (%)", "iuf")
         return apply_binary(ops.Remainder, a, b, "remainder")
-
-    def _division_operands(self, other: Any, op: str) -> tuple[Tensor, Tensor]:
-        """Self and other promoted for ``//`` or ``%``, which torch does not define for bools."""
-        a, b = self._promoted(other)
-        if a.dtype.kind == "b":
-            raise NotImplementedError(
-                f"{op}: not defined for two bool operands (as in torch); convert them first "
-                "with .long()"
-            )
-        return a, b
 
     def floor_divide(self, value: Any) -> Tensor:
         """self // value: the quotient rounded toward -inf, as Python rounds it. Integers
@@ -959,40 +949,37 @@ class Tensor:
             return apply_binary(ops.Mul, a._floating(), b ** -1, "div")
 
     def _check_exponent(self, exponent: Any, op: str) -> None:
-        """torch's checks of ``self ** exponent`` before computing it: a Python integer as the
-        exponent of an integer tensor must be >= 0 and fit in its dtype (NumPy would wrap it
-        around: uint8 ** -2 would be uint8 ** 254), and bools have no power of a bool tensor."""
-        if (isinstance(exponent, (int, np.integer)) and not isinstance(exponent, (bool, np.bool_))
-                and self._data.dtype.kind in "iu"):
-            if exponent < 0:
-                raise RuntimeError(
-                    f"{op}: Integers to negative integer powers are not allowed; convert the "
-                    "base with .float() first"
+        """torch's checks of ``self ** exponent`` before computing it. Integers (or bools) to a
+        negative integer number: refused, as in torch (checked on the number itself: promoted to
+        uint8 first, -2 would be 254); a tensor of exponents gets torch's integer answer from
+        the op (``integer_power``). A Python integer exponent of an integer tensor must fit its
+        dtype; bools have no power of a bool tensor."""
+        if isinstance(exponent, Tensor):
+            if exponent._data.dtype.kind == "b" and self._data.dtype.kind == "b":
+                raise NotImplementedError(
+                    f"{op}: a bool tensor has no power of a bool tensor (as in torch); convert "
+                    "one of them with .long() first"
                 )
-            if exponent > np.iinfo(self._data.dtype).max:
-                raise RuntimeError(
-                    f"{op}: the exponent {exponent} does not fit in the base's dtype "
-                    f"{self.dtype} (value cannot be converted without overflow); convert the "
-                    "base with .long() or .float() first"
-                )
-        if (isinstance(exponent, Tensor) and exponent._data.dtype.kind == "b"
-                and self._data.dtype.kind == "b"):
-            raise NotImplementedError(
-                f"{op}: a bool tensor has no power of a bool tensor (as in torch); convert one "
-                "of them with .long() first"
+            return
+        if self._data.dtype.kind not in "biu":
+            return
+        values = np.asarray(exponent)
+        if values.dtype.kind in "iu" and np.any(values < 0):
+            raise RuntimeError(
+                f"{op}: Integers to negative integer powers are not allowed; convert the base "
+                "with .float() first"
+            )
+        if (isinstance(exponent, (int, np.integer)) and not isinstance(exponent, bool)
+                and self._data.dtype.kind in "iu" and exponent > np.iinfo(self._data.dtype).max):
+            raise RuntimeError(
+                f"{op}: the exponent {exponent} does not fit in the base's dtype {self.dtype} "
+                "(value cannot be converted without overflow); convert the base with .long() "
+                "or .float() first"
             )
 
     def __pow__(self, exponent: Any) -> Tensor:
         self._check_exponent(exponent, "pow")
         base, power = self._promoted(exponent)
-        if base.dtype.kind != "f" and not isinstance(exponent, Tensor) and np.any(
-                power._data < 0):
-            # torch refuses a negative number as the exponent of integers; a tensor of
-            # exponents gets torch's integer answer from the op (integer_power)
-            raise RuntimeError(
-                "pow: Integers to negative integer powers are not allowed; convert the base "
-                "with .float() first"
-            )
         return apply_binary(ops.Pow, base, power, "pow",
                             number_exponent=not isinstance(exponent, Tensor))
 
@@ -1114,17 +1101,16 @@ class Tensor:
         return self >= other
 
     # ------------------------------------------- bitwise ops and shifts (no gradient)
-    def _integer_operands(self, other: Any, op: str, bool_allowed: bool = True
-                          ) -> tuple[Tensor, Tensor]:
-        """Self and other in their promoted dtype, for an op that exists only for integers (and
-        bools, where ``bool_allowed``): torch raises NotImplementedError for the others."""
+    def _operands_of_kinds(self, other: Any, op: str, kinds: str) -> tuple[Tensor, Tensor]:
+        """Self and other in their promoted dtype, for an op that torch defines only for some
+        kinds of dtype (``kinds``: "biu" for &, |, ^; "iu" for shifts; "iuf" for // and %):
+        NotImplementedError for the others, as in torch."""
         a, b = self._promoted(other)
-        if a.dtype.kind not in ("biu" if bool_allowed else "iu"):
+        if a._data.dtype.kind not in kinds:
             other_kind = other.dtype if isinstance(other, Tensor) else type(other).__name__
-            allowed = "integer or bool" if bool_allowed else "integer"
             raise NotImplementedError(
-                f"{op}: defined for {allowed} tensors only; the operands ({self.dtype} and "
-                f"{other_kind}) compute in {a.dtype}. Convert them first, e.g. with .long()"
+                f"{op}: not defined for these operands (as in torch): {self.dtype} and "
+                f"{other_kind} compute in {a.dtype}. Convert them first, e.g. with .long()"
             )
         return a, b
 
@@ -1143,7 +1129,7 @@ class Tensor:
     def _bitwise(self, other: Any, ufunc: np.ufunc, op: str, reflected: bool = False) -> Tensor:
         """``ufunc(self, other)`` (``ufunc(other, self)`` when ``reflected``): &, | or ^ of
         integer or bool operands in their promoted dtype."""
-        a, b = self._integer_operands(other, op)
+        a, b = self._operands_of_kinds(other, op, "biu")
         if reflected:
             a, b = b, a
         return apply_binary(ops.Comparison, a, b, op, ufunc=ufunc)
@@ -1152,7 +1138,7 @@ class Tensor:
                reflected: bool = False) -> Tensor:
         """``function`` (``LeftShift`` or ``RightShift``) of self by other (other by self when
         ``reflected``), integers only, in their promoted dtype."""
-        a, b = self._integer_operands(other, op, bool_allowed=False)
+        a, b = self._operands_of_kinds(other, op, "iu")
         if reflected:
             a, b = b, a
         return apply_binary(function, a, b, op)
@@ -2103,12 +2089,6 @@ class Tensor:
         """self = self ** exponent, in place."""
         self._check_exponent(exponent, "pow_")
         power = self._in_place_operand(exponent, "pow_")
-        if self.dtype.kind != "f" and not isinstance(exponent, Tensor) and np.any(
-                power._data < 0):
-            raise RuntimeError(
-                "pow_: Integers to negative integer powers are not allowed; convert the base "
-                "with .float() first"
-            )
         return self._inplace_binary(ops.Pow, power, "pow_",
                                     number_exponent=not isinstance(exponent, Tensor))
 
@@ -2130,36 +2110,41 @@ class Tensor:
     def __ipow__(self, exponent: Any) -> Tensor:
         return self.pow_(exponent)
 
-    def _in_place_operand(self, other: Any, op: str) -> Tensor:
-        """``other`` promoted with self, once torch's first check of an in-place op holds: the
-        promoted dtype must be writable into self's (``can_cast_in_place``)."""
+    def _in_place_operand(self, other: Any, op: str, kinds: str = "biuf") -> Tensor:
+        """``other`` promoted with self, once torch's checks of an in-place op hold: first, the
+        promoted dtype must be writable into self's (``can_cast_in_place``); then the op must
+        exist for it (its kind among ``kinds``: "biu" for &, |, ^, "iu" for shifts, "iuf" for
+        // and %)."""
         promoted, other = self._promoted(other)
-        if not dtypes.can_cast_in_place(promoted._data.dtype, self._data.dtype):
+        dtype = promoted._data.dtype
+        if not dtypes.can_cast_in_place(dtype, self._data.dtype):
             raise RuntimeError(
                 f"{op}: result type {promoted.dtype} can't be cast to the desired output type "
                 f"{self.dtype}; use the operator out of place (x = x op y) to get the wider dtype"
+            )
+        if dtype.kind not in kinds:
+            raise NotImplementedError(
+                f"{op}: not defined for {promoted.dtype} operands (as in torch); convert them "
+                "first, e.g. with .long()"
             )
         return other
 
     def floor_divide_(self, value: Any) -> Tensor:
         """self //= value, in place."""
-        other = self._in_place_operand(value, "floor_divide_ (//=)")
-        self._division_operands(other, "floor_divide_ (//=)")
+        other = self._in_place_operand(value, "floor_divide_ (//=)", kinds="iuf")
         return self._inplace_binary(ops.FloorDivide, other, "floor_divide_")
 
     def remainder_(self, divisor: Any) -> Tensor:
         """self %= divisor, in place."""
-        other = self._in_place_operand(divisor, "remainder_ (%=)")
-        self._division_operands(other, "remainder_ (%=)")
+        other = self._in_place_operand(divisor, "remainder_ (%=)", kinds="iuf")
         return self._inplace_binary(ops.Remainder, other, "remainder_")
 
     def _in_place_bitwise(self, other: Any, function: type[Function], op: str,
-                          bool_allowed: bool = True, **params: Any) -> Tensor:
-        """An in-place &, |, ^ (``Comparison`` with a ufunc) or shift: torch's cast check, then
-        the integer check, then the op on self's array. (Computed in self's dtype: the bits a
-        wider dtype would keep above self's width are cut off when written back anyway.)"""
-        other = self._in_place_operand(other, op)
-        self._integer_operands(other, op, bool_allowed)
+                          kinds: str = "biu", **params: Any) -> Tensor:
+        """An in-place &, |, ^ (``Comparison`` with a ufunc) or shift (``kinds`` "iu"),
+        computed on self's array. (In self's dtype: the bits a wider dtype would keep above
+        self's width are cut off when written back anyway.)"""
+        other = self._in_place_operand(other, op, kinds)
         return self._inplace_binary(function, other, op, **params)
 
     def bitwise_and_(self, other: Any) -> Tensor:
@@ -2194,11 +2179,11 @@ class Tensor:
 
     def __ilshift__(self, other: Any) -> Tensor:
         return self._in_place_bitwise(other, ops.LeftShift, "bitwise_left_shift_ (<<=)",
-                                      bool_allowed=False)
+                                      kinds="iu")
 
     def __irshift__(self, other: Any) -> Tensor:
         return self._in_place_bitwise(other, ops.RightShift, "bitwise_right_shift_ (>>=)",
-                                      bool_allowed=False)
+                                      kinds="iu")
 
     def fill_(self, value: Any) -> Tensor:
         """Set every element to ``value``, in place."""
